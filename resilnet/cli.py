@@ -1,0 +1,406 @@
+"""The `resilnet` command: everything a person runs, with --help everywhere.
+
+Failures exit non-zero with one line on standard error; long work shows a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from resilnet.config import ConfigError
+
+
+class CommandFailed(Exception):
+    """A failure to report as one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
+    import django
+
+    django.setup()
+
+
+def call_command(*args: str) -> None:
+    from django.core.management import call_command as django_call
+
+    django_call(*args)
+
+
+def prepare_database() -> None:
+    """Migrate and collect static files: what every way of starting the site needs first."""
+    from django.conf import settings
+
+    call_command("migrate", "--no-input", "--verbosity", "0")
+    if not settings.DEBUG:
+        call_command("collectstatic", "--no-input", "--verbosity", "0")
+
+
+# Process supervision -------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
+    return env
+
+
+def server_command(host: str, port: int, dev: bool) -> list[str]:
+    if dev:
+        return [sys.executable, "-m", "django", "runserver", f"{host}:{port}"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "resilnet.wsgi:application",
+        "--bind",
+        f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "1",
+        "--threads",
+        "8",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "django", "run_worker"]
+
+
+def supervise(commands: dict[str, list[str]]) -> int:
+    """Run the commands together; stop them all on Ctrl-C or when one of them exits."""
+    children = {
+        name: subprocess.Popen(command, env=child_env(), start_new_session=True)
+        for name, command in commands.items()
+    }
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    status = 0
+    try:
+        while not stopping:
+            exited = [name for name, child in children.items() if child.poll() is not None]
+            if exited:
+                status = children[exited[0]].returncode or 1
+                print(
+                    f"resilnet: {exited[0]} stopped (exit {status}); stopping the rest",
+                    file=sys.stderr,
+                )
+                break
+            time.sleep(0.2)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else status
+
+
+# Commands ------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    from resilnet.core import demo
+
+    prepare_database()
+    credentials = demo.load_demo_data()
+    print("resilnet demo data loaded. Sign in with:")
+    for username, password, roles in credentials:
+        print(f"  {username:<12} {password:<24} {', '.join(roles)}")
+    if args.no_serve:
+        return 0
+    print(f"Serving http://{args.host}:{args.port}/ with a background worker. Ctrl-C stops both.")
+    return supervise(
+        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()}
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    prepare_database()
+    return supervise({"web": server_command(args.host, args.port, dev=args.dev)})
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    setup_django()
+    extra = ["--queue", args.queue] + (["--batch"] if args.batch else [])
+    call_command("run_worker", *extra)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["resilnet manage", *args.arguments])
+    return 0
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise CommandFailed("the two passwords differ")
+    return first
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from resilnet.core import services
+
+    password = read_password(args)
+    try:
+        user = services.do_create_user(
+            None,
+            username=args.username,
+            password=password,
+            email=args.email,
+            roles=args.role,
+            is_superuser=args.superuser,
+        )
+    except ValidationError as exc:
+        raise CommandFailed(" ".join(exc.messages)) from None
+    print(f"created {user.get_username()} with roles: {', '.join(sorted(user.roles())) or 'none'}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    setup_django()
+    from resilnet.core import backup, services
+    from resilnet.core.models import AuditAction
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise CommandFailed(f"{path} exists; pass --force to overwrite it")
+    try:
+        size = backup.backup(path)
+    except backup.BackupError as exc:
+        raise CommandFailed(str(exc)) from None
+    services.record_operation(
+        None, AuditAction.BACKED_UP, what="database", detail={"path": str(path), "bytes": size}
+    )
+    print(f"backed up to {path} ({size:,} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    setup_django()
+    from resilnet.core import backup, services
+    from resilnet.core.models import AuditAction
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandFailed("restore replaces all data; pass --yes to confirm")
+        if input(f"Replace all data with {args.path}? [y/N] ").strip().lower() != "y":
+            raise CommandFailed("restore cancelled")
+    try:
+        backup.restore(Path(args.path))
+    except backup.BackupError as exc:
+        raise CommandFailed(str(exc)) from None
+    services.record_operation(
+        None, AuditAction.RESTORED, what="database", detail={"path": args.path}
+    )
+    print(f"restored from {args.path}")
+    return 0
+
+
+def watch_job(job_id: int, poll: float = 0.5) -> int:
+    """Show a job's progress as a bar until it finishes; exit 1 if it failed."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from resilnet.core.models import Job, JobState
+
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        raise CommandFailed(f"no job with id {job_id}")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
+        bar = progress.add_task(job.label, total=None)
+        while True:
+            job.refresh_from_db()
+            progress.update(
+                bar,
+                completed=job.done,
+                total=job.total,
+                description=f"{job.label}: {job.message or job.get_state_display()}",
+            )
+            if job.finished:
+                break
+            time.sleep(poll)
+    if job.state == JobState.FAILED:
+        raise CommandFailed(f"job {job_id} failed: {job.message}")
+    print(f"job {job_id} {job.get_state_display()}: {job.message}")
+    return 0
+
+
+def cmd_jobs_watch(args: argparse.Namespace) -> int:
+    setup_django()
+    return watch_job(args.job_id)
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    setup_django()
+    import shutil
+
+    from resilnet.core import services, tasks
+
+    filters = {
+        k: v
+        for k, v in (
+            ("action", args.action),
+            ("actor", args.actor),
+            ("object_type", args.object_type),
+        )
+        if v
+    }
+    job = services.start_job(None, tasks.export_audit_log, "Audit log export", filters=filters)
+    print(f"job {job.pk} queued; a running `resilnet worker` picks it up")
+    watch_job(job.pk)
+    job.refresh_from_db()
+    source = tasks.export_path(job)
+    if args.output and source is not None:
+        shutil.copyfile(source, args.output)
+        print(f"wrote {args.output}")
+    return 0
+
+
+# Parser --------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="resilnet",
+        description="resilnet: an open platform for digital resilience in health emergencies.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def add_address(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+        )
+        p.add_argument(
+            "--port", type=int, default=8000, help="port to listen on (default: %(default)s)"
+        )
+
+    p = command(
+        "demo", cmd_demo, "Set up the database, load demo data, serve the site with a worker."
+    )
+    p.add_argument("--no-serve", action="store_true", help="load the demo data, then exit")
+    add_address(p)
+
+    p = command("serve", cmd_serve, "Migrate, then serve the web site.")
+    add_address(p)
+    p.add_argument("--dev", action="store_true", help="Django's auto-reloading development server")
+
+    p = command("worker", cmd_worker, "Run background tasks until stopped.")
+    p.add_argument("--queue", default="default", help="queues to run, comma-separated")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+
+    p = command("manage", cmd_manage, "Run any Django management command.")
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help="the command and its arguments")
+
+    p = command("createuser", cmd_createuser, "Create a user with roles.")
+    p.add_argument("username")
+    p.add_argument("--email", default="")
+    p.add_argument("--role", action="append", default=[], help="a role; repeat for several")
+    p.add_argument("--superuser", action="store_true", help="grant every permission")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    p = command("backup", cmd_backup, "Write a consistent backup of the database to PATH.")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    p = command("restore", cmd_restore, "Replace the database's contents with the backup at PATH.")
+    p.add_argument("path")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    p = command("jobs", cmd_jobs_watch, "Follow a background job's progress.")
+    p.add_argument("job_id", type=int, metavar="JOB_ID")
+
+    audit = sub.add_parser("audit", help="Audit log tools.", description="Audit log tools.")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    p = audit_sub.add_parser(
+        "export",
+        help="Export the audit log as CSV (runs on the worker).",
+        description="Export the audit log as CSV (runs on the worker).",
+    )
+    p.set_defaults(handler=cmd_audit_export)
+    p.add_argument("--output", help="copy the finished CSV to this path")
+    p.add_argument("--action", default="")
+    p.add_argument("--actor", default="")
+    p.add_argument("--object-type", default="")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"resilnet: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except CommandFailed as exc:
+        print(f"resilnet: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("resilnet: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from django.db import Error as DatabaseError
+
+        if isinstance(exc, DatabaseError):
+            print(f"resilnet: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""The core HTTP API: countries, regions, the current user and their API tokens.
+
+Errors are RFC 9457 problem documents (`application/problem+json`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import PaginationBase, paginate
+from ninja.security import HttpBearer, SessionAuth
+
+from resilnet import __version__
+from resilnet.core import selectors, services
+from resilnet.core.auth import TokenError, authenticate_token
+from resilnet.core.models import APIToken, Country, Role
+
+
+class Problem(Exception):
+    """Raise from a handler to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+class ProblemSchema(Schema):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer rn_…` for machine clients."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            api_token = authenticate_token(token)
+        except TokenError as exc:
+            raise Problem(401, "Invalid API token", str(exc)) from None
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token
+
+
+session_auth = SessionAuth(csrf=True)
+token_auth = TokenAuth()
+AUTH = [token_auth, session_auth]
+
+api = NinjaAPI(
+    title="resilnet API",
+    version=__version__,
+    description=(
+        "Reference data, catalog, schools, alerts and planning. Browsers authenticate "
+        "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
+    ),
+    urls_namespace="api",
+)
+
+
+def problem_response(
+    request: HttpRequest, status: int, title: str, detail: str = "", **extra: Any
+) -> HttpResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body["instance"] = request.path
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json"
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="resilnet"'
+    return response
+
+
+@api.exception_handler(Problem)
+def on_problem(request: HttpRequest, exc: Problem) -> HttpResponse:
+    return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "location": ".".join(str(part) for part in error.get("loc", ())),
+            "message": error.get("msg", ""),
+        }
+        for error in exc.errors
+    ]
+    first = errors[0] if errors else {"location": "", "message": ""}
+    return problem_response(
+        request,
+        422,
+        "Invalid request",
+        f"{first['location']}: {first['message']}",
+        errors=errors,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"location": field, "message": str(message)}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"location": "", "message": str(message)} for message in exc.messages]
+    detail = "; ".join(
+        f"{e['location']}: {e['message']}" if e["location"] else e["message"] for e in errors
+    )
+    return problem_response(request, 422, "Invalid request", detail, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        request, 401, "Authentication required", "Sign in, or send Authorization: Bearer TOKEN."
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, json.JSONDecodeError):
+        return problem_response(
+            request,
+            400,
+            "Malformed JSON",
+            f"{cause.msg} at line {cause.lineno}, column {cause.colno} (byte {cause.pos}).",
+            line=cause.lineno,
+            column=cause.colno,
+            position=cause.pos,
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return problem_response(
+            request, 400, "Malformed body", f"Not UTF-8: invalid byte at position {cause.start}."
+        )
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return problem_response(
+            request,
+            403,
+            "CSRF check failed",
+            "Send the X-CSRFToken header with the csrftoken cookie's value, or use a token.",
+        )
+    return problem_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(request, 404, "Not found", str(exc) or "")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem_response(request, 403, "Forbidden", str(exc))
+
+
+class Page(PaginationBase):
+    """`?page=N&page_size=M`; answers `count`, `page`, `pages`, `next`, `previous`, `results`."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int = Field(50, ge=1, le=500)
+
+    class Output(Schema):
+        count: int
+        page: int
+        pages: int
+        next: str | None
+        previous: str | None
+        results: list[Any]
+
+    items_attribute = "results"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> Any:
+        request: HttpRequest = params["request"]
+        count = queryset.count()
+        size = pagination.page_size
+        pages = max(1, -(-count // size))
+        start = (pagination.page - 1) * size
+
+        def link(page: int) -> str | None:
+            if page < 1 or page > pages:
+                return None
+            query = request.GET.copy()
+            query["page"] = str(page)
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        return {
+            "count": count,
+            "page": pagination.page,
+            "pages": pages,
+            "next": link(pagination.page + 1),
+            "previous": link(pagination.page - 1) if pagination.page <= pages else None,
+            "results": list(queryset[start : start + size]),
+        }
+
+
+# Reference data -----------------------------------------------------------------
+
+reference = Router(tags=["reference data"])
+
+
+class RegionRef(Schema):
+    kind: str
+    code: str
+    name: str
+
+
+class RegionOut(RegionRef):
+    parent: RegionRef | None = None
+    country_count: int
+
+
+class CountryOut(Schema):
+    iso3: str
+    iso2: str
+    m49: str
+    name: str
+    itu_region: str | None = Field(None, description="ITU-D region slug, empty for territories.")
+    itu_region_name: str | None = None
+    m49_region: RegionRef | None = None
+    m49_subregion: RegionRef | None = None
+    m49_intermediate_region: RegionRef | None = None
+    ldc: bool
+    lldc: bool
+    sids: bool
+
+    @staticmethod
+    def resolve_itu_region(obj: Country) -> str | None:
+        return obj.itu_region.code if obj.itu_region else None
+
+    @staticmethod
+    def resolve_itu_region_name(obj: Country) -> str | None:
+        return obj.itu_region.name if obj.itu_region else None
+
+
+class CountryFilters(Schema):
+    q: str = Field("", max_length=100, description="Part of the name, or an ISO code.")
+    itu_region: str = Field("", max_length=20, description="ITU region slug, e.g. arab_states.")
+    m49_region: str = Field("", max_length=3, description="M49 region code at any level.")
+    ldc: bool | None = None
+    lldc: bool | None = None
+    sids: bool | None = None
+
+
+@reference.get("/countries", response=list[CountryOut], summary="List countries")
+@paginate(Page)
+def list_countries(request: HttpRequest, filters: Query[CountryFilters]) -> Any:
+    return selectors.countries(**filters.dict())
+
+
+@reference.get(
+    "/countries/{iso3}",
+    response={200: CountryOut, 404: ProblemSchema},
+    summary="One country by ISO 3166-1 alpha-3 code",
+)
+def get_country(request: HttpRequest, iso3: str) -> Any:
+    country = selectors.country_by_iso3(iso3) if len(iso3) == 3 else None
+    if country is None:
+        raise Problem(
+            404,
+            "Country not found",
+            f"No country has the ISO 3166-1 alpha-3 code {iso3[:20]!r}.",
+            code=iso3[:20],
+        )
+    return country
+
+
+@reference.get("/regions", response=list[RegionOut], summary="List ITU and UN M49 regions")
+def list_regions(request: HttpRequest, kind: str = "") -> Any:
+    return list(selectors.regions(kind).order_by("kind", "code"))
+
+
+# The current user and their tokens -----------------------------------------------
+
+account = Router(tags=["account"], auth=AUTH)
+
+
+class MeOut(Schema):
+    username: str
+    email: str
+    organisation: str
+    roles: list[str]
+    is_administrator: bool
+    authenticated_by: str
+    token_role: str | None = None
+
+
+@account.get("/me", response=MeOut, summary="The user making the request")
+def me(request: HttpRequest) -> Any:
+    user = request.user
+    token: APIToken | None = getattr(request, "api_token", None)
+    return {
+        "username": user.get_username(),
+        "email": user.email,
+        "organisation": user.organisation,  # type: ignore[union-attr]
+        "roles": sorted(user.roles()),  # type: ignore[union-attr]
+        "is_administrator": user.is_administrator,  # type: ignore[union-attr]
+        "authenticated_by": "token" if token else "session",
+        "token_role": token.role if token else None,
+    }
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    role: Role
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    role: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class IssuedTokenOut(TokenOut):
+    token: str = Field(..., description="Shown once; only its digest is stored.")
+
+
+def require_session(request: HttpRequest) -> None:
+    # A token must not mint or revoke tokens: a leaked token could otherwise persist itself.
+    if getattr(request, "api_token", None) is not None:
+        raise Problem(403, "Forbidden", "Manage API tokens from a signed-in browser session.")
+
+
+@account.get("/me/tokens", response=list[TokenOut], summary="My API tokens")
+def list_tokens(request: HttpRequest) -> Any:
+    return list(request.user.api_tokens.all())  # type: ignore[union-attr]
+
+
+@account.post("/me/tokens", response={201: IssuedTokenOut}, summary="Create an API token")
+def create_token(request: HttpRequest, payload: TokenIn) -> Any:
+    require_session(request)
+    issued = services.do_create_api_token(
+        request.user,  # type: ignore[arg-type]
+        request.user,  # type: ignore[arg-type]
+        name=payload.name,
+        role=payload.role,
+        expires_at=payload.expires_at,
+    )
+    out = TokenOut.from_orm(issued.token).dict()
+    return 201, {**out, "token": issued.plaintext}
+
+
+@account.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    require_session(request)
+    token = request.user.api_tokens.filter(pk=token_id).first()  # type: ignore[union-attr]
+    if token is None:
+        raise Problem(404, "Token not found", f"You have no API token with id {token_id}.")
+    services.do_revoke_api_token(request.user, token)  # type: ignore[arg-type]
+    return 204, None
+
+
+api.add_router("/", reference)
+api.add_router("/", account)

@@ -1,0 +1,54 @@
+import socket
+import threading
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from resilnet.core import services
+
+HEARTBEAT_SECONDS = 5
+
+
+class Command(BaseCommand):
+    help = "Run background tasks from the database queue, reporting a heartbeat."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--queue", default="default", help="Queues to run, comma-separated.")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
+
+    def handle(self, *args, queue: str, interval: float, batch: bool, **options):  # type: ignore[no-untyped-def]
+        worker_id = f"{socket.gethostname()[:40]}-{get_random_string(8)}"
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.is_set():
+                try:
+                    services.record_worker_heartbeat(worker_id)
+                finally:
+                    close_old_connections()
+                stop.wait(HEARTBEAT_SECONDS)
+
+        services.record_worker_heartbeat(worker_id)
+        heartbeat = threading.Thread(target=beat, name="heartbeat", daemon=True)
+        heartbeat.start()
+        worker = Worker(
+            queue_names=queue.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        self.stdout.write(f"worker {worker_id} running queues {queue}")
+        try:
+            worker.run()
+        finally:
+            stop.set()
+            heartbeat.join(timeout=HEARTBEAT_SECONDS + 1)
+            services.remove_worker_heartbeat(worker_id)

@@ -1,0 +1,311 @@
+"""Every change of core state goes through these functions.
+
+Each validates its input, writes, and appends to the audit log in one transaction
+(Zulip's `do_*` actions are the model). Views, the API, the CLI and tasks call them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from resilnet.core.models import (
+    APIToken,
+    AuditAction,
+    AuditEvent,
+    Job,
+    JobState,
+    LoginFailure,
+    Role,
+    User,
+    WorkerHeartbeat,
+)
+from resilnet.core.request_context import current_ip, current_request_id
+
+TOKEN_PREFIX = "rn"  # noqa: S105 (the marker before every token, not a secret)
+
+
+def describe(obj: models.Model | None) -> dict[str, str]:
+    if obj is None:
+        return {}
+    return {
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+    }
+
+
+def record_audit(
+    actor: User | None,
+    action: AuditAction,
+    obj: models.Model | None = None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    actor_label: str = "",
+    **target: str,
+) -> AuditEvent:
+    """Append one event; `target` may name object_type/object_id/object_repr directly."""
+    fields = describe(obj) | target
+    authenticated = actor if actor is not None and actor.pk else None
+    return AuditEvent.objects.create(
+        actor=authenticated,
+        actor_label=actor_label or (authenticated.get_username() if authenticated else "system"),
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+        ip=current_ip(),
+        request_id=current_request_id(),
+        **fields,
+    )
+
+
+# Users and roles -------------------------------------------------------------------
+
+
+def _role_names(roles: Iterable[str]) -> list[str]:
+    names = sorted(set(roles))
+    unknown = [name for name in names if name not in Role.values]
+    if unknown:
+        raise ValidationError(
+            {"roles": f"Unknown role {unknown[0]!r}; expected one of: {', '.join(Role.values)}"}
+        )
+    return names
+
+
+@transaction.atomic
+def do_create_user(
+    actor: User | None,
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    roles: Iterable[str] = (),
+    organisation: str = "",
+    is_superuser: bool = False,
+) -> User:
+    role_names = _role_names(roles)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"A user named {username!r} already exists."})
+    user = User(
+        username=username,
+        email=email,
+        organisation=organisation,
+        is_superuser=is_superuser,
+        is_staff=is_superuser or Role.ADMINISTRATOR in role_names,
+    )
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    record_audit(
+        actor,
+        AuditAction.CREATED,
+        user,
+        after={"username": username, "email": email, "roles": role_names},
+    )
+    return user
+
+
+@transaction.atomic
+def do_set_roles(actor: User | None, user: User, roles: Iterable[str]) -> None:
+    role_names = _role_names(roles)
+    before = sorted(user.roles())
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    is_staff = user.is_superuser or Role.ADMINISTRATOR in role_names
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    record_audit(
+        actor,
+        AuditAction.ROLES_CHANGED,
+        user,
+        before={"roles": before},
+        after={"roles": role_names},
+    )
+
+
+# Sign-in ---------------------------------------------------------------------------
+
+
+def record_login(user: User) -> None:
+    LoginFailure.objects.filter(username__iexact=user.get_username()).delete()
+    record_audit(user, AuditAction.LOGGED_IN, user)
+
+
+def record_logout(user: User | None) -> None:
+    if user is not None and user.pk:
+        record_audit(user, AuditAction.LOGGED_OUT, user)
+
+
+def record_login_failure(username: str, *, throttled: bool = False) -> None:
+    username = username[:150]
+    if not throttled:
+        LoginFailure.objects.create(username=username.lower(), ip=current_ip())
+    record_audit(
+        None,
+        AuditAction.LOGIN_THROTTLED if throttled else AuditAction.LOGIN_FAILED,
+        actor_label=username,
+        object_type="core.user",
+        object_repr=username,
+    )
+
+
+def prune_login_failures(now: datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+# API tokens ------------------------------------------------------------------------
+
+
+def token_digest(secret: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: APIToken
+    plaintext: str
+
+
+@transaction.atomic
+def do_create_api_token(
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    role: str,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": "Give the token a name of 1 to 100 characters."})
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if not user.has_role(role):
+        raise ValidationError({"role": f"{user.get_username()} does not hold the role {role!r}."})
+    if actor.pk != user.pk and not actor.is_administrator:
+        raise ValidationError({"user": "Only administrators create tokens for other users."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = APIToken.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        digest=token_digest(secret),
+        role=role,
+        expires_at=expires_at,
+    )
+    record_audit(
+        actor,
+        AuditAction.TOKEN_CREATED,
+        token,
+        after={"user": user.get_username(), "role": role, "expires_at": _iso(expires_at)},
+    )
+    return IssuedToken(token, f"{TOKEN_PREFIX}_{prefix}_{secret}")
+
+
+@transaction.atomic
+def do_revoke_api_token(actor: User, token: APIToken) -> None:
+    if actor.pk != token.user_id and not actor.is_administrator:
+        raise ValidationError(
+            {"token": "Only the token's owner or an administrator may revoke it."}
+        )
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_audit(actor, AuditAction.TOKEN_REVOKED, token)
+
+
+def touch_api_token(token: APIToken) -> None:
+    """Note the token's use, at most once a minute so reads do not turn into writes."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# Background jobs -------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_job(actor: User | None, task: Any, label: str, **kwargs: Any) -> Job:
+    """Enqueue `task` (which takes `job_id` as its first argument) and track its progress."""
+    job = Job.objects.create(task_id=secrets.token_hex(16), label=label[:200], requested_by=actor)
+    result = task.enqueue(job.pk, **kwargs)
+    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    record_audit(actor, AuditAction.JOB_STARTED, job, after={"task": task.name, "args": kwargs})
+    return job
+
+
+def report_progress(job_id: int, done: int, total: int | None = None, message: str = "") -> None:
+    fields: dict[str, Any] = {
+        "done": done,
+        "state": JobState.RUNNING,
+        "updated_at": timezone.now(),
+        "message": message[:300],
+    }
+    if total is not None:
+        fields["total"] = total
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
+def finish_job(job_id: int, result: dict[str, Any] | None = None, message: str = "") -> None:
+    Job.objects.filter(pk=job_id).update(
+        state=JobState.SUCCEEDED, result=result, message=message[:300], updated_at=timezone.now()
+    )
+
+
+def fail_job(job_id: int, message: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        state=JobState.FAILED, message=message[:300], updated_at=timezone.now()
+    )
+
+
+def record_worker_heartbeat(worker_id: str) -> None:
+    now = timezone.now()
+    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=now)
+    if not updated:
+        WorkerHeartbeat.objects.create(
+            worker_id=worker_id,
+            hostname=socket.gethostname()[:255],
+            pid=os.getpid(),
+            started_at=now,
+            last_seen=now,
+        )
+
+
+def remove_worker_heartbeat(worker_id: str) -> None:
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def record_operation(actor: User | None, action: AuditAction, *, what: str, detail: Any) -> None:
+    """Audit an operation on the installation as a whole (backup, restore, export)."""
+    record_audit(actor, action, object_type="installation", object_repr=what, after=detail)

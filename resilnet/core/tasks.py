@@ -1,0 +1,91 @@
+"""Background tasks of the core module. Each takes its Job's id first and reports progress."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django_tasks import task
+
+from resilnet.core import selectors, services
+from resilnet.core.exports import safe_cell
+from resilnet.core.models import AuditAction, Job
+
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "ip",
+    "request_id",
+]
+PROGRESS_EVERY = 500
+
+
+def exports_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export_path(job: Job) -> Path | None:
+    name = (job.result or {}).get("file")
+    if not name or "/" in name or name.startswith("."):
+        return None
+    return exports_dir() / name
+
+
+@task()
+def export_audit_log(job_id: int, filters: dict[str, Any]) -> dict[str, Any]:
+    """Write the audit events matching `filters` to a CSV file under VAR_DIR/exports."""
+    try:
+        events = selectors.audit_events(**filters).order_by("at", "id")
+        total = events.count()
+        services.report_progress(job_id, 0, total, "Writing audit log")
+        name = f"audit-log-{job_id}.csv"
+        partial = exports_dir() / (name + ".partial")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(AUDIT_COLUMNS)
+            for done, event in enumerate(events.iterator(chunk_size=1000), start=1):
+                writer.writerow(
+                    [
+                        safe_cell(value)
+                        for value in (
+                            event.pk,
+                            event.at.isoformat(),
+                            event.actor_label,
+                            event.action,
+                            event.object_type,
+                            event.object_id,
+                            event.object_repr,
+                            json.dumps(event.before, ensure_ascii=False) if event.before else "",
+                            json.dumps(event.after, ensure_ascii=False) if event.after else "",
+                            event.reason,
+                            event.ip or "",
+                            event.request_id,
+                        )
+                    ]
+                )
+                if done % PROGRESS_EVERY == 0:
+                    services.report_progress(job_id, done, total)
+        partial.replace(exports_dir() / name)
+        result = {"file": name, "rows": total}
+        job = Job.objects.get(pk=job_id)
+        services.record_operation(
+            job.requested_by, AuditAction.EXPORTED, what="audit log", detail=result | filters
+        )
+        services.finish_job(job_id, result, f"{total} events written")
+        return result
+    except Exception as exc:
+        services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
+        raise
