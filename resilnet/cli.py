@@ -241,7 +241,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def watch_job(job_id: int, poll: float = 0.5) -> int:
     """Show a job's progress as a bar until it finishes; exit 1 if it failed."""
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from resilnet.core.models import Job, JobState
 
@@ -252,7 +259,7 @@ def watch_job(job_id: int, poll: float = 0.5) -> int:
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
     ) as progress:

@@ -3,8 +3,6 @@
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
 
-from __future__ import annotations
-
 import json
 from datetime import datetime
 from typing import Any
@@ -12,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja import Field, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase, paginate
 from ninja.security import HttpBearer, SessionAuth
@@ -353,7 +351,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
         expires_at=payload.expires_at,
     )
     out = TokenOut.from_orm(issued.token).dict()
-    return 201, {**out, "token": issued.plaintext}
+    return Status(201, {**out, "token": issued.plaintext})
 
 
 @account.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
@@ -363,7 +361,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
     if token is None:
         raise Problem(404, "Token not found", f"You have no API token with id {token_id}.")
     services.do_revoke_api_token(request.user, token)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 api.add_router("/", reference)

@@ -2,42 +2,18 @@
 
 from django.db import migrations
 
-SQLITE = [
-    "CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-    "CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-]
-POSTGRESQL = [
-    "CREATE FUNCTION core_auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$",
-    "CREATE TRIGGER core_auditevent_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-    "ON core_auditevent FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only()",
-]
-DROP = {
-    "sqlite": [
-        "DROP TRIGGER core_auditevent_no_update",
-        "DROP TRIGGER core_auditevent_no_delete",
-    ],
-    "postgresql": [
-        "DROP TRIGGER core_auditevent_append_only ON core_auditevent",
-        "DROP FUNCTION core_auditevent_append_only()",
-    ],
-}
+from resilnet.core import append_only
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        for sql in statements.get(vendor, []):
-            schema_editor.execute(sql)
+def install(apps, schema_editor):
+    append_only.install(schema_editor.connection)
 
-    return apply
+
+def uninstall(apps, schema_editor):
+    append_only.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0002_reference_data_and_roles")]
 
-    operations = [
-        migrations.RunPython(run({"sqlite": SQLITE, "postgresql": POSTGRESQL}), run(DROP))
-    ]
+    operations = [migrations.RunPython(install, uninstall)]

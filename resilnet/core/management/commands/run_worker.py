@@ -1,14 +1,16 @@
+import logging
 import socket
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from resilnet.core import services
 
 HEARTBEAT_SECONDS = 5
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -27,6 +29,9 @@ class Command(BaseCommand):
             while not stop.is_set():
                 try:
                     services.record_worker_heartbeat(worker_id)
+                except DatabaseError as exc:
+                    # A busy database delays one beat; the next one catches up.
+                    logger.warning("heartbeat not recorded: %s", exc)
                 finally:
                     close_old_connections()
                 stop.wait(HEARTBEAT_SECONDS)
@@ -49,6 +54,7 @@ class Command(BaseCommand):
         try:
             worker.run()
         finally:
+            worker.reset_signals()
             stop.set()
             heartbeat.join(timeout=HEARTBEAT_SECONDS + 1)
             services.remove_worker_heartbeat(worker_id)

@@ -1,0 +1,42 @@
+"""Fixtures shared by every app's tests: small real data, no mocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from resilnet.core import services
+from resilnet.core.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var_dir(settings, tmp_path):
+    # Exports and backups of one test never land in another's folder or in var/.
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, *roles: str, superuser: bool = False) -> User:
+        return services.do_create_user(
+            None, username=username, password=PASSWORD, roles=roles, is_superuser=superuser
+        )
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user) -> User:
+    return make_user("ada", Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def contributor(make_user) -> User:
+    return make_user("carla", Role.CONTRIBUTOR)
+
+
+@pytest.fixture
+def analyst(make_user) -> User:
+    return make_user("anan", Role.ANALYST)

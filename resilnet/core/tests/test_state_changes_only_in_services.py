@@ -1,0 +1,69 @@
+"""Domain models are written only by services: scan every other module for ORM writes."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2]
+MANAGER_WRITES = {"create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+QUERYSET_WRITES = {"update", "delete"}
+QUERYSET_METHODS = {"filter", "exclude", "all", "select_for_update"}
+INSTANCE_WRITES = {"save", "delete"}
+# Services write; so do migrations and the reference-data loader they call; tests build
+# fixtures through services wherever one exists.
+ALLOWED_NAMES = {"services.py", "reference_data.py"}
+
+
+def allowed(path: Path) -> bool:
+    parts = path.relative_to(PACKAGE).parts
+    return path.name in ALLOWED_NAMES or "migrations" in parts or "tests" in parts
+
+
+def is_orm_write(call: ast.Call) -> bool:
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    method, receiver = call.func.attr, call.func.value
+    text = ast.unparse(receiver)
+    if method in MANAGER_WRITES:
+        return ".objects" in text or text == "objects"
+    through_queryset = (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Attribute)
+        and receiver.func.attr in QUERYSET_METHODS
+    )
+    if method in QUERYSET_WRITES and (through_queryset or text.endswith(".objects")):
+        return True
+    return method in INSTANCE_WRITES and not call.args
+
+
+def writes_in(path: Path, root: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    return [
+        f"{path.relative_to(root)}:{node.lineno} .{node.func.attr}()"  # type: ignore[attr-defined]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and is_orm_write(node)
+    ]
+
+
+def test_no_module_outside_services_writes_models():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if not allowed(path):
+            offenders += writes_in(path, PACKAGE.parent)
+    assert offenders == []
+
+
+def test_the_scan_catches_each_kind_of_write(tmp_path):
+    sample = tmp_path / "views.py"
+    sample.write_text(
+        "def f(Country, country, progress, data):\n"
+        "    Country.objects.create(iso3='XXX')\n"
+        "    Country.objects.filter(iso3='XXX').update(name='x')\n"
+        "    country.save()\n"
+        "    progress.update(1, total=3)\n"
+        "    data.update({'a': 1})\n"
+    )
+    assert writes_in(sample, tmp_path) == [
+        "views.py:2 .create()",
+        "views.py:3 .update()",
+        "views.py:4 .save()",
+    ]
