@@ -7,7 +7,7 @@ import pytest
 from resilnet.core import services
 from resilnet.core.models import Role, User
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 (test accounts only)
 
 
 @pytest.fixture(autouse=True)
