@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 from django.db import connection
@@ -33,11 +34,30 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
+def _extension_tables() -> list[str]:
+    """'schema name' of every table that belongs to an extension, as pg_restore lists them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname || ' ' || c.relname FROM pg_depend d "
+            "JOIN pg_class c ON c.oid = d.objid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE d.deptype = 'e' AND d.classid = 'pg_class'::regclass"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(f"{name} is not installed; install the PostgreSQL client tools")
     return path
+
+
+def _run(command: list[str], env: dict[str, str], what: str) -> str:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no message"]
+        raise BackupError(f"{what} failed: {lines[-1]}")
+    return result.stdout
 
 
 def backup(path: Path) -> int:
@@ -54,16 +74,15 @@ def backup(path: Path) -> int:
             target.close()
     elif connection.vendor == "postgresql":
         args, env = _pg_env()
-        result = subprocess.run(
-            [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
+        try:
+            _run(
+                [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), *args],
+                env,
+                "pg_dump",
+            )
+        except BackupError:
             partial.unlink(missing_ok=True)
-            raise BackupError("pg_dump failed: " + result.stderr.strip().splitlines()[-1])
+            raise
     else:
         raise BackupError(f"backup does not support the {connection.vendor} engine")
     partial.replace(path)
@@ -94,23 +113,36 @@ def restore(path: Path) -> None:
         if not head.startswith(PGDUMP_MAGIC):
             raise BackupError(f"{path} is not a pg_dump custom-format backup")
         args, env = _pg_env()
+        owned = _extension_tables()
         connection.close()
-        result = subprocess.run(
-            [
-                _tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                *args,
-                str(path),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise BackupError("pg_restore failed: " + result.stderr.strip().splitlines()[-1])
+        listing = _run([_tool("pg_restore"), "--list", str(path)], env, "pg_restore --list")
+        # Extensions (PostGIS) and their tables belong to the server's administrator, not to
+        # the application's role: they are left in place rather than dropped and re-created.
+        entries = [
+            line
+            for line in listing.splitlines()
+            if " EXTENSION " not in line
+            and not any(f" TABLE DATA {table} " in line for table in owned)
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as handle:
+            handle.write("\n".join(entries) + "\n")
+        try:
+            _run(
+                [
+                    _tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--use-list",
+                    handle.name,
+                    *args,
+                    str(path),
+                ],
+                env,
+                "pg_restore",
+            )
+        finally:
+            os.unlink(handle.name)
     else:
         raise BackupError(f"restore does not support the {connection.vendor} engine")

@@ -88,6 +88,12 @@ def _role_names(roles: Iterable[str]) -> list[str]:
     return names
 
 
+def _role_groups(names: list[str]) -> list[Group]:
+    # Roles are an enum; their groups are created by a migration, and again here should a
+    # flushed or hand-made database lack one, so a role is never silently dropped.
+    return [Group.objects.get_or_create(name=name)[0] for name in names]
+
+
 @transaction.atomic
 def do_create_user(
     actor: User | None,
@@ -113,7 +119,7 @@ def do_create_user(
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    user.groups.set(Group.objects.filter(name__in=role_names))
+    user.groups.set(_role_groups(role_names))
     record_audit(
         actor,
         AuditAction.CREATED,
@@ -127,7 +133,7 @@ def do_create_user(
 def do_set_roles(actor: User | None, user: User, roles: Iterable[str]) -> None:
     role_names = _role_names(roles)
     before = sorted(user.roles())
-    user.groups.set(Group.objects.filter(name__in=role_names))
+    user.groups.set(_role_groups(role_names))
     is_staff = user.is_superuser or Role.ADMINISTRATOR in role_names
     if user.is_staff != is_staff:
         user.is_staff = is_staff

@@ -10,6 +10,10 @@ from resilnet.core import selectors, services, tasks
 from resilnet.core.models import AuditAction, AuditEvent, Job, JobState, WorkerHeartbeat
 
 
+# The worker commits and reconnects as in production, so these tests use real transactions.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 def run_worker():
     call_command("run_worker", "--batch", "--interval", "0")
 
