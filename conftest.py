@@ -18,6 +18,15 @@ def _isolated_var_dir(settings, tmp_path):
 
 
 @pytest.fixture
+def reference_data(db):
+    """Countries and regions, reloaded for tests with real transactions (which flush them)."""
+    from resilnet.core.models import Country, Region
+    from resilnet.core.reference_data import load_reference_data
+
+    load_reference_data(Region, Country)
+
+
+@pytest.fixture
 def make_user(db):
     def make(username: str, *roles: str, superuser: bool = False) -> User:
         return services.do_create_user(

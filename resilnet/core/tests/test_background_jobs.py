@@ -9,7 +9,6 @@ from django_tasks_db.models import DBTaskResult
 from resilnet.core import selectors, services, tasks
 from resilnet.core.models import AuditAction, AuditEvent, Job, JobState, WorkerHeartbeat
 
-
 # The worker commits and reconnects as in production, so these tests use real transactions.
 pytestmark = pytest.mark.django_db(transaction=True)
 
