@@ -18,7 +18,7 @@ from ninja.security import HttpBearer, SessionAuth
 from resilnet import __version__
 from resilnet.core import selectors, services
 from resilnet.core.auth import TokenError, authenticate_token
-from resilnet.core.models import APIToken, Country, Role
+from resilnet.core.models import APIToken, Country, Role, User
 
 
 class Problem(Exception):
@@ -178,8 +178,9 @@ class Page(PaginationBase):
 
     items_attribute = "results"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> Any:
-        request: HttpRequest = params["request"]
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
         count = queryset.count()
         size = pagination.page_size
         pages = max(1, -(-count // size))
@@ -293,16 +294,22 @@ class MeOut(Schema):
     token_role: str | None = None
 
 
+def signed_in(request: HttpRequest) -> User:
+    """The user of a request that passed AUTH (a session or a token)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 @account.get("/me", response=MeOut, summary="The user making the request")
 def me(request: HttpRequest) -> Any:
-    user = request.user
+    user = signed_in(request)
     token: APIToken | None = getattr(request, "api_token", None)
     return {
         "username": user.get_username(),
         "email": user.email,
-        "organisation": user.organisation,  # type: ignore[union-attr]
-        "roles": sorted(user.roles()),  # type: ignore[union-attr]
-        "is_administrator": user.is_administrator,  # type: ignore[union-attr]
+        "organisation": user.organisation,
+        "roles": sorted(user.roles()),
+        "is_administrator": user.is_administrator,
         "authenticated_by": "token" if token else "session",
         "token_role": token.role if token else None,
     }
@@ -337,15 +344,15 @@ def require_session(request: HttpRequest) -> None:
 
 @account.get("/me/tokens", response=list[TokenOut], summary="My API tokens")
 def list_tokens(request: HttpRequest) -> Any:
-    return list(request.user.api_tokens.all())  # type: ignore[union-attr]
+    return list(signed_in(request).api_tokens.all())
 
 
 @account.post("/me/tokens", response={201: IssuedTokenOut}, summary="Create an API token")
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     require_session(request)
     issued = services.do_create_api_token(
-        request.user,  # type: ignore[arg-type]
-        request.user,  # type: ignore[arg-type]
+        signed_in(request),
+        signed_in(request),
         name=payload.name,
         role=payload.role,
         expires_at=payload.expires_at,
@@ -357,10 +364,10 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
 @account.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     require_session(request)
-    token = request.user.api_tokens.filter(pk=token_id).first()  # type: ignore[union-attr]
+    token = signed_in(request).api_tokens.filter(pk=token_id).first()
     if token is None:
         raise Problem(404, "Token not found", f"You have no API token with id {token_id}.")
-    services.do_revoke_api_token(request.user, token)  # type: ignore[arg-type]
+    services.do_revoke_api_token(signed_in(request), token)
     return Status(204, None)
 
 

@@ -29,7 +29,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 class ThrottledModelBackend(ModelBackend):
     """Django's password check, refused outright while the account or address is throttled."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -124,8 +124,8 @@ def restore(path: Path) -> None:
             if " EXTENSION " not in line
             and not any(f" TABLE DATA {table} " in line for table in owned)
         ]
-        with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as handle:
-            handle.write("\n".join(entries) + "\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as listing_file:
+            listing_file.write("\n".join(entries) + "\n")
         try:
             _run(
                 [
@@ -135,7 +135,7 @@ def restore(path: Path) -> None:
                     "--no-owner",
                     "--single-transaction",
                     "--use-list",
-                    handle.name,
+                    listing_file.name,
                     *args,
                     str(path),
                 ],
@@ -143,6 +143,6 @@ def restore(path: Path) -> None:
                 "pg_restore",
             )
         finally:
-            os.unlink(handle.name)
+            os.unlink(listing_file.name)
     else:
         raise BackupError(f"restore does not support the {connection.vendor} engine")

@@ -35,12 +35,12 @@ class TokenForm(forms.Form):
         label=_("Expires after (days)"), min_value=1, max_value=3650, initial=90, required=False
     )
 
-    def __init__(self, *args, user=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None and not user.is_superuser:
             held = user.roles()
             self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in held]
 
-    def expires_at(self):  # type: ignore[no-untyped-def]
+    def expires_at(self):
         days = self.cleaned_data.get("expires_in_days")
         return timezone.now() + timedelta(days=days) if days else None

@@ -103,8 +103,8 @@ def audit_events(
     object_id: str = "",
     actor: str = "",
     action: str = "",
-    since=None,  # type: ignore[no-untyped-def]
-    until=None,  # type: ignore[no-untyped-def]
+    since=None,
+    until=None,
 ) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if object_type:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,8 +37,13 @@ def country_list(request: HttpRequest) -> HttpResponse:
     itu_region = request.GET.get("itu_region", "")[:20]
     q = request.GET.get("q", "")[:100]
     flag = request.GET.get("flag", "")
-    flags = {flag: True} if flag in {"ldc", "lldc", "sids"} else {}
-    countries = selectors.countries(q=q, itu_region=itu_region, **flags)
+    countries = selectors.countries(
+        q=q,
+        itu_region=itu_region,
+        ldc=True if flag == "ldc" else None,
+        lldc=True if flag == "lldc" else None,
+        sids=True if flag == "sids" else None,
+    )
     page = Paginator(countries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -117,9 +122,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
-def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
-    from django.http import FileResponse
-
+def job_download(request: HttpRequest, job_id: int) -> FileResponse:
     job = get_object_or_404(Job, pk=job_id)
     if job.requested_by_id != request.user.pk and not request.user.is_administrator:  # type: ignore[union-attr]
         raise Http404

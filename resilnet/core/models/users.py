@@ -51,7 +51,7 @@ class APIToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    def is_active(self, now=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_active(self, now=None) -> bool:
         now = now or timezone.now()
         if self.revoked_at is not None:
             return False

@@ -28,7 +28,7 @@ def run(args, tmp_path, *, stdin="", extra_env=None, timeout=120):
 
 def subcommands():
     parser = build_parser()
-    choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    choices = parser._subparsers._group_actions[0].choices
     return sorted(choices)
 
 

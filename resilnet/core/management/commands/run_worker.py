@@ -16,12 +16,12 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = "Run background tasks from the database queue, reporting a heartbeat."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--queue", default="default", help="Queues to run, comma-separated.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
         parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
 
-    def handle(self, *args, queue: str, interval: float, batch: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, queue: str, interval: float, batch: bool, **options):
         worker_id = f"{socket.gethostname()[:40]}-{get_random_string(8)}"
         stop = threading.Event()
 
