@@ -15,6 +15,7 @@ from resilnet.core.models import (
     LoginFailure,
     Region,
     RegionKind,
+    User,
     WorkerHeartbeat,
 )
 
@@ -73,6 +74,15 @@ def reference_summary() -> dict[str, int]:
         lldc=Count("id", filter=Q(lldc=True)),
         sids=Count("id", filter=Q(sids=True)),
     )
+
+
+def users(*, q: str = "") -> QuerySet[User]:
+    qs = User.objects.prefetch_related("groups").order_by("username")
+    if q:
+        qs = qs.filter(
+            Q(username__icontains=q) | Q(email__icontains=q) | Q(organisation__icontains=q)
+        )
+    return qs
 
 
 def login_lockout_seconds(username: str, ip: str | None) -> int:

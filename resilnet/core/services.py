@@ -116,7 +116,10 @@ def do_create_user(
         is_staff=is_superuser or Role.ADMINISTRATOR in role_names,
     )
     user.full_clean(exclude=["password"])
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.save()
     user.groups.set(_role_groups(role_names))
@@ -133,6 +136,11 @@ def do_create_user(
 def do_set_roles(actor: User | None, user: User, roles: Iterable[str]) -> None:
     role_names = _role_names(roles)
     before = sorted(user.roles())
+    if actor is not None and actor.pk == user.pk and not user.is_superuser:
+        if Role.ADMINISTRATOR in before and Role.ADMINISTRATOR not in role_names:
+            raise ValidationError(
+                {"roles": "You cannot remove your own Administrator role; ask another one."}
+            )
     user.groups.set(_role_groups(role_names))
     is_staff = user.is_superuser or Role.ADMINISTRATOR in role_names
     if user.is_staff != is_staff:
@@ -144,6 +152,27 @@ def do_set_roles(actor: User | None, user: User, roles: Iterable[str]) -> None:
         user,
         before={"roles": before},
         after={"roles": role_names},
+    )
+
+
+@transaction.atomic
+def do_set_active(actor: User | None, user: User, active: bool) -> None:
+    """Enable or disable an account (accounts are disabled, never deleted: the audit log
+    keeps pointing at them). Disabling also revokes the account's API tokens."""
+    if actor is not None and actor.pk == user.pk and not active:
+        raise ValidationError({"is_active": "You cannot disable your own account."})
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        user.api_tokens.filter(revoked_at=None).update(revoked_at=timezone.now())
+    record_audit(
+        actor,
+        AuditAction.UPDATED,
+        user,
+        before={"is_active": not active},
+        after={"is_active": active},
     )
 
 

@@ -6,15 +6,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resilnet.core import selectors, services, tasks
-from resilnet.core.forms import AuditFilterForm, TokenForm
+from resilnet.core.forms import AuditFilterForm, NewUserForm, TokenForm, UserRolesForm
 from resilnet.core.models import Job
 from resilnet.core.modules import MODULES
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> dict[str, Any]:
+    """The page asked for (out-of-range or malformed numbers give the nearest page) and
+    the query string without `page`, for the links of the pagination template."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": Paginator(items, per_page).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,19 +56,15 @@ def country_list(request: HttpRequest) -> HttpResponse:
         lldc=True if flag == "lldc" else None,
         sids=True if flag == "sids" else None,
     )
-    page = Paginator(countries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "core/country_list.html",
         {
-            "page": page,
+            **paginate(request, countries),
             "q": q,
             "itu_region": itu_region,
             "flag": flag,
             "itu_regions": selectors.itu_regions(),
-            "query": query.urlencode(),
         },
     )
 
@@ -80,19 +88,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = selectors.audit_events().none()
     else:
         events = selectors.audit_events(**filters).select_related("actor")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "core/audit_log.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "object_types": selectors.audit_object_types(),
-        },
-    )
+    return render(request, "core/audit_log.html", {"form": form, **paginate(request, events)})
 
 
 @require_POST
@@ -147,8 +143,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 expires_at=form.expires_at(),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_validation_error(form, exc)
         else:
             form = TokenForm(user=user)
     return render(
@@ -165,6 +160,65 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.do_revoke_api_token(request.user, token)  # type: ignore[arg-type]
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("tokens")
+
+
+def apply_validation_error(form: Any, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form fields it names."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@user_passes_test(is_administrator)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:150]
+    users = selectors.users(q=q)
+    return render(request, "core/user_list.html", {**paginate(request, users), "q": q})
+
+
+@user_passes_test(is_administrator)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.do_create_user(
+                request.user,  # type: ignore[arg-type]
+                username=data["username"],
+                password=data["password"],
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=data["roles"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": user.username})
+            return redirect("user_detail", user_id=user.pk)
+    return render(request, "core/user_create.html", {"form": form})
+
+
+@user_passes_test(is_administrator)
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = get_object_or_404(selectors.users(), pk=user_id)
+    actor = request.user
+    form = UserRolesForm(
+        request.POST or None,
+        initial={"roles": sorted(account.roles()), "is_active": account.is_active},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.do_set_roles(actor, account, form.cleaned_data["roles"])  # type: ignore[arg-type]
+                services.do_set_active(actor, account, form.cleaned_data["is_active"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("user_detail", user_id=account.pk)
+    history = selectors.audit_events(object_type="core.user", object_id=str(account.pk))[:20]
+    return render(
+        request, "core/user_detail.html", {"account": account, "form": form, "history": history}
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
