@@ -33,6 +33,7 @@ def test_create_a_user_with_roles(admin_client):
     dana = User.objects.get(username="dana")
     assert response.url == f"/users/{dana.pk}/"
     assert dana.roles() == {"Alert author", "Analyst"}
+    assert dana.password.startswith("argon2$")
     assert Client().login(username="dana", password=PASSWORD)
 
 
