@@ -30,7 +30,12 @@ def reference_data(db):
 def make_user(db):
     def make(username: str, *roles: str, superuser: bool = False) -> User:
         return services.do_create_user(
-            None, username=username, password=PASSWORD, roles=roles, is_superuser=superuser
+            None,
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@example.org",
+            roles=roles,
+            is_superuser=superuser,
         )
 
     return make

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.core.management.commands import flush
 from django.db import connections
 
@@ -17,5 +18,10 @@ class Command(flush.Command):
         append_only.uninstall(connection)
         try:
             super().handle(**options)
+            # Tables that are not models (full-text indexes) are emptied by their app.
+            for app in apps.get_app_configs():
+                after_flush = getattr(app, "after_flush", None)
+                if after_flush is not None:
+                    after_flush()
         finally:
             append_only.install(connection)

@@ -1,0 +1,107 @@
+"""Catalog records, their revisions and the facet values search counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.core.models import Country
+
+
+class Record(models.Model):
+    """One catalog entry. Its columns hold the live (published) content, or the latest
+    draft while it has never been published; every edit is a `Revision`."""
+
+    # Owners may change their record themselves in these states (core.auth.OwnerDraftBackend).
+    OWNER_EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
+
+    collection = models.CharField(_("collection"), max_length=16, choices=Collection.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    original_language = models.CharField(max_length=8, default="en")
+    content = models.JSONField(default=dict)
+    countries = models.ManyToManyField(Country, blank=True, related_name="catalog_records")
+    record_date = models.DateField(null=True, blank=True, db_index=True)
+    live_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pending_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["collection", "status"])]
+        permissions = [
+            ("moderate_record", "Can approve, reject and request changes to records"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text(self, field: str, language: str) -> str:
+        values: dict[str, str] = self.content.get(field) or {}
+        for candidate in (language, self.original_language, *values):
+            if values.get(candidate):
+                return values[candidate]
+        return ""
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.content.get("fields") or {}
+
+
+class Revision(models.Model):
+    """A snapshot of a record's content, kept for ever and diffable with any other."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    content = models.JSONField()
+    note = models.TextField(
+        blank=True, help_text=_("The moderator's reason, or the editor's note.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["record", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="revision_record_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} r{self.number}"
+
+
+class RecordFacet(models.Model):
+    """One facet value of a published record (country, region, category, SDG, …)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="facets")
+    name = models.CharField(max_length=24)
+    value = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "value", "record"])]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "name", "value"], name="facet_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

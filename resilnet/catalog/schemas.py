@@ -1,0 +1,230 @@
+"""The shape of a catalog record's content, validated at every edge (API, forms, importers).
+
+A record's content is stored as this JSON in each revision; the live record row keeps a
+copy of its published revision's content plus the columns search and facets need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from resilnet.catalog.taxonomy import (
+    ACTION_LINES,
+    Audience,
+    AuthorityType,
+    Binding,
+    Collection,
+    MeasureCategory,
+    MeasureStatus,
+    Phase,
+    ProjectStatus,
+    ResourceType,
+    Scope,
+    StakeholderType,
+)
+
+LANGUAGE_CODES = ("ar", "zh-hans", "en", "fr", "ru", "es")
+Language = Literal["ar", "zh-hans", "en", "fr", "ru", "es"]
+ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+LongText = Annotated[str, Field(max_length=100_000)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s<>\"]+$")]
+ISO3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Tag = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Link(Strict):
+    url: Url
+    label: str = Field("", max_length=200)
+
+
+class MeasureFields(Strict):
+    authority: str = Field("", max_length=300)
+    authority_type: AuthorityType = AuthorityType.REGULATOR
+    stakeholder: str = Field("", max_length=300, description="Who the measure targets.")
+    category: MeasureCategory = MeasureCategory.OTHER
+    phase: Phase = Phase.EMERGENCY
+    binding: Binding = Binding.VOLUNTARY
+    measure_status: MeasureStatus = MeasureStatus.IN_FORCE
+    announced_on: dt.date | None = None
+    effective_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    sources: list[Url] = Field(default_factory=list, max_length=20)
+    outcome: LongText = ""
+    lessons: LongText = ""
+    code: str = Field("", max_length=20, description="An external coding, e.g. OxCGRT C1.")
+
+    @model_validator(mode="after")
+    def dates_in_order(self) -> MeasureFields:
+        if self.effective_on and self.ends_on and self.ends_on < self.effective_on:
+            raise ValueError("ends_on is before effective_on")
+        return self
+
+
+class CaseFields(Strict):
+    organisation: str = Field("", max_length=300)
+    stakeholder_type: StakeholderType = StakeholderType.GOVERNMENT
+    action_lines: list[str] = Field(default_factory=list, max_length=19)
+    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    scope: Scope = Scope.NATIONAL
+    project_status: ProjectStatus = ProjectStatus.ONGOING
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    impact: LongText = ""
+    partners: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    challenges: LongText = ""
+
+    @field_validator("action_lines")
+    @classmethod
+    def known_action_lines(cls, values: list[str]) -> list[str]:
+        unknown = [v for v in values if v not in ACTION_LINES]
+        if unknown:
+            raise ValueError(
+                f"unknown WSIS action line {unknown[0]!r}; expected C1 to C11 or C7.1 to C7.8"
+            )
+        return sorted(set(values), key=list(ACTION_LINES).index)
+
+    @field_validator("sdgs")
+    @classmethod
+    def known_sdgs(cls, values: list[int]) -> list[int]:
+        if any(not 1 <= v <= 17 for v in values):
+            raise ValueError("SDGs are numbered 1 to 17")
+        return sorted(set(values))
+
+
+class ResourceFields(Strict):
+    resource_type: ResourceType = ResourceType.GUIDANCE
+    audiences: list[Audience] = Field(default_factory=list, max_length=5)
+    topics: list[Tag] = Field(default_factory=list, max_length=20)
+
+
+class NewsFields(Strict):
+    source: str = Field("", max_length=300)
+
+
+class PodcastFields(Strict):
+    audio_url: Url
+    audio_type: str = Field("audio/mpeg", pattern=r"^audio/[a-z0-9.+-]+$")
+    audio_bytes: int = Field(0, ge=0)
+    duration_seconds: int = Field(0, ge=0, le=86_400)
+    episode: int | None = Field(None, ge=1)
+
+
+class VideoFields(Strict):
+    video_url: Url
+    duration_seconds: int = Field(0, ge=0, le=86_400)
+    transcript: LongText = ""
+
+
+class ReportFields(Strict):
+    publication_url: Url | None = None
+    publisher: str = Field("", max_length=300)
+    isbn: str = Field("", pattern=r"^$|^(97[89])?[0-9]{9}[0-9X]$")
+    doi: str = Field("", pattern=r"^$|^10\.\d{4,9}/\S+$")
+    pages: int | None = Field(None, ge=1, le=100_000)
+
+    @field_validator("isbn", mode="before")
+    @classmethod
+    def compact_isbn(cls, value: Any) -> Any:
+        return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+FIELDS_BY_COLLECTION: dict[str, type[Strict]] = {
+    Collection.MEASURE: MeasureFields,
+    Collection.CASE: CaseFields,
+    Collection.RESOURCE: ResourceFields,
+    Collection.NEWS: NewsFields,
+    Collection.PODCAST: PodcastFields,
+    Collection.VIDEO: VideoFields,
+    Collection.REPORT: ReportFields,
+}
+
+
+class RecordContent(Strict):
+    """Everything a person writes about a record. Translatable texts map language → text."""
+
+    collection: Collection
+    original_language: Language = "en"
+    title: dict[Language, ShortText]
+    summary: dict[Language, Annotated[str, Field(max_length=5000)]] = Field(default_factory=dict)
+    body: dict[Language, LongText] = Field(default_factory=dict)
+    countries: list[ISO3] = Field(default_factory=list, max_length=250)
+    tags: list[Tag] = Field(default_factory=list, max_length=30)
+    links: list[Link] = Field(default_factory=list, max_length=30)
+    date: dt.date | None = Field(None, description="The record's main date (publication, start).")
+    organisation: str = Field("", max_length=300, description="Owner organisation.")
+    licence: str = Field("CC-BY-4.0", max_length=60)
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def upper_countries(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return sorted({v.strip().upper() if isinstance(v, str) else v for v in value})
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def normalise_tags(cls, values: list[str]) -> list[str]:
+        return sorted({v.lower() for v in values})
+
+    def text(self, field: str, language: str) -> str:
+        """The text in `language`, falling back to the original language, then to any."""
+        values: dict[str, str] = getattr(self, field)
+        for candidate in (language, self.original_language, *LANGUAGE_CODES):
+            if values.get(candidate):
+                return values[candidate]
+        return ""
+
+
+class ContentError(Exception):
+    """Content that does not validate; `errors` has one {loc, msg} per problem."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
+
+
+def _errors(exc: ValidationError, prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    return [{"loc": (*prefix, *error["loc"]), "msg": error["msg"]} for error in exc.errors()]
+
+
+def parse_content(data: Any) -> RecordContent:
+    """Validate a record's content, its collection's fields included; raise ContentError
+    naming the location of every problem (e.g. `fields.category`, `title`)."""
+    try:
+        content = RecordContent.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(_errors(exc)) from None
+    problems: list[dict[str, Any]] = []
+    if content.original_language not in content.title:
+        language = content.original_language
+        problems.append(
+            {"loc": ("title",), "msg": f"a title in the original language ({language}) is required"}
+        )
+    try:
+        fields = FIELDS_BY_COLLECTION[content.collection].model_validate(content.fields)
+        content.fields = fields.model_dump(mode="json")
+    except ValidationError as exc:
+        problems += _errors(exc, ("fields",))
+    if content.collection == Collection.CASE:
+        words = len(content.summary.get(content.original_language, "").split())
+        if words > 200:
+            problems.append(
+                {
+                    "loc": ("summary",),
+                    "msg": f"an ICT case's short description is at most 200 words, not {words}",
+                }
+            )
+    if problems:
+        raise ContentError(problems)
+    return content

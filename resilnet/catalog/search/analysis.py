@@ -1,0 +1,71 @@
+"""Text analysis shared by every search engine: the same terms go into the index and the
+query on SQLite and PostgreSQL alike.
+
+Words are case-folded and stemmed with the Snowball stemmer of the text's language
+(Arabic, English, French, Russian, Spanish); Chinese is segmented into words with jieba.
+A query word is expanded into its stems in every language, because a query does not say
+which language's records it should match.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+
+import snowballstemmer
+
+STEMMERS = {"ar": "arabic", "en": "english", "fr": "french", "ru": "russian", "es": "spanish"}
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERM_CHARS = 60
+
+
+@functools.cache
+def _stemmer(language: str) -> snowballstemmer.stemmer | None:
+    name = STEMMERS.get(language)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@functools.cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Word tokens; runs of Chinese characters are segmented into words."""
+    tokens: list[str] = []
+    for token in WORD.findall(normalise(text)):
+        if HAN.search(token):
+            tokens.extend(w for w in _jieba().cut(token) if w.strip())
+        else:
+            tokens.append(token)
+    return [t[:MAX_TERM_CHARS] for t in tokens if t and t != "_"]
+
+
+def stem(word: str, language: str) -> str:
+    stemmer = _stemmer(language)
+    if stemmer is None or HAN.search(word):
+        return word
+    return stemmer.stemWord(word)
+
+
+def index_terms(text: str, language: str) -> list[str]:
+    """The terms stored for `text` written in `language`."""
+    return [stem(word, language) for word in words(text)]
+
+
+def query_variants(word: str) -> list[str]:
+    """Every term a query word may have been indexed as, in any language."""
+    variants = {word}
+    variants.update(stem(word, language) for language in STEMMERS)
+    return sorted(variants)

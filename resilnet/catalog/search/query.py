@@ -1,0 +1,58 @@
+"""Parsing a search box into clauses, engine-independent."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from resilnet.catalog.search.analysis import STEMMERS, query_variants, stem, words
+
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 12
+PHRASE = re.compile(r'"([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One query word or "quoted phrase". `alternatives` are the term sequences it may
+    have been indexed as (one per language's stemming); any of them matches."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    original: str
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    clauses: tuple[Clause, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return not self.clauses
+
+    def terms(self) -> set[str]:
+        return {t for clause in self.clauses for alt in clause.alternatives for t in alt}
+
+
+def _phrase(tokens: list[str], original: str) -> Clause:
+    alternatives = {tuple(tokens)}
+    alternatives.update(tuple(stem(t, language) for t in tokens) for language in STEMMERS)
+    return Clause(tuple(sorted(alternatives)), original)
+
+
+def parse(text: str) -> ParsedQuery:
+    """Words are ANDed; "quoted words" must appear together. Nothing a person types is
+    engine syntax: operators and punctuation are just not words."""
+    text = text[:MAX_QUERY_CHARS]
+    clauses: list[Clause] = []
+    for phrase in PHRASE.findall(text):
+        tokens = words(phrase)
+        if len(tokens) == 1:
+            clauses.append(Clause(tuple((v,) for v in query_variants(tokens[0])), phrase))
+        elif tokens:
+            clauses.append(_phrase(tokens, phrase))
+    seen: set[str] = set()
+    for token in words(PHRASE.sub(" ", text)):
+        if token not in seen:
+            seen.add(token)
+            clauses.append(Clause(tuple((v,) for v in query_variants(token)), token))
+    return ParsedQuery(tuple(clauses[:MAX_CLAUSES]))

@@ -1,0 +1,112 @@
+"""Reads of the catalog for pages, the API, feeds and other modules."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.utils import timezone
+
+from resilnet.catalog.models import Record, Revision
+from resilnet.catalog.taxonomy import Status
+
+
+def published() -> QuerySet[Record]:
+    return Record.objects.filter(status=Status.PUBLISHED)
+
+
+def record_for(user: Any, record_id: int) -> Record | None:
+    """A record the user may see: published ones for everybody, others for their owner
+    and moderators."""
+    from resilnet.catalog.services import is_moderator
+
+    record = (
+        Record.objects.select_related("owner", "live_revision", "pending_revision")
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None:
+        return None
+    if record.status == Status.PUBLISHED or is_moderator(user):
+        return record
+    if user is not None and user.is_authenticated and record.owner_id == user.pk:
+        return record
+    return None
+
+
+def moderation_queue() -> QuerySet[Revision]:
+    """Submitted revisions, oldest first: new records and edits to published ones."""
+    return (
+        Revision.objects.filter(state=Status.SUBMITTED, record__pending_revision_id=F("id"))
+        .select_related("record", "author")
+        .order_by("created_at")
+    )
+
+
+def queue_summary(now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    queue = moderation_queue()
+    summary = queue.aggregate(count=Count("id"), oldest=Min("created_at"))
+    by_collection = dict(queue.values_list("record__collection").annotate(n=Count("id")).order_by())
+    oldest = summary["oldest"]
+    return {
+        "count": summary["count"],
+        "oldest_age": (now - oldest) if oldest else None,
+        "by_collection": by_collection,
+    }
+
+
+def my_records(user: Any) -> QuerySet[Record]:
+    return Record.objects.filter(owner=user).order_by("-updated_at")
+
+
+def related(record: Record, limit: int = 5) -> list[Record]:
+    """Published records sharing the most facet values (same countries, category, tags)."""
+    values = list(
+        record.facets.exclude(name__in=["language", "year", "collection"]).values_list(
+            "name", "value"
+        )
+    )
+    if not values:
+        return []
+    condition = Q()
+    for name, value in values:
+        condition |= Q(facets__name=name, facets__value=value)
+    return list(
+        published()
+        .exclude(pk=record.pk)
+        .filter(condition)
+        .annotate(shared=Count("facets"))
+        .order_by("-shared", "-published_at")[:limit]
+    )
+
+
+def flatten(content: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in content.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        elif isinstance(value, list):
+            flat[name] = "\n".join(
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v) for v in value
+            )
+        elif value not in (None, ""):
+            flat[name] = str(value)
+    return flat
+
+
+def revision_diff(old: Revision | None, new: Revision) -> list[dict[str, Any]]:
+    """Per field: name, old text, new text and a unified diff, for changed fields only."""
+    before = flatten(old.content) if old else {}
+    after = flatten(new.content)
+    changes = []
+    for name in sorted(set(before) | set(after)):
+        a, b = before.get(name, ""), after.get(name, "")
+        if a != b:
+            diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[2:]
+            changes.append({"field": name, "old": a, "new": b, "diff": diff})
+    return changes

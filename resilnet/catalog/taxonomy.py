@@ -1,0 +1,129 @@
+"""Controlled vocabularies of the catalog, with their sources.
+
+Values are stable slugs (stored, exported, used in URLs); labels are translated.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Collection(models.TextChoices):
+    MEASURE = "measure", _("Policy and regulatory measure")
+    CASE = "case", _("ICT case")
+    RESOURCE = "resource", _("Cybersecurity resource")
+    NEWS = "news", _("News")
+    PODCAST = "podcast", _("Podcast episode")
+    VIDEO = "video", _("Video")
+    REPORT = "report", _("Report")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    CHANGES_REQUESTED = "changes_requested", _("changes requested")
+    PUBLISHED = "published", _("published")
+    ARCHIVED = "archived", _("archived")
+    REJECTED = "rejected", _("rejected")
+
+
+class AuthorityType(models.TextChoices):
+    REGULATOR = "regulator", _("Regulator")
+    MINISTRY = "ministry", _("Ministry")
+    OPERATOR = "operator", _("Operator")
+    INDUSTRY_BODY = "industry_body", _("Industry body")
+    INTERNATIONAL = "international_organisation", _("International organisation")
+    OTHER = "other", _("Other")
+
+
+class MeasureCategory(models.TextChoices):
+    NETWORK_RESILIENCE = "network_resilience", _("Network resilience and traffic management")
+    BROADBAND_QUALITY = "broadband_quality", _("Broadband availability and quality of service")
+    CONSUMER_PROTECTION = "consumer_protection", _("Consumer protection and affordability")
+    UNIVERSAL_SERVICE = "universal_service", _("Universal service")
+    SPECTRUM = "spectrum", _("Spectrum")
+    EMERGENCY_TELECOM = "emergency_telecom", _("Emergency telecommunications")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure deployment and permits")
+    CYBERSECURITY = "cybersecurity", _("Cybersecurity")
+    DIGITAL_INCLUSION = "digital_inclusion", _("Digital inclusion")
+    OTHER = "other", _("Other")
+
+
+class Phase(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency")
+    RECOVERY = "recovery", _("Recovery")
+    NEW_NORMAL = "new_normal", _("New normal")
+
+
+class Binding(models.TextChoices):
+    MANDATORY = "mandatory", _("Mandatory")
+    VOLUNTARY = "voluntary", _("Voluntary")
+
+
+class MeasureStatus(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    IN_FORCE = "in_force", _("In force")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class StakeholderType(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    INTERNATIONAL = "international_organisation", _("International organisation")
+    BUSINESS = "business", _("Business sector")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    ACADEMIA = "academia", _("Academia")
+
+
+class Scope(models.TextChoices):
+    LOCAL = "local", _("Local")
+    NATIONAL = "national", _("National")
+    REGIONAL = "regional", _("Regional")
+    INTERNATIONAL = "international", _("International")
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    COMPLETED = "completed", _("Completed")
+
+
+class ResourceType(models.TextChoices):
+    GUIDANCE = "guidance", _("Guidance")
+    TOOL = "tool", _("Tool")
+    ADVISORY = "advisory", _("Advisory")
+    TRAINING = "training", _("Training")
+    CIRT_SERVICE = "cirt_service", _("CIRT service")
+    CAMPAIGN = "campaign", _("Campaign")
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("General public")
+    HEALTH = "health_sector", _("Health sector")
+    SMES = "smes", _("SMEs")
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure", _("Critical infrastructure")
+    GOVERNMENT = "government", _("Government")
+
+
+# WSIS action lines (Geneva Plan of Action, 2003), C7 with its eight ICT applications.
+ACTION_LINES: dict[str, str] = {
+    "C1": "The role of public governance authorities and all stakeholders",
+    "C2": "Information and communication infrastructure",
+    "C3": "Access to information and knowledge",
+    "C4": "Capacity building",
+    "C5": "Building confidence and security in the use of ICTs",
+    "C6": "Enabling environment",
+    "C7": "ICT applications",
+    "C7.1": "E-government",
+    "C7.2": "E-business",
+    "C7.3": "E-learning",
+    "C7.4": "E-health",
+    "C7.5": "E-employment",
+    "C7.6": "E-environment",
+    "C7.7": "E-agriculture",
+    "C7.8": "E-science",
+    "C8": "Cultural diversity and identity, linguistic diversity and local content",
+    "C9": "Media",
+    "C10": "Ethical dimensions of the information society",
+    "C11": "International and regional cooperation",
+}
+SDGS = range(1, 18)
