@@ -110,3 +110,18 @@ def revision_diff(old: Revision | None, new: Revision) -> list[dict[str, Any]]:
             diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[2:]
             changes.append({"field": name, "old": a, "new": b, "diff": diff})
     return changes
+
+
+def proposals_from(ip: str | None, since: datetime) -> int:
+    """Visitor proposals from one address since `since`, counted in the audit log."""
+    from resilnet.core.models import AuditAction, AuditEvent
+
+    if not ip:
+        return 0
+    return AuditEvent.objects.filter(
+        action=AuditAction.CREATED,
+        object_type="catalog.record",
+        actor_label__startswith="visitor ",
+        ip=ip,
+        at__gte=since,
+    ).count()

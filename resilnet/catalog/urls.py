@@ -1,6 +1,19 @@
 from django.urls import path
 
-from resilnet.core.views import module_placeholder
+from resilnet.catalog import views
 
 app_name = "catalog"
-urlpatterns = [path("", module_placeholder, {"slug": "catalog"}, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("search.atom", views.search_atom, name="search_atom"),
+    path("podcasts.rss", views.podcasts_rss, name="podcasts_rss"),
+    path("records/<int:record_id>/", views.record_detail, name="record"),
+    path("records/<int:record_id>/edit", views.record_edit, name="edit"),
+    path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
+    path("new/<str:collection>/", views.record_create, name="create"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("mine/", views.my_records, name="mine"),
+    path("propose/", views.propose, name="propose"),
+    path("propose/<str:collection>/", views.propose, name="propose_collection"),
+    path("countries/<str:iso3>/", views.country, name="country"),
+]

@@ -44,6 +44,7 @@ class TokenAuth(HttpBearer):
             api_token = authenticate_token(token)
         except TokenError as exc:
             raise Problem(401, "Invalid API token", str(exc)) from None
+        api_token.user.token_role = api_token.role
         request.user = api_token.user
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token
@@ -373,3 +374,4 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 
 api.add_router("/", reference)
 api.add_router("/", account)
+api.add_router("/catalog/", "resilnet.catalog.api.router")

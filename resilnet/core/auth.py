@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from resilnet.core import selectors, services
-from resilnet.core.models import APIToken, Role
+from resilnet.core.models import APIToken
 
 # Statuses in which an owner may still change their own record; modules override
 # this per model with an OWNER_EDITABLE_STATUSES attribute.
@@ -115,8 +115,3 @@ def authenticate_token(presented: str) -> APIToken:
         raise TokenError("The account of this API token is disabled.")
     services.touch_api_token(token)
     return token
-
-
-def token_allows(token: APIToken | None, role: Role) -> bool:
-    """A token acts with its one role only, and only while its user still holds it."""
-    return token is not None and token.role == role and token.user.has_role(role)

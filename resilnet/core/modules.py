@@ -13,6 +13,7 @@ class Module:
     title: Promise
     summary: Promise
     coming: Promise
+    country_url_name: str = ""  # the module's page about one country, if it has one
 
 
 MODULES = (
@@ -25,6 +26,7 @@ MODULES = (
             "A moderated, searchable repository of emergency measures, ICT cases, "
             "cybersecurity resources, news, podcasts, videos and reports, with feeds and exports."
         ),
+        country_url_name="catalog:country",
     ),
     Module(
         "schools",

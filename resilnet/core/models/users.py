@@ -18,16 +18,25 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Set for a request authenticated by an API token: the user then acts with that one
+    # role only (see core.api.TokenAuth).
+    token_role: str | None = None
 
     def roles(self) -> set[str]:
-        return set(self.groups.values_list("name", flat=True))
+        held = set(self.groups.values_list("name", flat=True))
+        if self.token_role is not None:
+            allowed = self.is_superuser or self.token_role in held
+            return {self.token_role} if allowed else set()
+        return held
 
     def has_role(self, role: str) -> bool:
+        if self.token_role is not None:
+            return role in self.roles()
         return self.is_superuser or role in self.roles()
 
     @property
     def is_administrator(self) -> bool:
-        return self.is_superuser or Role.ADMINISTRATOR in self.roles()
+        return self.has_role(Role.ADMINISTRATOR)
 
 
 class APIToken(models.Model):

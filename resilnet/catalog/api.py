@@ -1,0 +1,240 @@
+"""The catalog API: search with facets, records, the moderation workflow, exports."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from resilnet.catalog import selectors, services
+from resilnet.catalog.models import Record
+from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
+from resilnet.core.api import AUTH, Problem, ProblemSchema, signed_in
+
+router = Router(tags=["catalog"])
+
+
+class SearchParams(Schema):
+    q: str = Field("", max_length=500, description='Words (all must match); "quoted phrases".')
+    collection: list[str] = Field([], max_length=20)
+    country: list[str] = Field([], max_length=50, description="ISO 3166-1 alpha-3 codes.")
+    itu_region: list[str] = Field([], max_length=6)
+    category: list[str] = Field([], max_length=20)
+    phase: list[str] = Field([], max_length=5)
+    binding: list[str] = Field([], max_length=2)
+    action_line: list[str] = Field([], max_length=20)
+    sdg: list[str] = Field([], max_length=17)
+    stakeholder_type: list[str] = Field([], max_length=10)
+    year: list[str] = Field([], max_length=20)
+    language: list[str] = Field([], max_length=6)
+    sort: Literal["relevance", "date"] = "relevance"
+    lang: str = Field("en", max_length=8, description="Language to show titles in, if translated.")
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+    def to_query(self) -> SearchQuery:
+        filters = {
+            name: [v.upper() if name == "country" else v for v in getattr(self, name)]
+            for name in FACETS
+        }
+        return SearchQuery(
+            q=self.q,
+            filters={k: v for k, v in filters.items() if v},
+            sort=self.sort,
+            page=self.page,
+            page_size=self.page_size,
+        )
+
+
+class Hit(Schema):
+    id: int
+    collection: str
+    title: str
+    url: str
+    snippet: str
+    countries: list[str]
+    date: date | None
+    published_at: datetime | None
+
+
+class FacetValue(Schema):
+    value: str
+    count: int
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+
+def record_url(request: HttpRequest, record: Record) -> str:
+    return request.build_absolute_uri(reverse("catalog:record", args=[record.pk]))
+
+
+@router.get("/search", response=SearchOut, summary="Search published records, with facet counts")
+def search_records(request: HttpRequest, params: Query[SearchParams]) -> Any:
+    page = search(params.to_query())
+    return {
+        "count": page.count,
+        "page": page.page,
+        "pages": page.pages,
+        "results": [
+            {
+                "id": record.pk,
+                "collection": record.collection,
+                "title": record.text("title", params.lang),
+                "url": record_url(request, record),
+                "snippet": highlight(
+                    record.text("summary", params.lang) or record.text("body", params.lang),
+                    page.parsed,
+                    record.original_language,
+                ),
+                "countries": record.content.get("countries", []),
+                "date": record.record_date,
+                "published_at": record.published_at,
+            }
+            for record in page.results
+        ],
+        "facets": {
+            name: [{"value": value, "count": n} for value, n in values]
+            for name, values in page.facets.items()
+        },
+    }
+
+
+class RecordOut(Schema):
+    id: int
+    collection: str
+    status: str
+    title: str
+    url: str
+    content: dict[str, Any]
+    owner: str | None
+    published_at: datetime | None
+    updated_at: datetime
+    live_revision: int | None
+    pending_revision: int | None
+    pending_state: str | None
+
+
+def record_out(request: HttpRequest, record: Record) -> dict[str, Any]:
+    pending = record.pending_revision
+    return {
+        "id": record.pk,
+        "collection": record.collection,
+        "status": record.status,
+        "title": record.title,
+        "url": record_url(request, record),
+        "content": record.content,
+        "owner": record.owner.get_username() if record.owner else None,
+        "published_at": record.published_at,
+        "updated_at": record.updated_at,
+        "live_revision": record.live_revision.number if record.live_revision else None,
+        "pending_revision": pending.number if pending else None,
+        "pending_state": pending.state if pending else None,
+    }
+
+
+def visible(request: HttpRequest, record_id: int) -> Record:
+    user = request.user if request.user.is_authenticated else None
+    record = selectors.record_for(user, record_id)
+    if record is None:
+        raise Problem(404, "Record not found", f"No record {record_id} is visible to you.")
+    return record
+
+
+@router.get(
+    "/records/{record_id}",
+    response={200: RecordOut, 404: ProblemSchema},
+    summary="One record (published ones for anybody; drafts for their owner and moderators)",
+)
+def get_record(request: HttpRequest, record_id: int) -> Any:
+    return record_out(request, visible(request, record_id))
+
+
+class RecordIn(Schema):
+    content: dict[str, Any] = Field(..., description="RecordContent: see the catalog guide.")
+    external_id: str | None = Field(None, max_length=200)
+    submit: bool = False
+
+
+@router.post("/records", auth=AUTH, response={201: RecordOut}, summary="Create a record")
+def create_record(request: HttpRequest, payload: RecordIn) -> Any:
+    record = services.do_create_record(
+        signed_in(request), payload.content, external_id=payload.external_id, submit=payload.submit
+    )
+    record.refresh_from_db()
+    return Status(201, record_out(request, record))
+
+
+class RecordUpdate(Schema):
+    content: dict[str, Any]
+    note: str = Field("", max_length=2000)
+
+
+@router.put("/records/{record_id}", auth=AUTH, response=RecordOut, summary="Edit a record")
+def update_record(request: HttpRequest, record_id: int, payload: RecordUpdate) -> Any:
+    record = visible(request, record_id)
+    services.do_update_record(signed_in(request), record, payload.content, payload.note)
+    record.refresh_from_db()
+    return record_out(request, record)
+
+
+class TransitionIn(Schema):
+    action: Literal["submit", "publish", "request_changes", "reject", "archive"]
+    reason: str = Field("", max_length=5000)
+
+
+@router.post(
+    "/records/{record_id}/transitions",
+    auth=AUTH,
+    response=RecordOut,
+    summary="Move a record through the workflow",
+)
+def transition(request: HttpRequest, record_id: int, payload: TransitionIn) -> Any:
+    record = visible(request, record_id)
+    actor = signed_in(request)
+    if payload.action == "submit":
+        services.do_submit(actor, record)
+    elif payload.action == "publish":
+        services.do_publish(actor, record)
+    elif payload.action == "request_changes":
+        services.do_request_changes(actor, record, payload.reason)
+    elif payload.action == "reject":
+        services.do_reject(actor, record, payload.reason)
+    else:
+        services.do_archive(actor, record, payload.reason)
+    record.refresh_from_db()
+    return record_out(request, record)
+
+
+class RevisionOut(Schema):
+    number: int
+    state: str
+    author: str | None
+    created_at: datetime
+    note: str
+
+
+@router.get("/records/{record_id}/revisions", auth=AUTH, response=list[RevisionOut])
+def revisions(request: HttpRequest, record_id: int) -> Any:
+    record = visible(request, record_id)
+    if not services.can_edit(signed_in(request), record) and not services.is_moderator(
+        signed_in(request)
+    ):
+        raise PermissionDenied("Only the owner and moderators see a record's revisions.")
+    return [
+        {
+            "number": r.number,
+            "state": r.state,
+            "author": r.author.get_username() if r.author else None,
+            "created_at": r.created_at,
+            "note": r.note,
+        }
+        for r in record.revisions.select_related("author")
+    ]

@@ -1,0 +1,249 @@
+"""Record forms: common fields, plus each collection's own fields built from its schema,
+so the form, the API and the importers validate by the same rules (catalog.schemas)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+import typing
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from pydantic.fields import FieldInfo
+
+from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
+from resilnet.catalog.taxonomy import ACTION_LINES, SDGS
+from resilnet.core import selectors as core_selectors
+
+LANGUAGE_CHOICES = [
+    ("ar", "العربية"),
+    ("zh-hans", "中文"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+]
+SPECIAL_CHOICES = {
+    "action_lines": [(code, f"{code} {name}") for code, name in ACTION_LINES.items()],
+    "sdgs": [(str(n), f"SDG {n}") for n in SDGS],
+}
+
+
+def lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, optional?) of `X | None`."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], True
+    return annotation, False
+
+
+def form_field(name: str, info: FieldInfo) -> forms.Field:
+    """A Django form field for one field of a collection's schema."""
+    annotation, optional = _unwrap(info.annotation)
+    label = name.replace("_", " ").capitalize()
+    origin = typing.get_origin(annotation)
+    if name in SPECIAL_CHOICES:
+        return forms.MultipleChoiceField(
+            label=label,
+            choices=SPECIAL_CHOICES[name],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+    if origin is list:
+        (inner,) = typing.get_args(annotation)
+        inner = typing.get_args(inner)[0] if typing.get_origin(inner) is typing.Annotated else inner
+        if isinstance(inner, type) and issubclass(inner, enum.Enum):
+            return forms.MultipleChoiceField(
+                label=label,
+                choices=[(m.value, m.label) for m in inner],  # type: ignore[attr-defined]
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        return forms.CharField(
+            label=label,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("One per line."),
+        )
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return forms.ChoiceField(
+            label=label,
+            choices=[(m.value, m.label) for m in annotation],  # type: ignore[attr-defined]
+            initial=info.default.value if isinstance(info.default, enum.Enum) else None,
+        )
+    if annotation is dt.date:
+        return forms.DateField(
+            label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    if annotation is int:
+        return forms.IntegerField(label=label, required=not optional and info.is_required())
+    required = info.is_required()
+    if any(getattr(m, "max_length", 0) and m.max_length > 5000 for m in info.metadata):
+        return forms.CharField(
+            label=label, required=required, widget=forms.Textarea(attrs={"rows": 4})
+        )
+    return forms.CharField(label=label, required=required)
+
+
+class RecordForm(forms.Form):
+    """The common part of every record; `collection_fields` adds the collection's own."""
+
+    original_language = forms.ChoiceField(
+        label=_("Original language"), choices=LANGUAGE_CHOICES, initial="en"
+    )
+    title = forms.CharField(label=_("Title"), max_length=500)
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    body = forms.CharField(
+        label=_("Body"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Markdown: **bold**, *italic*, [links](https://…), lists, tables."),
+    )
+    countries = forms.MultipleChoiceField(label=_("Countries"), required=False)
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    links = forms.CharField(
+        label=_("Links"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One URL per line."),
+    )
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=300)
+    licence = forms.CharField(label=_("Licence"), initial="CC-BY-4.0", max_length=60)
+    translation_language = forms.ChoiceField(
+        label=_("Translation language"), required=False, choices=[("", "—"), *LANGUAGE_CHOICES]
+    )
+    translation_title = forms.CharField(label=_("Translated title"), required=False, max_length=500)
+    translation_summary = forms.CharField(
+        label=_("Translated summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, collection: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collection = collection
+        countries = self.fields["countries"]
+        assert isinstance(countries, forms.MultipleChoiceField)
+        countries.choices = list(core_selectors.countries().values_list("iso3", "name"))
+        self.collection_fields = []
+        for name, info in FIELDS_BY_COLLECTION[collection].model_fields.items():
+            self.fields[f"f_{name}"] = form_field(name, info)
+            self.collection_fields.append(f"f_{name}")
+
+    @classmethod
+    def initial_from(cls, content: dict[str, Any]) -> dict[str, Any]:
+        language = content.get("original_language", "en")
+        initial: dict[str, Any] = {
+            "original_language": language,
+            "title": content.get("title", {}).get(language, ""),
+            "summary": content.get("summary", {}).get(language, ""),
+            "body": content.get("body", {}).get(language, ""),
+            "countries": content.get("countries", []),
+            "date": content.get("date"),
+            "tags": ", ".join(content.get("tags", [])),
+            "links": "\n".join(link["url"] for link in content.get("links", [])),
+            "organisation": content.get("organisation", ""),
+            "licence": content.get("licence", "CC-BY-4.0"),
+        }
+        for name, value in (content.get("fields") or {}).items():
+            if (
+                isinstance(value, list)
+                and name not in SPECIAL_CHOICES
+                and not _is_choice_list(content, name)
+            ):
+                value = "\n".join(str(v) for v in value)
+            elif isinstance(value, list):
+                value = [str(v) for v in value]
+            initial[f"f_{name}"] = value
+        return initial
+
+    def content(self, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The RecordContent dict this form describes, keeping other languages' texts."""
+        data = self.cleaned_data
+        language = data["original_language"]
+        previous = previous or {}
+        texts = {name: dict(previous.get(name) or {}) for name in ("title", "summary", "body")}
+        texts["title"][language] = data["title"]
+        for name in ("summary", "body"):
+            if data[name]:
+                texts[name][language] = data[name]
+            else:
+                texts[name].pop(language, None)
+        if data.get("translation_language") and data.get("translation_title"):
+            other = data["translation_language"]
+            texts["title"][other] = data["translation_title"]
+            if data.get("translation_summary"):
+                texts["summary"][other] = data["translation_summary"]
+        fields: dict[str, Any] = {}
+        for key in self.collection_fields:
+            name = key[2:]
+            value = data.get(key)
+            field = self.fields[key]
+            if (
+                isinstance(field, forms.CharField)
+                and isinstance(field.widget, forms.Textarea)
+                and field.help_text
+            ):
+                value = lines(value or "")
+            if name == "sdgs":
+                value = [int(v) for v in value or []]
+            if (
+                value in (None, "")
+                and not FIELDS_BY_COLLECTION[self.collection].model_fields[name].is_required()
+            ):
+                continue
+            fields[name] = value.isoformat() if isinstance(value, dt.date) else value
+        return {
+            "collection": self.collection,
+            "original_language": language,
+            **texts,
+            "countries": data["countries"],
+            "date": data["date"].isoformat() if data["date"] else None,
+            "tags": [t.strip() for t in data["tags"].split(",") if t.strip()],
+            "links": [{"url": url} for url in lines(data["links"])],
+            "organisation": data["organisation"],
+            "licence": data["licence"],
+            "fields": fields,
+        }
+
+
+def _is_choice_list(content: dict[str, Any], name: str) -> bool:
+    model = FIELDS_BY_COLLECTION[content["collection"]]
+    annotation, _optional = _unwrap(model.model_fields[name].annotation)
+    (inner,) = typing.get_args(annotation) or (None,)
+    return isinstance(inner, type) and issubclass(inner, enum.Enum)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProposalForm(RecordForm):
+    """A visitor's proposal. `website` is a honeypot: people leave it empty, bots fill it."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Your email"))
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+
+__all__ = ["LANGUAGE_CODES", "ProposalForm", "ReasonForm", "RecordForm"]

@@ -1,0 +1,126 @@
+import pytest
+from django.test import Client
+
+from resilnet.catalog.models import Record
+from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.tests.conftest import measure
+from resilnet.core import services as core_services
+from resilnet.core.models import Role
+
+
+def bearer(user, role):
+    issued = core_services.do_create_api_token(user, user, name="t", role=role)
+    return {"HTTP_AUTHORIZATION": f"Bearer {issued.plaintext}"}
+
+
+def test_search_answers_count_results_and_facets(client, publish):
+    publish(measure())
+    publish(
+        measure(title="Spectrum for operators", countries=["EGY"], fields={"category": "spectrum"})
+    )
+    body = client.get("/api/v1/catalog/search?q=operators&country=egy").json()
+    assert body["count"] == 1
+    hit = body["results"][0]
+    assert set(hit) >= {"id", "collection", "title", "url"}
+    assert hit["url"].endswith(f"/catalog/records/{hit['id']}/")
+    assert {"value": "EGY", "count": 1} in body["facets"]["country"]
+    everything = client.get("/api/v1/catalog/search").json()
+    assert everything["count"] == 2
+    assert {f["value"] for f in everything["facets"]["category"]} == {
+        "consumer_protection",
+        "spectrum",
+    }
+
+
+@pytest.mark.parametrize("query", ["page=0", "page_size=1000", "sort=random", "q=" + "x" * 600])
+def test_bad_search_parameters_are_422(client, db, query):
+    response = client.get(f"/api/v1/catalog/search?{query}")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_create_submit_and_publish_with_tokens(contributor, moderator):
+    api = Client()
+    response = api.post(
+        "/api/v1/catalog/records",
+        {"content": measure(), "external_id": "api:1", "submit": True},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 201, response.content
+    record_id = response.json()["id"]
+    assert response.json()["status"] == Status.SUBMITTED
+    denied = api.post(
+        f"/api/v1/catalog/records/{record_id}/transitions",
+        {"action": "publish"},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert denied.status_code == 403
+    published = api.post(
+        f"/api/v1/catalog/records/{record_id}/transitions",
+        {"action": "publish"},
+        content_type="application/json",
+        **bearer(moderator, Role.MODERATOR),
+    )
+    assert published.json()["status"] == Status.PUBLISHED
+    assert Client().get(f"/api/v1/catalog/records/{record_id}").status_code == 200
+
+
+def test_invalid_content_is_422_naming_the_field(contributor):
+    response = Client().post(
+        "/api/v1/catalog/records",
+        {"content": measure(fields={"category": "astrology"})},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "fields.category"
+    assert not Record.objects.exists()
+
+
+def test_analyst_token_cannot_create(analyst):
+    response = Client().post(
+        "/api/v1/catalog/records",
+        {"content": measure()},
+        content_type="application/json",
+        **bearer(analyst, Role.ANALYST),
+    )
+    assert response.status_code == 403
+
+
+def test_drafts_are_404_to_others(client, contributor):
+    from resilnet.catalog import services
+
+    record = services.do_create_record(contributor, measure())
+    assert client.get(f"/api/v1/catalog/records/{record.pk}").status_code == 404
+
+
+def test_reason_required_for_request_changes(contributor, moderator):
+    from resilnet.catalog import services
+
+    record = services.do_create_record(contributor, measure(), submit=True)
+    response = Client().post(
+        f"/api/v1/catalog/records/{record.pk}/transitions",
+        {"action": "request_changes"},
+        content_type="application/json",
+        **bearer(moderator, Role.MODERATOR),
+    )
+    assert response.status_code == 422
+    assert "reason" in response.json()["detail"]
+
+
+def test_a_token_acts_with_its_one_role_only(contributor, make_user):
+    both = make_user("bo", Role.CONTRIBUTOR, Role.MODERATOR)
+    from resilnet.catalog import services
+
+    record = services.do_create_record(contributor, measure(), submit=True)
+    response = Client().post(
+        f"/api/v1/catalog/records/{record.pk}/transitions",
+        {"action": "publish"},
+        content_type="application/json",
+        **bearer(both, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 404  # as a contributor it cannot even see the submission
+    record.refresh_from_db()
+    assert record.status == Status.SUBMITTED

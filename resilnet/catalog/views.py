@@ -1,0 +1,316 @@
+"""Catalog pages. Everything works without JavaScript: filters are a GET form, actions
+are POST forms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resilnet.catalog import selectors, services
+from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
+from resilnet.catalog.rendering import citation, render_markdown
+from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
+from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.core import selectors as core_selectors
+from resilnet.core.views import apply_validation_error
+
+PROPOSALS_PER_HOUR = 5
+FACET_LABELS = {
+    "collection": _("Collection"),
+    "country": _("Country"),
+    "itu_region": _("ITU region"),
+    "category": _("Category"),
+    "phase": _("Phase"),
+    "binding": _("Binding"),
+    "action_line": _("WSIS action line"),
+    "sdg": _("SDG"),
+    "stakeholder_type": _("Stakeholder type"),
+    "year": _("Year"),
+    "language": _("Language"),
+}
+
+
+def language() -> str:
+    return get_language() or "en"
+
+
+def search_query(request: HttpRequest) -> SearchQuery:
+    filters = {name: request.GET.getlist(name)[:50] for name in FACETS if request.GET.getlist(name)}
+    if "country" in filters:
+        filters["country"] = [c.upper()[:3] for c in filters["country"]]
+    try:
+        page = max(1, min(10_000, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    sort = "date" if request.GET.get("sort") == "date" else "relevance"
+    return SearchQuery(q=request.GET.get("q", "")[:500], filters=filters, sort=sort, page=page)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    query = search_query(request)
+    page = search(query)
+    lang = language()
+    country_names = dict(core_selectors.countries().values_list("iso3", "name"))
+    facets = [
+        {
+            "name": name,
+            "label": FACET_LABELS[name],
+            "values": [
+                {
+                    "value": value,
+                    "label": country_names.get(value, value) if name == "country" else value,
+                    "count": n,
+                    "checked": value in query.filters.get(name, []),
+                }
+                for value, n in values
+            ],
+        }
+        for name, values in page.facets.items()
+    ]
+    results = [
+        {
+            "record": record,
+            "title": record.text("title", lang),
+            "snippet": highlight(
+                record.text("summary", lang) or record.text("body", lang),
+                page.parsed,
+                record.original_language,
+            ),
+        }
+        for record in page.results
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "catalog/index.html",
+        {
+            "query": query,
+            "page": page,
+            "facets": facets,
+            "results": results,
+            "params": params.urlencode(),
+            "collections": Collection.choices,
+            "queue": selectors.queue_summary() if services.is_moderator(request.user) else None,  # type: ignore[arg-type]
+        },
+    )
+
+
+def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    user = request.user if request.user.is_authenticated else None
+    record = selectors.record_for(user, record_id)
+    if record is None:
+        raise Http404(_("No such record."))
+    lang = language()
+    body_language = lang if record.content.get("body", {}).get(lang) else record.original_language
+    url = request.build_absolute_uri(reverse("catalog:record", args=[record.pk]))
+    pending = record.pending_revision
+    context: dict[str, Any] = {
+        "record": record,
+        "title": record.text("title", lang),
+        "summary": record.text("summary", lang),
+        "body": render_markdown(record.text("body", lang)),
+        "shown_language": body_language,
+        "translated": lang in record.content.get("title", {}),
+        "fields": record.fields,
+        "countries": core_selectors.countries().filter(
+            iso3__in=record.content.get("countries", [])
+        ),
+        "citation": citation(record, url, lang),
+        "related": selectors.related(record) if record.status == Status.PUBLISHED else [],
+        "can_edit": services.can_edit(user, record),
+        "is_moderator": services.is_moderator(user),
+        "pending": pending,
+        "reason_form": ReasonForm(),
+    }
+    if pending is not None and (context["can_edit"] or context["is_moderator"]):
+        context["diff"] = selectors.revision_diff(record.live_revision, pending)
+    return render(request, "catalog/record.html", context)
+
+
+def _record_form_page(request: HttpRequest, form: RecordForm, record: Any = None) -> HttpResponse:
+    return render(request, "catalog/record_form.html", {"form": form, "record": record})
+
+
+@login_required
+def record_create(request: HttpRequest, collection: str) -> HttpResponse:
+    if collection not in Collection.values:
+        raise Http404(_("Unknown collection."))
+    form = RecordForm(request.POST or None, collection=collection)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.do_create_record(
+                request.user,  # type: ignore[arg-type]
+                form.content(),
+                submit="submit" in request.POST,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except PermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("catalog:record", record_id=record.pk)
+    return _record_form_page(request, form)
+
+
+@login_required
+def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = selectors.record_for(request.user, record_id)
+    if record is None or not services.can_edit(request.user, record):  # type: ignore[arg-type]
+        raise Http404(_("No such record, or you may not edit it."))
+    source = record.pending_revision.content if record.pending_revision else record.content
+    form = RecordForm(
+        request.POST or None, collection=record.collection, initial=RecordForm.initial_from(source)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_update_record(request.user, record, form.content(source))  # type: ignore[arg-type]
+            if "submit" in request.POST:
+                services.do_submit(request.user, record)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("catalog:record", record_id=record.pk)
+    return _record_form_page(request, form, record)
+
+
+TRANSITIONS = {
+    "submit": services.do_submit,
+    "publish": services.do_publish,
+    "request_changes": services.do_request_changes,
+    "reject": services.do_reject,
+    "archive": services.do_archive,
+}
+
+
+@require_POST
+@login_required
+def record_transition(request: HttpRequest, record_id: int, action: str) -> HttpResponse:
+    record = selectors.record_for(request.user, record_id)
+    if record is None or action not in TRANSITIONS:
+        raise Http404
+    form = ReasonForm(request.POST)
+    reason = form.data.get("reason", "")[:5000]
+    try:
+        if action in ("request_changes", "reject", "archive"):
+            TRANSITIONS[action](request.user, record, reason)  # type: ignore[operator]
+        else:
+            TRANSITIONS[action](request.user, record)  # type: ignore[operator]
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("catalog:record", record_id=record.pk)
+
+
+@login_required
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    if not services.is_moderator(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    now = timezone.now()
+    items = [{"revision": r, "age": now - r.created_at} for r in selectors.moderation_queue()[:200]]
+    return render(
+        request,
+        "catalog/moderation.html",
+        {"items": items, "summary": selectors.queue_summary(now)},
+    )
+
+
+@login_required
+def my_records(request: HttpRequest) -> HttpResponse:
+    from resilnet.core.views import paginate
+
+    return render(
+        request, "catalog/mine.html", paginate(request, selectors.my_records(request.user))
+    )
+
+
+def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpResponse:
+    if collection not in Collection.values:
+        raise Http404
+    form = ProposalForm(request.POST or None, collection=collection)
+    if request.method == "POST":
+        ip = request.META.get("REMOTE_ADDR")
+        if request.POST.get("website"):
+            # A bot filled the honeypot: answer as if accepted, keep nothing.
+            return render(request, "catalog/proposed.html")
+        if selectors.proposals_from(ip, timezone.now() - timedelta(hours=1)) >= PROPOSALS_PER_HOUR:
+            return render(request, "catalog/proposed.html", {"throttled": True}, status=429)
+        if form.is_valid():
+            try:
+                services.do_propose(
+                    form.content(), name=form.cleaned_data["name"], email=form.cleaned_data["email"]
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                return render(request, "catalog/proposed.html")
+    return render(request, "catalog/propose.html", {"form": form, "collection": collection})
+
+
+def country(request: HttpRequest, iso3: str) -> HttpResponse:
+    place = core_selectors.country_by_iso3(iso3)
+    if place is None:
+        raise Http404(_("No such country."))
+    page = search(SearchQuery(filters={"country": [place.iso3]}, sort="date", page_size=100))
+    by_collection: dict[str, list[Any]] = {}
+    for record in page.results:
+        by_collection.setdefault(record.get_collection_display(), []).append(
+            {"record": record, "title": record.text("title", language())}
+        )
+    return render(
+        request,
+        "catalog/country.html",
+        {"country": place, "page": page, "by_collection": by_collection},
+    )
+
+
+def search_atom(request: HttpRequest) -> HttpResponse:
+    from resilnet.catalog.feeds import atom_feed
+
+    query = search_query(request)
+    page = search(SearchQuery(q=query.q, filters=query.filters, sort="date", page_size=50))
+    params = request.GET.urlencode()
+    body = atom_feed(
+        page,
+        title=_("resilnet catalog") + (f": {query.q}" if query.q else ""),
+        self_url=request.build_absolute_uri(),
+        html_url=request.build_absolute_uri(
+            reverse("catalog:index") + (f"?{params}" if params else "")
+        ),
+        record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
+        language=language(),
+    )
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+def podcasts_rss(request: HttpRequest) -> HttpResponse:
+    from resilnet.catalog.feeds import podcast_rss
+
+    records = (
+        selectors.published().filter(collection=Collection.PODCAST).order_by("-published_at")[:200]
+    )
+    body = podcast_rss(
+        records,
+        title=_("resilnet podcast"),
+        description=_("Conversations on digital resilience in health emergencies."),
+        site_url=request.build_absolute_uri(reverse("catalog:index")),
+        self_url=request.build_absolute_uri(),
+        record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
+        language=language(),
+    )
+    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
