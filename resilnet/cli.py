@@ -384,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action", default="")
     p.add_argument("--actor", default="")
     p.add_argument("--object-type", default="")
+
+    from resilnet.catalog.cli import register as register_catalog
+
+    register_catalog(sub)
     return parser
 
 

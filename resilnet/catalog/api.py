@@ -1,5 +1,6 @@
 """The catalog API: search with facets, records, the moderation workflow, exports."""
 
+import io
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -238,3 +239,53 @@ def revisions(request: HttpRequest, record_id: int) -> Any:
         }
         for r in record.revisions.select_related("author")
     ]
+
+
+@router.get("/export.csv", summary="The whole published catalog as CSV", response={200: None})
+def export_csv(request: HttpRequest) -> Any:
+    return _export("csv")
+
+
+@router.get("/export.json", summary="The whole published catalog as JSON", response={200: None})
+def export_json(request: HttpRequest) -> Any:
+    return _export("json")
+
+
+@router.get(
+    "/data-dictionary.csv", summary="What every exported column means", response={200: None}
+)
+def data_dictionary(request: HttpRequest) -> Any:
+    from django.http import HttpResponse
+
+    from resilnet.catalog.exports import write_data_dictionary_csv
+
+    out = io.StringIO()
+    write_data_dictionary_csv(out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="resilnet-catalog-dictionary.csv"'
+    return response
+
+
+def _export(kind: str) -> Any:
+    """Write the export to a temporary file, then stream it: memory stays flat however
+    large the catalog (the writers read records in chunks)."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    from resilnet.catalog import exports
+
+    spool = tempfile.TemporaryFile("w+b")  # FileResponse closes it
+    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    writer = exports.write_csv if kind == "csv" else exports.write_json
+    writer(selectors.published().order_by("id"), text)
+    text.flush()
+    text.detach()
+    spool.seek(0)
+    content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/json"
+    return FileResponse(
+        spool,
+        content_type=content_type,
+        as_attachment=True,
+        filename=f"resilnet-catalog.{kind}",
+    )

@@ -11,21 +11,24 @@ while the published content stays live.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from resilnet.catalog import search
+from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
 from resilnet.catalog.models import Record, RecordFacet, Revision
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
-from resilnet.core.models import AuditAction, Role, User
+from resilnet.core.models import AuditAction, AuditEvent, Role, User
 from resilnet.core.services import record_audit
 
 # Facet name → how to read its values from validated content.
@@ -68,13 +71,22 @@ def validate(content: dict[str, Any]) -> RecordContent:
     return parsed
 
 
-def facets_of(record: Record, content: RecordContent) -> set[tuple[str, str]]:
+def itu_region_codes() -> dict[str, str]:
+    """ISO3 → ITU region slug of every country that has one."""
+    return dict(
+        core_selectors.countries()
+        .filter(itu_region__isnull=False)
+        .values_list("iso3", "itu_region__code")
+    )
+
+
+def facets_of(
+    record: Record, content: RecordContent, regions: dict[str, str] | None = None
+) -> set[tuple[str, str]]:
+    regions = regions if regions is not None else itu_region_codes()
     values: set[tuple[str, str]] = {("collection", record.collection)}
     values |= {("country", iso3) for iso3 in content.countries}
-    regions = core_selectors.countries().filter(
-        iso3__in=content.countries, itu_region__isnull=False
-    )
-    values |= {("itu_region", code) for code in regions.values_list("itu_region__code", flat=True)}
+    values |= {("itu_region", regions[iso3]) for iso3 in content.countries if iso3 in regions}
     values |= {("language", language) for language in content.title}
     fields = content.fields
     for name in SCALAR_FIELDS:
@@ -360,3 +372,216 @@ def do_propose(content: dict[str, Any], *, name: str, email: str) -> Record:
 
 def collections() -> list[str]:
     return list(Collection.values)
+
+
+# Bulk import ------------------------------------------------------------------------
+
+ALL_OR_NOTHING = "all-or-nothing"
+VALID_ROWS = "valid-rows"
+IMPORT_CHUNK = 500
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    mode: str = ALL_OR_NOTHING
+
+    @property
+    def written(self) -> bool:
+        return not self.dry_run and not (self.mode == ALL_OR_NOTHING and self.rejected)
+
+    def rejected_rows_csv(self) -> str:
+        import csv
+        import io
+
+        from resilnet.core.exports import safe_cell
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "column", "reason"])
+        for error in self.rejected:
+            writer.writerow([error.row, safe_cell(error.column), safe_cell(error.reason)])
+        return out.getvalue()
+
+
+def _check_candidates(
+    parsed: ParseResult, known: set[str]
+) -> tuple[list[tuple[Candidate, RecordContent]], list[RowError]]:
+    errors = list(parsed.errors)
+    valid = []
+    for candidate in parsed.candidates:
+        try:
+            content = parse_content(candidate.content)
+        except ContentError as exc:
+            errors += [
+                RowError(candidate.row, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors
+            ]
+            continue
+        unknown = sorted(set(content.countries) - known)
+        if unknown:
+            errors.append(
+                RowError(candidate.row, "countries", f"unknown code(s) {', '.join(unknown)}")
+            )
+            continue
+        valid.append((candidate, content))
+    errors.sort(key=lambda e: (e.row, e.column))
+    return valid, errors
+
+
+def import_records(
+    actor: User | None,
+    parsed: ParseResult,
+    *,
+    mode: str = ALL_OR_NOTHING,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate every candidate, then (unless a dry run, or all-or-nothing with errors)
+    create or update the records by external id and publish them, in one transaction.
+
+    `actor` None is the system (the CLI); people need the Moderator role.
+    """
+    if actor is not None and not is_moderator(actor):
+        raise PermissionDenied("Only moderators and administrators import records.")
+    if mode not in (ALL_OR_NOTHING, VALID_ROWS):
+        raise ValidationError({"mode": f"Unknown mode {mode!r}."})
+    known = set(core_selectors.countries().values_list("iso3", flat=True))
+    valid, errors = _check_candidates(parsed, known)
+    report = ImportReport(
+        total=len(parsed.candidates) + len(parsed.errors),
+        rejected=errors,
+        dry_run=dry_run,
+        mode=mode,
+    )
+    if not report.written:
+        return report
+    with transaction.atomic():
+        regions = itu_region_codes()
+        countries = dict(core_selectors.countries().values_list("iso3", "id"))
+        for start in range(0, len(valid), IMPORT_CHUNK):
+            chunk = valid[start : start + IMPORT_CHUNK]
+            _import_chunk(actor, chunk, report, regions, countries)
+            if progress:
+                progress(start + len(chunk), len(valid))
+        record_audit(
+            actor,
+            AuditAction.CREATED,
+            object_type="catalog.import",
+            object_repr=f"import of {report.total} rows",
+            after={
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected),
+                "mode": mode,
+            },
+        )
+    return report
+
+
+def _import_chunk(
+    actor: User | None,
+    chunk: list[tuple[Candidate, RecordContent]],
+    report: ImportReport,
+    regions: dict[str, str],
+    countries: dict[str, int],
+) -> None:
+    """Create or update one chunk of validated records with a handful of bulk queries."""
+    now = timezone.now()
+    ids = [c.external_id for c, _ in chunk if c.external_id]
+    existing = Record.objects.in_bulk(ids, field_name="external_id") if ids else {}
+    author = actor if actor is not None and actor.pk else None
+    fresh: list[tuple[Record, RecordContent]] = []
+    changed: list[tuple[Record, RecordContent]] = []
+    for candidate, content in chunk:
+        dumped = content.model_dump(mode="json")
+        record = existing.get(candidate.external_id)
+        if record is not None and record.content == dumped and record.status == Status.PUBLISHED:
+            report.unchanged += 1
+            continue
+        if record is None:
+            record = Record(owner=author, external_id=candidate.external_id or None, created_at=now)
+            fresh.append((record, content))
+        else:
+            changed.append((record, content))
+        _apply(record, content)
+        record.status = Status.PUBLISHED
+        record.published_at = record.published_at or now
+        record.pending_revision = None
+    Record.objects.bulk_create([r for r, _ in fresh])
+    for record, _content in changed:
+        record.save()
+    touched = fresh + changed
+    if not touched:
+        return
+    numbers = dict(
+        Revision.objects.filter(record__in=[r for r, _ in changed])
+        .values_list("record_id")
+        .annotate(n=Max("number"))
+        .order_by()
+    )
+    revisions = Revision.objects.bulk_create(
+        Revision(
+            record=record,
+            number=numbers.get(record.pk, 0) + 1,
+            author=author,
+            state=Status.PUBLISHED,
+            content=record.content,
+            note="import",
+            created_at=now,
+        )
+        for record, _content in touched
+    )
+    for (record, _content), revision in zip(touched, revisions, strict=True):
+        record.live_revision = revision
+    Record.objects.bulk_update([r for r, _ in touched], ["live_revision"])
+    Through = Record.countries.through
+    RecordFacet.objects.filter(record__in=[r for r, _ in changed]).delete()
+    Through.objects.filter(record__in=[r for r, _ in changed]).delete()
+    Through.objects.bulk_create(
+        Through(record_id=record.pk, country_id=countries[iso3])
+        for record, content in touched
+        for iso3 in content.countries
+    )
+    RecordFacet.objects.bulk_create(
+        RecordFacet(record=record, name=name, value=value[:100])
+        for record, content in touched
+        for name, value in sorted(facets_of(record, content, regions))
+    )
+    for record, _content in touched:
+        search.index_record(record)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=author,
+            actor_label=author.get_username() if author else "system",
+            action=AuditAction.CREATED if i < len(fresh) else AuditAction.UPDATED,
+            object_type="catalog.record",
+            object_id=str(record.pk),
+            object_repr=record.title[:200],
+            after={"status": Status.PUBLISHED, "revision": revision.number},
+            reason="import",
+            at=now,
+        )
+        for i, ((record, _content), revision) in enumerate(zip(touched, revisions, strict=True))
+    )
+    report.created += len(fresh)
+    report.updated += len(changed)
+
+
+def reindex_all() -> int:
+    """Rebuild the full-text index from the published records (`resilnet catalog reindex`)."""
+    from resilnet.catalog.search.engines import engine
+
+    with transaction.atomic():
+        engine().drop()
+        engine().create()
+        count = 0
+        for record in Record.objects.filter(status=Status.PUBLISHED).iterator(chunk_size=1000):
+            search.index_record(record)
+            count += 1
+    return count

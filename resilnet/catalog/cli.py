@@ -1,0 +1,171 @@
+"""`resilnet catalog …`: import, export and index maintenance from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+FORMATS = ("csv", "xlsx", "json", "oxcgrt", "acaps")
+
+
+def parse_file(stream: IO[bytes], file_format: str, mapping: dict[str, str]) -> Any:
+    from resilnet.catalog.importers import acaps, oxcgrt, tabular
+
+    if file_format == "oxcgrt":
+        return oxcgrt.parse(stream)
+    if file_format == "acaps":
+        return acaps.parse(stream)
+    return tabular.parse(stream, file_format=file_format, mapping=mapping)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from resilnet.catalog import services
+    from resilnet.catalog.importers.base import ImportFormatError
+    from resilnet.cli import CommandFailed, setup_django
+
+    setup_django()
+    mapping = {}
+    for pair in args.map:
+        source, sep, target = pair.partition("=")
+        if not sep:
+            raise CommandFailed(f"--map takes SOURCE=TARGET, not {pair!r}", status=2)
+        mapping[source] = target
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandFailed(f"{path} does not exist or is not a file", status=2)
+    try:
+        with path.open("rb") as stream:
+            parsed = parse_file(stream, args.format, mapping)
+    except ImportFormatError as exc:
+        raise CommandFailed(f"{path}: {exc}", status=2) from None
+    with Progress(
+        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("import", total=len(parsed.candidates))
+        report = services.import_records(
+            None,
+            parsed,
+            mode=args.mode,
+            dry_run=args.dry_run,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    for error in report.rejected[:200]:
+        print(f"row {error.row}, {error.column or '(row)'}: {error.reason}")
+    if len(report.rejected) > 200:
+        print(f"… and {len(report.rejected) - 200} more rejected rows")
+    if args.rejected and report.rejected:
+        Path(args.rejected).write_text(report.rejected_rows_csv(), encoding="utf-8")
+        print(f"rejected rows written to {args.rejected}")
+    valid = len(parsed.candidates) - len(
+        {e.row for e in report.rejected} - {e.row for e in parsed.errors}
+    )
+    if report.written:
+        print(
+            f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected"
+        )
+    elif report.dry_run:
+        print(f"dry run: {valid} valid, {len(report.rejected)} rejected; nothing written")
+    else:
+        print(f"{len(report.rejected)} rejected; nothing written (all-or-nothing)")
+    return 1 if report.rejected else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from resilnet.catalog import exports, selectors
+    from resilnet.cli import setup_django
+
+    setup_django()
+    out: IO[str]
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        records = selectors.published().order_by("id")
+        count = (exports.write_csv if args.format == "csv" else exports.write_json)(records, out)
+    finally:
+        if args.output:
+            out.close()
+    print(f"{count} records exported", file=sys.stderr)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from resilnet.catalog import services
+    from resilnet.cli import setup_django
+
+    setup_django()
+    count = services.reindex_all()
+    print(f"{count} published records indexed")
+    return 0
+
+
+def cmd_check_index(args: argparse.Namespace) -> int:
+    from resilnet.catalog.search import consistency_report
+    from resilnet.cli import setup_django
+
+    setup_django()
+    report = consistency_report()
+    if report["missing"] or report["stale"]:
+        print(
+            f"index out of step: {len(report['missing'])} missing, {len(report['stale'])} stale; "
+            "run `resilnet catalog reindex`"
+        )
+        return 1
+    print("index consistent with the published records")
+    return 0
+
+
+def register(sub: Any) -> None:
+    catalog = sub.add_parser("catalog", help="Catalog tools.", description="Catalog tools.")
+    commands = catalog.add_subparsers(dest="catalog_command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "import",
+        help="Import records from a file.",
+        description="Validate and import records. Exit 0: nothing rejected; 1: rows rejected; "
+        "2: unusable input.",
+    )
+    p.add_argument("file")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument(
+        "--mode",
+        choices=("all-or-nothing", "valid-rows"),
+        default="all-or-nothing",
+        help="on rejected rows, import nothing (default) or the valid rows",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SOURCE=TARGET",
+        help="rename a column (csv, xlsx, json); repeat for several; TARGET empty ignores it",
+    )
+    p.add_argument("--rejected", metavar="PATH", help="write the rejected rows to this CSV file")
+    p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser(
+        "export",
+        help="Export the published catalog.",
+        description="Export the published catalog as CSV or JSON.",
+    )
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", help="file to write (default: standard output)")
+    p.set_defaults(handler=cmd_export)
+
+    p = commands.add_parser(
+        "reindex",
+        help="Rebuild the full-text index.",
+        description="Rebuild the full-text index from the published records.",
+    )
+    p.set_defaults(handler=cmd_reindex)
+
+    p = commands.add_parser(
+        "check-index",
+        help="Compare the index with the records.",
+        description="Exit 1 if the full-text index and the records differ.",
+    )
+    p.set_defaults(handler=cmd_check_index)
