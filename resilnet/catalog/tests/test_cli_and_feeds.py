@@ -1,0 +1,119 @@
+"""`resilnet catalog …` exit codes, and the feed and export endpoints."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from resilnet.catalog.models import Record
+from resilnet.catalog.tests.conftest import measure
+from resilnet.cli import main
+
+HEADER = "external_id,collection,title,countries,fields.category,fields.binding\n"
+
+
+@pytest.fixture
+def write(tmp_path):
+    def make(name, text):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return make
+
+
+def test_import_exit_0_when_nothing_is_rejected(write, capsys, db):
+    path = write("ok.csv", HEADER + "a1,measure,Zero-rating,KEN,consumer_protection,mandatory\n")
+    assert main(["catalog", "import", path, "--format", "csv"]) == 0
+    assert "1 created" in capsys.readouterr().out
+    assert Record.objects.get().status == "published"
+
+
+def test_import_exit_1_with_rejected_rows_and_the_report(write, capsys, tmp_path, db):
+    path = write(
+        "mixed.csv",
+        HEADER
+        + "a1,measure,Fine,KEN,other,mandatory\n"
+        + "a2,measure,Bad,KEN,astrology,mandatory\n",
+    )
+    rejected = tmp_path / "rejected.csv"
+    code = main(
+        ["catalog", "import", path, "--format", "csv", "--mode", "valid-rows",
+         "--rejected", str(rejected)]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "row 3, fields.category" in out
+    assert "1 created" in out
+    assert list(csv.reader(rejected.open()))[1][:2] == ["3", "fields.category"]
+
+
+def test_dry_run_writes_nothing(write, capsys, db):
+    path = write("ok.csv", HEADER + "a1,measure,Zero-rating,KEN,consumer_protection,mandatory\n")
+    assert main(["catalog", "import", path, "--format", "csv", "--dry-run"]) == 0
+    assert "dry run: 1 valid, 0 rejected" in capsys.readouterr().out
+    assert not Record.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fmt"),
+    [("empty.csv", "", "csv"), ("page.html", "<html></html>", "oxcgrt"), ("x.json", "{", "json")],
+)
+def test_import_exit_2_on_unusable_input(write, capsys, db, name, text, fmt):
+    assert main(["catalog", "import", write(name, text), "--format", fmt]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("resilnet: ")
+
+
+def test_import_of_a_missing_file_is_2(capsys, db):
+    assert main(["catalog", "import", "/nonexistent.csv", "--format", "csv"]) == 2
+
+
+def test_reindex_and_check_index(publish, capsys):
+    publish(measure())
+    assert main(["catalog", "check-index"]) == 0
+    assert main(["catalog", "reindex"]) == 0
+    assert "1 published records indexed" in capsys.readouterr().out
+
+
+def test_atom_feed_for_any_search(client, publish):
+    publish(measure())
+    response = client.get("/catalog/search.atom?q=zero&country=KEN")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 1
+
+
+def test_podcast_rss_with_enclosures(client, publish):
+    publish(
+        measure(
+            collection="podcast",
+            title="Episode 1: keeping networks up",
+            fields={"audio_url": "https://example.org/ep1.mp3", "audio_bytes": 1234,
+                    "duration_seconds": 1800, "episode": 1},
+        )
+    )  # fmt: skip
+    response = client.get("/catalog/podcasts.rss")
+    root = ET.fromstring(response.content)
+    enclosure = root.find("channel/item/enclosure")
+    assert enclosure.attrib == {
+        "url": "https://example.org/ep1.mp3",
+        "length": "1234",
+        "type": "audio/mpeg",
+    }
+
+
+def test_export_endpoints(client, publish):
+    publish(measure(title="=HYPERLINK(1)"))
+    exported = client.get("/api/v1/catalog/export.csv")
+    text = b"".join(exported.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["title"] == "'=HYPERLINK(1)"
+    document = json.loads(b"".join(client.get("/api/v1/catalog/export.json").streaming_content))
+    assert len(document["records"]) == 1
+    dictionary = client.get("/api/v1/catalog/data-dictionary.csv").content.decode()
+    assert dictionary.splitlines()[0].startswith("name,")
