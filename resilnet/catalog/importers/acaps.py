@@ -35,24 +35,18 @@ One row is one candidate, keyed "acaps:{ID}". Decisions:
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Iterator
 from typing import IO, Any
 
 from django.utils.text import slugify
 
 from resilnet.catalog.importers.base import (
-    MAX_BYTES,
     Candidate,
     ImportFormatError,
     ParseResult,
     RowError,
-    decode,
-    read_csv,
+    open_csv,
     require_columns,
 )
 from resilnet.catalog.taxonomy import Binding, MeasureCategory, MeasureStatus, Phase
@@ -82,7 +76,7 @@ MEASURE_ONLY_NETWORK_WORDS = re.compile(r"\binternet\b|\bmobile\b", re.IGNORECAS
 
 
 def parse(stream: IO[bytes]) -> ParseResult:
-    header, rows = _open(stream)
+    header, rows = open_csv(stream)
     names = {column: " ".join(column.split()).upper() for column in header}
     if len(set(names.values())) != len(names):
         duplicate = next(n for n in names.values() if list(names.values()).count(n) > 1)
@@ -232,40 +226,6 @@ def _parse_date(raw: str) -> dt.date | None:
             continue
         return date if date.year >= 1900 else None
     return None
-
-
-def _open(stream: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and the rows of a CSV file, refusing files that are plainly not CSV."""
-    raw = stream.read(MAX_BYTES + 1)
-    head = raw[:1024].removeprefix(codecs.BOM_UTF8).lstrip()
-    if not head:
-        raise ImportFormatError("the file is empty")
-    if head.startswith(b"PK\x03\x04"):
-        raise ImportFormatError(
-            "the file is a ZIP archive (an .xlsx workbook?): save the sheet as CSV first"
-        )
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFormatError("the file is an old Excel (.xls) workbook: save it as CSV first")
-    if head.startswith(b"<"):
-        raise ImportFormatError("the file is an HTML or XML page, not CSV")
-    # read_csv does not return the header (a header-only file yields no rows), so it is read
-    # here from the first 100 kB, decoded and sniffed exactly as read_csv does.
-    prefix = raw[:100_000].removeprefix(codecs.BOM_UTF8)
-    if b"\x00" in prefix[:4096]:
-        raise ImportFormatError("the file looks binary (NUL bytes); expected text")
-    try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(prefix)
-    except UnicodeDecodeError:
-        text = decode(prefix)  # single-byte encodings: a prefix decodes as in the whole file
-    try:
-        dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        header = [name.strip() for name in next(csv.reader(io.StringIO(text, newline=""), dialect))]
-    except (StopIteration, csv.Error) as exc:
-        raise ImportFormatError(f"row 1: cannot read the header ({exc or 'empty'})") from None
-    return header, read_csv(io.BytesIO(raw))
 
 
 def _clip(text: str, limit: int) -> str:

@@ -55,9 +55,22 @@ def decode(raw: bytes) -> str:
             return raw.decode("latin-1")
 
 
-def read_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file as (row number, {column: value}); the header is row 1."""
-    text = decode(stream.read(MAX_BYTES + 1))
+def open_csv(stream: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header of a CSV file and its rows as (row number, {column: value}), the header
+    being row 1. Files that are plainly something else are refused by their signature."""
+    raw = stream.read(MAX_BYTES + 1)
+    head = raw[:1024].removeprefix(codecs.BOM_UTF8).lstrip()
+    if not head:
+        raise ImportFormatError("the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        raise ImportFormatError(
+            "the file is a ZIP archive (an .xlsx workbook?): save the sheet as CSV first"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFormatError("the file is an old Excel (.xls) workbook: save it as CSV first")
+    if head.startswith(b"<"):
+        raise ImportFormatError("the file is an HTML or XML page, not CSV")
+    text = decode(raw)
     csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t")
@@ -65,22 +78,24 @@ def read_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        header = next(reader)
+        header = [name.strip() for name in next(reader)]
     except StopIteration:
         raise ImportFormatError("the file is empty") from None
     except csv.Error as exc:
-        raise ImportFormatError(f"row 1: {exc}") from None
-    header = [name.strip() for name in header]
+        raise ImportFormatError(f"row 1: cannot read the header ({exc})") from None
     if len(set(header)) != len(header):
         duplicate = next(name for name in header if header.count(name) > 1)
         raise ImportFormatError(f"row 1: the column {duplicate!r} appears twice")
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            yield number, dict(zip(header, (v.strip() for v in values), strict=False))
-    except csv.Error as exc:
-        raise ImportFormatError(f"row {reader.line_num}: {exc}") from None
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            for number, values in enumerate(reader, start=2):
+                if any(v.strip() for v in values):
+                    yield number, dict(zip(header, (v.strip() for v in values), strict=False))
+        except csv.Error as exc:
+            raise ImportFormatError(f"row {reader.line_num}: {exc}") from None
+
+    return header, rows()
 
 
 def require_columns(present: set[str], required: set[str], what: str) -> None:

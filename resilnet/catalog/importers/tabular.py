@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from resilnet.catalog.importers.base import (
     MAX_BYTES,
@@ -22,7 +22,7 @@ from resilnet.catalog.importers.base import (
     ParseResult,
     RowError,
     decode,
-    read_csv,
+    open_csv,
 )
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
 
@@ -141,8 +141,9 @@ def parse(
 ) -> ParseResult:
     mapping = mapping or {}
     result = ParseResult()
+    rows: Iterator[tuple[int, dict[str, Any]]]
     if file_format == "csv":
-        rows: Iterator[tuple[int, dict[str, Any]]] = read_csv(stream)
+        _header, rows = open_csv(stream)
     else:
         raw = stream.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
@@ -153,9 +154,11 @@ def parse(
         if "__error__" in row:
             result.errors.append(RowError(number, "", row["__error__"]))
             continue
+        content: dict[str, Any]
+        problems: list[tuple[str, str]] = []
         if isinstance(row.get("content"), dict):  # already shaped as content
-            external_id, content = str(row.get("external_id") or ""), row["content"]
-            problems: list[tuple[str, str]] = []
+            external_id = str(row.get("external_id") or "")
+            content = cast(dict[str, Any], row["content"])
         else:
             external_id, content, problems = row_to_content(_mapped(row, mapping))
         for column, reason in problems:

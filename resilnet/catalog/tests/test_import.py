@@ -99,7 +99,8 @@ def test_bom_and_latin_1_files(moderator, encoding):
     [
         (b"", "empty"),
         (b"\x00\x01\x02binary", "binary"),
-        (b"<html><body>Not found</body></html>", "no records"),
+        (b"<html><body>Not found</body></html>", "HTML or XML page"),
+        (b"title,collection\n", "no records"),
     ],
 )
 def test_unusable_files_are_refused_with_a_reason(moderator, data, message):
