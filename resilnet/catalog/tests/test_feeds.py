@@ -17,7 +17,7 @@ HOSTILE = 'Zero-rating <script>alert("x")</script> & co\x0b\x07 — été'
 
 def parse(data: bytes) -> ET.Element:
     assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
-    return ET.fromstring(data)  # noqa: S314 (our own output)
+    return ET.fromstring(data)
 
 
 def record_url(record):
