@@ -70,6 +70,7 @@ class SearchQuery:
     sort: str = "relevance"  # or "date"
     page: int = 1
     page_size: int = 20
+    facets: tuple[str, ...] = FACETS  # which facets to count
 
 
 @dataclass
@@ -98,9 +99,11 @@ def filtered(query: SearchQuery, parsed: ParsedQuery) -> QuerySet[Record]:
     return records
 
 
-def facet_counts(records: QuerySet[Record]) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(
+    records: QuerySet[Record], names: tuple[str, ...] = FACETS
+) -> dict[str, list[tuple[str, int]]]:
     rows = (
-        RecordFacet.objects.filter(record__in=records.values("id"), name__in=FACETS)
+        RecordFacet.objects.filter(record__in=records.values("id"), name__in=names)
         .values_list("name", "value")
         .annotate(n=Count("id"))
         .order_by()
@@ -110,7 +113,7 @@ def facet_counts(records: QuerySet[Record]) -> dict[str, list[tuple[str, int]]]:
         counts[name].append((value, n))
     return {
         name: sorted(counts[name], key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
-        for name in FACETS
+        for name in names
         if counts.get(name)
     }
 
@@ -133,7 +136,8 @@ def search(query: SearchQuery) -> SearchPage:
         ids = _ids(sql, [*params, query.page_size, start])
         by_id = Record.objects.in_bulk(ids)
         page = [by_id[i] for i in ids if i in by_id]
-    return SearchPage(count, page, facet_counts(records), parsed, query.page, query.page_size)
+    facets = facet_counts(records, query.facets) if query.facets else {}
+    return SearchPage(count, page, facets, parsed, query.page, query.page_size)
 
 
 def _ids(sql: str, params: list[Any]) -> list[int]:
