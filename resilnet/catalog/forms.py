@@ -246,4 +246,45 @@ class ProposalForm(RecordForm):
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    file_format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            ("csv", "CSV"),
+            ("xlsx", "XLSX"),
+            ("json", "JSON"),
+            ("oxcgrt", _("OxCGRT (Oxford COVID-19 Government Response Tracker) CSV")),
+            ("acaps", _("ACAPS COVID-19 government measures CSV")),
+        ],
+    )
+    mode = forms.ChoiceField(
+        label=_("When some rows are invalid"),
+        choices=[
+            ("all-or-nothing", _("import nothing")),
+            ("valid-rows", _("import the valid rows, and give me the rejected ones")),
+        ],
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check the file (dry run)"), required=False, initial=True
+    )
+    mapping = forms.CharField(
+        label=_("Column mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: column in your file = resilnet column, e.g. Country = countries."
+        ),
+    )
+
+    def clean_mapping(self) -> dict[str, str]:
+        mapping = {}
+        for number, line in enumerate(lines(self.cleaned_data["mapping"]), start=1):
+            source, sep, target = line.partition("=")
+            if not sep:
+                raise forms.ValidationError(_("Line %(n)d has no '='.") % {"n": number})
+            mapping[source.strip()] = target.strip()
+        return mapping
+
+
 __all__ = ["LANGUAGE_CODES", "ProposalForm", "ReasonForm", "RecordForm"]

@@ -314,3 +314,47 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
         language=language(),
     )
     return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Moderators upload a file; a background job checks or imports it with progress."""
+    import secrets
+
+    from resilnet.catalog import tasks
+    from resilnet.catalog.forms import ImportForm
+    from resilnet.core import services as core_services
+
+    if not services.is_moderator(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is not None and upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            return render(
+                request,
+                "catalog/import.html",
+                {"form": form, "too_large": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                status=413,
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            path = tasks.uploads_dir() / f"{secrets.token_hex(8)}.upload"
+            with path.open("wb") as out:
+                for chunk in data["file"].chunks():
+                    out.write(chunk)
+            job = core_services.start_job(
+                request.user,  # type: ignore[arg-type]
+                tasks.import_file,
+                _("Import of %(name)s") % {"name": data["file"].name[:100]},
+                path=str(path),
+                file_format=data["file_format"],
+                mode=data["mode"],
+                dry_run=data["dry_run"],
+                mapping=data["mapping"],
+            )
+            return redirect("job_detail", job_id=job.pk)
+    return render(request, "catalog/import.html", {"form": form})

@@ -1,0 +1,81 @@
+"""Background tasks of the catalog, run by `resilnet worker`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django_tasks import task
+
+from resilnet.catalog import services
+from resilnet.catalog.importers.base import ImportFormatError
+from resilnet.core import services as core_services
+from resilnet.core.models import Job, User
+
+
+def uploads_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@task()
+def import_file(
+    job_id: int,
+    path: str,
+    file_format: str,
+    mode: str,
+    dry_run: bool,
+    mapping: dict[str, str],
+) -> dict[str, Any]:
+    """Import an uploaded file, reporting progress; rejected rows go to a CSV beside the job."""
+    from resilnet.catalog.cli import parse_file
+    from resilnet.core.tasks import exports_dir
+
+    job = Job.objects.select_related("requested_by").get(pk=job_id)
+    actor: User | None = job.requested_by
+    upload = Path(path)
+    try:
+        core_services.report_progress(job_id, 0, None, "Reading the file")
+        with upload.open("rb") as stream:
+            parsed = parse_file(stream, file_format, mapping)
+        report = services.import_records(
+            actor,
+            parsed,
+            mode=mode,
+            dry_run=dry_run,
+            progress=lambda done, total: core_services.report_progress(
+                job_id, done, total, "Importing"
+            ),
+        )
+    except ImportFormatError as exc:
+        core_services.fail_job(job_id, f"Unusable file: {exc}")
+        return {"error": str(exc)}
+    except Exception as exc:
+        core_services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
+        raise
+    finally:
+        upload.unlink(missing_ok=True)
+    result: dict[str, Any] = {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": len(report.rejected),
+        "written": report.written,
+    }
+    if report.rejected:
+        name = f"import-{job_id}-rejected.csv"
+        (exports_dir() / name).write_text(report.rejected_rows_csv(), encoding="utf-8")
+        result["file"] = name
+    if report.dry_run:
+        message = f"Dry run: {len(report.rejected)} rejected rows; nothing written."
+    elif report.written:
+        message = (
+            f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected."
+        )
+    else:
+        message = f"{len(report.rejected)} rejected rows; nothing written (all-or-nothing)."
+    core_services.finish_job(job_id, result, message)
+    return result
