@@ -9,6 +9,7 @@ urlpatterns = [
     path("podcasts.rss", views.podcasts_rss, name="podcasts_rss"),
     path("records/<int:record_id>/", views.record_detail, name="record"),
     path("records/<int:record_id>/edit", views.record_edit, name="edit"),
+    path("records/<int:record_id>/revisions/", views.record_revisions, name="revisions"),
     path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
     path("new/<str:collection>/", views.record_create, name="create"),
     path("moderation/", views.moderation_queue, name="moderation"),

@@ -358,3 +358,32 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
             return redirect("job_detail", job_id=job.pk)
     return render(request, "catalog/import.html", {"form": form})
+
+
+@login_required
+def record_revisions(request: HttpRequest, record_id: int) -> HttpResponse:
+    """Every revision of a record, and the difference between any two."""
+    record = selectors.record_for(request.user, record_id)
+    user = request.user
+    if record is None or not (
+        services.can_edit(user, record) or services.is_moderator(user)  # type: ignore[arg-type]
+    ):
+        raise Http404(_("No such record, or you may not see its history."))
+    revisions = list(record.revisions.select_related("author"))
+    by_number = {r.number: r for r in revisions}
+
+    def pick(name: str, default: int | None) -> Any:
+        try:
+            return by_number.get(int(request.GET.get(name, "")), by_number.get(default or 0))
+        except ValueError:
+            return by_number.get(default or 0)
+
+    newest = revisions[0].number if revisions else None
+    new = pick("b", newest)
+    old = pick("a", (new.number - 1) if new else None)
+    diff = selectors.revision_diff(old, new) if new else []
+    return render(
+        request,
+        "catalog/revisions.html",
+        {"record": record, "revisions": revisions, "old": old, "new": new, "diff": diff},
+    )

@@ -164,3 +164,19 @@ def test_country_page_lists_records(client, records):
     assert "Temporary spectrum assignments" in html
     assert re.search(r"1 published record", html)
     assert client.get("/catalog/countries/XXX/").status_code == 404
+
+
+def test_history_compares_any_two_revisions(client, contributor, moderator, publish):
+    from resilnet.catalog import services
+
+    record = publish()
+    services.do_update_record(contributor, record, measure(title="Second title"))
+    services.do_update_record(contributor, record, measure(title="Third title"))
+    client.force_login(contributor)
+    html = client.get(f"/catalog/records/{record.pk}/revisions/?a=1&b=3").content.decode()
+    assert "Third title" in html
+    assert "Zero-rating of health information sites" in html
+    assert "(live)" in html
+    assert client.get(f"/catalog/records/{record.pk}/revisions/?a=x&b=99").status_code == 200
+    client.logout()
+    assert client.get(f"/catalog/records/{record.pk}/revisions/").status_code == 302
