@@ -15,6 +15,7 @@ def _isolated_var_dir(settings, tmp_path):
     # Exports and backups of one test never land in another's folder or in var/.
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
+    settings.MEDIA_ROOT = settings.VAR_DIR / "media"
 
 
 @pytest.fixture

@@ -105,3 +105,30 @@ class RecordFacet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored under a name of our own: the uploader's file name is only shown, never used.
+    return f"catalog/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A file attached to a record, checked by content and served as a download."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(max_length=200)
+    mime_type = models.CharField(max_length=120)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["record", "created_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from resilnet.catalog import search
 from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
-from resilnet.catalog.models import Record, RecordFacet, Revision
+from resilnet.catalog.models import Attachment, Record, RecordFacet, Revision
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
@@ -585,3 +585,60 @@ def reindex_all() -> int:
             search.index_record(record)
             count += 1
     return count
+
+
+# Attachments ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_add_attachment(actor: User, record: Record, name: str, data: bytes) -> Attachment:
+    """Attach a file after checking its size and what its bytes say it is."""
+    import hashlib
+    import os
+
+    from django.core.files.base import ContentFile
+
+    from resilnet.catalog.attachments import MAX_ATTACHMENT_BYTES, AttachmentRefused, sniff
+
+    if not can_edit(actor, record):
+        raise PermissionDenied("You may not add files to this record.")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            {"file": f"The file is larger than {MAX_ATTACHMENT_BYTES // 2**20} MB."}
+        )
+    if not data:
+        raise ValidationError({"file": "The file is empty."})
+    try:
+        mime, extension = sniff(data[:8192], data)
+    except AttachmentRefused as exc:
+        raise ValidationError({"file": f"This file is {exc}."}) from None
+    display = os.path.basename(name.replace("\\", "/"))[:150] or "file"
+    stem = display.rsplit(".", 1)[0] if "." in display else display
+    attachment = Attachment(
+        record=record,
+        name=f"{stem}.{extension}",
+        mime_type=mime,
+        extension=extension,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(attachment.name, ContentFile(data), save=False)
+    attachment.save()
+    record_audit(
+        actor,
+        AuditAction.UPDATED,
+        record,
+        after={"attachment": attachment.name, "bytes": len(data)},
+    )
+    return attachment
+
+
+@transaction.atomic
+def do_remove_attachment(actor: User, attachment: Attachment) -> None:
+    if not can_edit(actor, attachment.record):
+        raise PermissionDenied("You may not remove files from this record.")
+    record = attachment.record
+    name = attachment.name
+    attachment.delete()
+    record_audit(actor, AuditAction.UPDATED, record, before={"attachment": name})

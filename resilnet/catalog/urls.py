@@ -10,6 +10,11 @@ urlpatterns = [
     path("records/<int:record_id>/", views.record_detail, name="record"),
     path("records/<int:record_id>/edit", views.record_edit, name="edit"),
     path("records/<int:record_id>/revisions/", views.record_revisions, name="revisions"),
+    path("records/<int:record_id>/attachments", views.attachment_add, name="attachment_add"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/remove", views.attachment_remove, name="attachment_remove"
+    ),
     path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
     path("new/<str:collection>/", views.record_create, name="create"),
     path("moderation/", views.moderation_queue, name="moderation"),

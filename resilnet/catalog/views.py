@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from resilnet.catalog import selectors, services
 from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
+from resilnet.catalog.models import Attachment
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
 from resilnet.catalog.taxonomy import Collection, Status
@@ -387,3 +389,64 @@ def record_revisions(request: HttpRequest, record_id: int) -> HttpResponse:
         "catalog/revisions.html",
         {"record": record, "revisions": revisions, "old": old, "new": new, "diff": diff},
     )
+
+
+@require_POST
+@login_required
+def attachment_add(request: HttpRequest, record_id: int) -> HttpResponse:
+    from resilnet.catalog.attachments import MAX_ATTACHMENT_BYTES
+
+    record = selectors.record_for(request.user, record_id)
+    if record is None:
+        raise Http404
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+    elif upload.size and upload.size > MAX_ATTACHMENT_BYTES:
+        messages.error(
+            request, _("The file is larger than %(mb)d MB.") % {"mb": MAX_ATTACHMENT_BYTES // 2**20}
+        )
+        return redirect_with_status(reverse("catalog:record", args=[record.pk]), 413)
+    else:
+        try:
+            services.do_add_attachment(request.user, record, upload.name or "file", upload.read())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("File attached."))
+    return redirect("catalog:record", record_id=record.pk)
+
+
+def redirect_with_status(url: str, status: int) -> HttpResponse:
+    """A short page linking back, with a status code a client can act on (e.g. 413)."""
+    return render(
+        request=None, template_name="catalog/back.html", context={"url": url}, status=status
+    )
+
+
+@require_POST
+@login_required
+def attachment_remove(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("record"), pk=attachment_id)
+    services.do_remove_attachment(request.user, attachment)  # type: ignore[arg-type]
+    return redirect("catalog:record", record_id=attachment.record_id)
+
+
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    """Always a download with the sniffed type: a file can never run as a page here."""
+    from django.http import FileResponse
+
+    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    user = request.user if request.user.is_authenticated else None
+    if selectors.record_for(user, attachment.record_id) is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.mime_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
