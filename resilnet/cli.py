@@ -130,11 +130,18 @@ def supervise(commands: dict[str, list[str]]) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
+    from django.test.utils import override_settings
+
+    from resilnet.catalog.demo import load_demo_catalog
     from resilnet.core import demo
 
     prepare_database()
     credentials = demo.load_demo_data()
-    print("resilnet demo data loaded. Sign in with:")
+    # The demo's hundreds of workflow emails would bury the console; they are not sent.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        catalog = load_demo_catalog()
+    created = catalog.get("created", 0)
+    print(f"resilnet demo data loaded ({created} new catalog records). Sign in with:")
     for username, password, roles in credentials:
         print(f"  {username:<12} {password:<24} {', '.join(roles)}")
     if args.no_serve:

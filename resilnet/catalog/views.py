@@ -47,6 +47,28 @@ def language() -> str:
     return get_language() or "en"
 
 
+def facet_value_labels() -> dict[str, dict[str, str]]:
+    """What people read for each stored facet value (names, not slugs or codes)."""
+    from resilnet.catalog import taxonomy
+    from resilnet.catalog.forms import LANGUAGE_CHOICES
+
+    def choices(enum: Any) -> dict[str, str]:
+        return {value: str(label) for value, label in enum.choices}
+
+    return {
+        "collection": choices(taxonomy.Collection),
+        "country": dict(core_selectors.countries().values_list("iso3", "name")),
+        "itu_region": {r.code: r.name for r in core_selectors.itu_regions()},
+        "category": choices(taxonomy.MeasureCategory),
+        "phase": choices(taxonomy.Phase),
+        "binding": choices(taxonomy.Binding),
+        "stakeholder_type": choices(taxonomy.StakeholderType),
+        "action_line": {code: f"{code} {name}" for code, name in taxonomy.ACTION_LINES.items()},
+        "sdg": {str(n): f"SDG {n}" for n in taxonomy.SDGS},
+        "language": dict(LANGUAGE_CHOICES),
+    }
+
+
 def search_query(request: HttpRequest) -> SearchQuery:
     filters = {name: request.GET.getlist(name)[:50] for name in FACETS if request.GET.getlist(name)}
     if "country" in filters:
@@ -63,7 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
     query = search_query(request)
     page = search(query)
     lang = language()
-    country_names = dict(core_selectors.countries().values_list("iso3", "name"))
+    labels = facet_value_labels()
     facets = [
         {
             "name": name,
@@ -71,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "values": [
                 {
                     "value": value,
-                    "label": country_names.get(value, value) if name == "country" else value,
+                    "label": labels.get(name, {}).get(value, value),
                     "count": n,
                     "checked": value in query.filters.get(name, []),
                 }
