@@ -10,11 +10,12 @@ import typing
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic.fields import FieldInfo
 
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
-from resilnet.catalog.taxonomy import ACTION_LINES, SDGS
+from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS
 from resilnet.core import selectors as core_selectors
 
 LANGUAGE_CHOICES = [
@@ -25,10 +26,13 @@ LANGUAGE_CHOICES = [
     ("ru", "Русский"),
     ("es", "Español"),
 ]
-SPECIAL_CHOICES = {
-    "action_lines": [(code, f"{code} {name}") for code, name in ACTION_LINES.items()],
-    "sdgs": [(str(n), f"SDG {n}") for n in SDGS],
-}
+SPECIAL_CHOICES = {"action_lines", "sdgs"}
+
+
+def special_choices(name: str) -> list[tuple[str, str]]:
+    if name == "sdgs":
+        return [(str(n), gettext("SDG %(n)d") % {"n": n}) for n in SDGS]
+    return [(code, f"{code} {title}") for code, title in ACTION_LINES.items()]
 
 
 def lines(value: str) -> list[str]:
@@ -46,12 +50,12 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 def form_field(name: str, info: FieldInfo) -> forms.Field:
     """A Django form field for one field of a collection's schema."""
     annotation, optional = _unwrap(info.annotation)
-    label = name.replace("_", " ").capitalize()
+    label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
     origin = typing.get_origin(annotation)
     if name in SPECIAL_CHOICES:
         return forms.MultipleChoiceField(
             label=label,
-            choices=SPECIAL_CHOICES[name],
+            choices=special_choices(name),
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )

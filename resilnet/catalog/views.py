@@ -64,9 +64,45 @@ def facet_value_labels() -> dict[str, dict[str, str]]:
         "binding": choices(taxonomy.Binding),
         "stakeholder_type": choices(taxonomy.StakeholderType),
         "action_line": {code: f"{code} {name}" for code, name in taxonomy.ACTION_LINES.items()},
-        "sdg": {str(n): f"SDG {n}" for n in taxonomy.SDGS},
+        "sdg": {str(n): _("SDG %(n)d") % {"n": n} for n in taxonomy.SDGS},
         "language": dict(LANGUAGE_CHOICES),
     }
+
+
+def describe_fields(record: Any) -> list[dict[str, Any]]:
+    """The record's own fields as (label, text or list, is_url) for its page."""
+    import enum
+    import typing
+
+    from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
+    from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS
+
+    model = FIELDS_BY_COLLECTION[record.collection]
+    rows = []
+    for name, info in model.model_fields.items():
+        value = record.fields.get(name)
+        if value in (None, "", [], 0) and name != "episode":
+            continue
+        annotation = info.annotation
+        inner = (
+            typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else annotation
+        )
+        items = value if isinstance(value, list) else [value]
+        if isinstance(inner, type) and issubclass(inner, enum.Enum):
+            labels = dict(inner.choices)  # type: ignore[attr-defined]
+            items = [labels.get(item, item) for item in items]
+        elif name == "action_lines":
+            items = [f"{code} {ACTION_LINES.get(code, '')}" for code in items]
+        elif name == "sdgs":
+            items = [_("SDG %(n)d") % {"n": n} for n in items]
+        rows.append(
+            {
+                "label": FIELD_LABELS.get(name, name),
+                "items": [str(item) for item in items],
+                "urls": name.endswith("url") or name == "sources",
+            }
+        )
+    return rows
 
 
 def search_query(request: HttpRequest) -> SearchQuery:
@@ -147,7 +183,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "body": render_markdown(record.text("body", lang)),
         "shown_language": body_language,
         "translated": lang in record.content.get("title", {}),
-        "fields": record.fields,
+        "fields": describe_fields(record),
         "countries": core_selectors.countries().filter(
             iso3__in=record.content.get("countries", [])
         ),
