@@ -157,6 +157,11 @@ def _notify(recipients: Iterable[str], subject: str, body: str) -> None:
         )
 
 
+def _notify_owner(record: Record, subject: str, body: str) -> None:
+    if record.owner is not None:
+        _notify([record.owner.email], subject, body)
+
+
 def _moderator_emails() -> list[str]:
     return list(
         User.objects.filter(groups__name=Role.MODERATOR, is_active=True).values_list(
@@ -290,49 +295,52 @@ def do_publish(actor: User, record: Record) -> None:
     revision.save(update_fields=["state"])
     _refresh_live(record, parsed)
     _audit(actor, record, before, revision)
-    _notify(
-        [record.owner.email] if record.owner else [],
+    _notify_owner(
+        record,
         f"[resilnet] Published: {record.title}",
         f"Revision {revision.number} of “{record.title}” is now published.",
     )
 
 
 @transaction.atomic
-def do_request_changes(actor: User, record: Record, reason: str) -> None:
+def _turn_down(
+    actor: User, record: Record, reason: str, state: Status, subject: str, text: str
+) -> None:
+    """Request changes to, or reject, the submitted revision; the owner reads why."""
     reason = _require_reason(reason)
     record, revision = _moderate(actor, record)
     before = record.status
-    revision.state = Status.CHANGES_REQUESTED
+    revision.state = state
     revision.note = reason
     revision.save(update_fields=["state", "note"])
+    if state == Status.REJECTED:
+        record.pending_revision = None
     if record.status != Status.PUBLISHED:
-        record.status = Status.CHANGES_REQUESTED
-        record.save(update_fields=["status"])
+        record.status = state
+    record.save(update_fields=["status", "pending_revision"])
     _audit(actor, record, before, revision, reason)
-    _notify(
-        [record.owner.email] if record.owner else [],
-        f"[resilnet] Changes requested: {record.title}",
-        f"A moderator asks for changes to “{record.title}”:\n\n{reason}",
+    _notify_owner(record, f"[resilnet] {subject}: {record.title}", f"{text}\n\n{reason}")
+
+
+def do_request_changes(actor: User, record: Record, reason: str) -> None:
+    _turn_down(
+        actor,
+        record,
+        reason,
+        Status.CHANGES_REQUESTED,
+        "Changes requested",
+        f"A moderator asks for changes to “{record.title}”:",
     )
 
 
-@transaction.atomic
 def do_reject(actor: User, record: Record, reason: str) -> None:
-    reason = _require_reason(reason)
-    record, revision = _moderate(actor, record)
-    before = record.status
-    revision.state = Status.REJECTED
-    revision.note = reason
-    revision.save(update_fields=["state", "note"])
-    record.pending_revision = None
-    if record.status != Status.PUBLISHED:
-        record.status = Status.REJECTED
-    record.save(update_fields=["status", "pending_revision"])
-    _audit(actor, record, before, revision, reason)
-    _notify(
-        [record.owner.email] if record.owner else [],
-        f"[resilnet] Not accepted: {record.title}",
-        f"A moderator did not accept “{record.title}”:\n\n{reason}",
+    _turn_down(
+        actor,
+        record,
+        reason,
+        Status.REJECTED,
+        "Not accepted",
+        f"A moderator did not accept “{record.title}”:",
     )
 
 
