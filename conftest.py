@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from resilnet.core import services
@@ -55,3 +58,37 @@ def contributor(make_user) -> User:
 @pytest.fixture
 def analyst(make_user) -> User:
     return make_user("anan", Role.ANALYST)
+
+
+# Without these Chromium reaches for the network at start, which this machine refuses.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the database calls of the
+    # test fixtures are still synchronous, so Django's async guard is lifted for them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    from django.conf import settings
+
+    executable = settings.CHROMIUM
+    assert Path(executable).exists(), (
+        f"Chromium not found at {executable}: apt-get install chromium"
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

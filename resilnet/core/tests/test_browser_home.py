@@ -1,44 +1,12 @@
 """The home page in real headless Chromium (Debian's package, driven by Playwright)."""
 
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-# Without these Chromium reaches for the network at start, which this machine refuses.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the database calls of the
-    # test fixtures are still synchronous, so Django's async guard is lifted for them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    executable = settings.CHROMIUM
-    assert Path(executable).exists(), (
-        f"Chromium not found at {executable}: apt-get install chromium"
-    )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.mark.parametrize(
