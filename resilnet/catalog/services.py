@@ -492,6 +492,30 @@ def import_records(
     return report
 
 
+def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    from django.db import connection
+
+    if rows:
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+
+
+def _update_live_revisions(touched: list[tuple[Record, RecordContent]]) -> None:
+    from django.db import connection
+
+    table = connection.ops.quote_name(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET live_revision_id = %s WHERE id = %s",  # noqa: S608
+            [(record.live_revision_id, record.pk) for record, _content in touched],
+        )
+
+
 def _import_chunk(
     actor: User | None,
     chunk: list[tuple[Candidate, RecordContent]],
@@ -547,21 +571,27 @@ def _import_chunk(
     )
     for (record, _content), revision in zip(touched, revisions, strict=True):
         record.live_revision = revision
-    Record.objects.bulk_update([r for r, _ in touched], ["live_revision"])
+    _update_live_revisions(touched)
     Through = Record.countries.through
     RecordFacet.objects.filter(record__in=[r for r, _ in changed]).delete()
     Through.objects.filter(record__in=[r for r, _ in changed]).delete()
-    Through.objects.bulk_create(
-        Through(record_id=record.pk, country_id=countries[iso3])
-        for record, content in touched
-        for iso3 in content.countries
+    # Plain rows through executemany: model instances cost more than the inserts here.
+    _insert_rows(
+        Through._meta.db_table,
+        ("record_id", "country_id"),
+        [(record.pk, countries[iso3]) for record, content in touched for iso3 in content.countries],
     )
-    RecordFacet.objects.bulk_create(
-        RecordFacet(record=record, name=name, value=value[:100])
-        for record, content in touched
-        for name, value in sorted(facets_of(record, content, regions))
+    _insert_rows(
+        RecordFacet._meta.db_table,
+        ("record_id", "name", "value"),
+        [
+            (record.pk, name, value[:100])
+            for record, content in touched
+            for name, value in sorted(facets_of(record, content, regions))
+        ],
     )
-    for record, _content in touched:
+    search.index_new_records([record for record, _content in fresh])
+    for record, _content in changed:
         search.index_record(record)
     AuditEvent.objects.bulk_create(
         AuditEvent(

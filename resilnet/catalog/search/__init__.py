@@ -52,6 +52,11 @@ def index_record(record: Record) -> None:
     engine().upsert(record.pk, *document(record))
 
 
+def index_new_records(records: list[Record]) -> None:
+    """Index records that are not in the index yet (a bulk import's new records)."""
+    engine().insert_many([(record.pk, *document(record)) for record in records])
+
+
 def unindex_record(record_id: int) -> None:
     engine().delete(record_id)
 

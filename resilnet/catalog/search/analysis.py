@@ -43,8 +43,11 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Word tokens; runs of Chinese characters are segmented into words."""
+    text = normalise(text)
+    if not HAN.search(text):  # the common case: no Chinese, no segmentation to do
+        return [t[:MAX_TERM_CHARS] for t in WORD.findall(text) if t != "_"]
     tokens: list[str] = []
-    for token in WORD.findall(normalise(text)):
+    for token in WORD.findall(text):
         if HAN.search(token):
             tokens.extend(w for w in _jieba().cut(token) if w.strip())
         else:
@@ -52,6 +55,7 @@ def words(text: str) -> list[str]:
     return [t[:MAX_TERM_CHARS] for t in tokens if t and t != "_"]
 
 
+@functools.lru_cache(maxsize=500_000)
 def stem(word: str, language: str) -> str:
     stemmer = _stemmer(language)
     if stemmer is None or HAN.search(word):

@@ -23,6 +23,7 @@ class Engine(Protocol):
     def create(self) -> None: ...
     def drop(self) -> None: ...
     def upsert(self, record_id: int, title: str, summary: str, body: str) -> None: ...
+    def insert_many(self, rows: list[tuple[int, str, str, str]]) -> None: ...
     def delete(self, record_id: int) -> None: ...
     def match_sql(self, query: ParsedQuery) -> tuple[str, list[Any]]: ...
     def ranked_sql(
@@ -51,6 +52,14 @@ class SQLiteFTS5:
             cursor.execute(
                 f"INSERT INTO {self.table} (rowid, title, summary, body) VALUES (%s, %s, %s, %s)",
                 [record_id, title, summary, body],
+            )
+
+    def insert_many(self, rows: list[tuple[int, str, str, str]]) -> None:
+        """Index records known to be absent from the index (new ones), in one statement."""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.table} (rowid, title, summary, body) VALUES (%s, %s, %s, %s)",
+                rows,
             )
 
     def delete(self, record_id: int) -> None:
@@ -90,6 +99,14 @@ class SQLiteFTS5:
 
 class PostgresTsvector:
     table = "catalog_searchdoc"
+    # The terms are already analysed, so the 'simple' configuration only splits them.
+    UPSERT = (
+        f"INSERT INTO {table} (record_id, document) VALUES (%s, "
+        "setweight(to_tsvector('simple', %s), 'A') || "
+        "setweight(to_tsvector('simple', %s), 'B') || "
+        "setweight(to_tsvector('simple', %s), 'D')) "
+        "ON CONFLICT (record_id) DO UPDATE SET document = EXCLUDED.document"
+    )
 
     def create(self) -> None:
         with connection.cursor() as cursor:
@@ -107,16 +124,12 @@ class PostgresTsvector:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
     def upsert(self, record_id: int, title: str, summary: str, body: str) -> None:
-        # The terms are already analysed, so the 'simple' configuration only splits them.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {self.table} (record_id, document) VALUES (%s, "
-                "setweight(to_tsvector('simple', %s), 'A') || "
-                "setweight(to_tsvector('simple', %s), 'B') || "
-                "setweight(to_tsvector('simple', %s), 'D')) "
-                "ON CONFLICT (record_id) DO UPDATE SET document = EXCLUDED.document",
-                [record_id, title, summary, body],
-            )
+            cursor.execute(self.UPSERT, [record_id, title, summary, body])
+
+    def insert_many(self, rows: list[tuple[int, str, str, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(self.UPSERT, rows)
 
     def delete(self, record_id: int) -> None:
         with connection.cursor() as cursor:
