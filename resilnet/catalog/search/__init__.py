@@ -92,15 +92,20 @@ class SearchPage:
         return max(1, -(-self.count // self.page_size))
 
 
-def filtered(query: SearchQuery, parsed: ParsedQuery) -> QuerySet[Record]:
+def facet_filtered(query: SearchQuery) -> QuerySet[Record]:
     records = Record.objects.filter(status=Status.PUBLISHED)
-    if not parsed.empty:
-        sql, params = engine().match_sql(parsed)
-        records = records.filter(id__in=RawSQL(sql, params))  # noqa: S611 (values are parameters)
     for name, values in query.filters.items():
         if values:
             facet_rows = RecordFacet.objects.filter(name=name, value__in=values)
             records = records.filter(id__in=facet_rows.values("record_id"))
+    return records
+
+
+def filtered(query: SearchQuery, parsed: ParsedQuery) -> QuerySet[Record]:
+    records = facet_filtered(query)
+    if not parsed.empty:
+        sql, params = engine().match_sql(parsed)
+        records = records.filter(id__in=RawSQL(sql, params))  # noqa: S611 (values are parameters)
     return records
 
 
@@ -135,7 +140,14 @@ def search(query: SearchQuery) -> SearchPage:
             ]
         )
     else:
-        candidates = records.values("id").query.sql_with_params()
+        # Rank inside the full-text index; facet filters narrow it, but never the MATCH
+        # again (nesting it made SQLite rescan the index for every candidate). The index
+        # holds published records only, so without filters nothing narrows it.
+        candidates = (
+            facet_filtered(query).values("id").query.sql_with_params()
+            if any(query.filters.values())
+            else None
+        )
         sql, params = engine().ranked_sql(parsed, candidates)
         sql += " LIMIT %s OFFSET %s"
         ids = _ids(sql, [*params, query.page_size, start])

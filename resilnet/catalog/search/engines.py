@@ -27,7 +27,7 @@ class Engine(Protocol):
     def delete(self, record_id: int) -> None: ...
     def match_sql(self, query: ParsedQuery) -> tuple[str, list[Any]]: ...
     def ranked_sql(
-        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]]
+        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]] | None
     ) -> tuple[str, list[Any]]: ...
     def indexed_ids(self) -> set[int]: ...
 
@@ -82,13 +82,16 @@ class SQLiteFTS5:
         )
 
     def ranked_sql(
-        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]]
+        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]] | None
     ) -> tuple[str, list[Any]]:
         weights = ", ".join(str(w) for w in WEIGHTS)
+        narrow, params = (
+            (f"AND rowid IN ({candidates[0]}) ", [*candidates[1]]) if candidates else ("", [])
+        )
         return (
             f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s "
-            f"AND rowid IN ({candidates[0]}) ORDER BY bm25({self.table}, {weights}), rowid",
-            [self.expression(query), *candidates[1]],
+            f"{narrow}ORDER BY bm25({self.table}, {weights}), rowid",
+            [self.expression(query), *params],
         )
 
     def indexed_ids(self) -> set[int]:
@@ -149,15 +152,17 @@ class PostgresTsvector:
         )
 
     def ranked_sql(
-        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]]
+        self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]] | None
     ) -> tuple[str, list[Any]]:
         expression = self.expression(query)
+        narrow, params = (
+            (f"AND record_id IN ({candidates[0]}) ", [*candidates[1]]) if candidates else ("", [])
+        )
         return (
             f"SELECT record_id FROM {self.table} WHERE document @@ to_tsquery('simple', %s) "
-            f"AND record_id IN ({candidates[0]}) "
-            "ORDER BY ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', document, "
+            f"{narrow}ORDER BY ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', document, "
             "to_tsquery('simple', %s)) DESC, record_id",
-            [expression, *candidates[1], expression],
+            [expression, *params, expression],
         )
 
     def indexed_ids(self) -> set[int]:
