@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,17 +29,17 @@ from resilnet.core.views import apply_validation_error
 
 PROPOSALS_PER_HOUR = 5
 FACET_LABELS = {
-    "collection": _("Collection"),
-    "country": _("Country"),
-    "itu_region": _("ITU region"),
-    "category": _("Category"),
-    "phase": _("Phase"),
-    "binding": _("Binding"),
-    "action_line": _("WSIS action line"),
-    "sdg": _("SDG"),
-    "stakeholder_type": _("Stakeholder type"),
-    "year": _("Year"),
-    "language": _("Language"),
+    "collection": gettext_lazy("Collection"),
+    "country": gettext_lazy("Country"),
+    "itu_region": gettext_lazy("ITU region"),
+    "category": gettext_lazy("Category"),
+    "phase": gettext_lazy("Phase"),
+    "binding": gettext_lazy("Binding"),
+    "action_line": gettext_lazy("WSIS action line"),
+    "sdg": gettext_lazy("SDG"),
+    "stakeholder_type": gettext_lazy("Stakeholder type"),
+    "year": gettext_lazy("Year"),
+    "language": gettext_lazy("Language"),
 }
 
 

@@ -180,3 +180,9 @@ def test_history_compares_any_two_revisions(client, contributor, moderator, publ
     assert client.get(f"/catalog/records/{record.pk}/revisions/?a=x&b=99").status_code == 200
     client.logout()
     assert client.get(f"/catalog/records/{record.pk}/revisions/").status_code == 302
+
+
+def test_search_page_in_arabic_labels_facets_in_arabic(client, records):
+    html = client.get("/catalog/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert 'dir="rtl"' in html
+    assert "Collection" not in html.split('class="facets"')[1].split("</aside>")[0]
