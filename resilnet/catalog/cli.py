@@ -21,13 +21,14 @@ def parse_file(stream: IO[bytes], file_format: str, mapping: dict[str, str]) -> 
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from resilnet.cli import CommandFailed, setup_django
+
+    setup_django()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from resilnet.catalog import services
     from resilnet.catalog.importers.base import ImportFormatError
-    from resilnet.cli import CommandFailed, setup_django
 
-    setup_django()
     mapping = {}
     for pair in args.map:
         source, sep, target = pair.partition("=")
@@ -76,10 +77,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from resilnet.catalog import exports, selectors
     from resilnet.cli import setup_django
 
     setup_django()
+    from resilnet.catalog import exports, selectors
+
     out: IO[str]
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
@@ -93,20 +95,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from resilnet.catalog import services
     from resilnet.cli import setup_django
 
     setup_django()
+    from resilnet.catalog import services
+
     count = services.reindex_all()
     print(f"{count} published records indexed")
     return 0
 
 
 def cmd_check_index(args: argparse.Namespace) -> int:
-    from resilnet.catalog.search import consistency_report
     from resilnet.cli import setup_django
 
     setup_django()
+    from resilnet.catalog.search import consistency_report
+
     report = consistency_report()
     if report["missing"] or report["stale"]:
         print(

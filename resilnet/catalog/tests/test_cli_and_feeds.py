@@ -117,3 +117,39 @@ def test_export_endpoints(client, publish):
     assert len(document["records"]) == 1
     dictionary = client.get("/api/v1/catalog/data-dictionary.csv").content.decode()
     assert dictionary.splitlines()[0].startswith("name,")
+
+
+def test_the_commands_work_as_a_person_runs_them(tmp_path):
+    """In a subprocess, on a fresh database: the way `resilnet` is really started."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
+    env["RESILNET_VAR_DIR"] = str(tmp_path / "var")
+
+    def resilnet(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "resilnet.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert resilnet("manage", "migrate", "-v", "0").returncode == 0
+    data = tmp_path / "records.csv"
+    data.write_text(HEADER + "a1,measure,Zero-rating,KEN,consumer_protection,mandatory\n")
+    imported = resilnet("catalog", "import", str(data), "--format", "csv")
+    assert imported.returncode == 0, imported.stderr
+    assert "1 created" in imported.stdout
+    exported = resilnet(
+        "catalog", "export", "--format", "json", "--output", str(tmp_path / "x.json")
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert (
+        json.loads((tmp_path / "x.json").read_text())["records"][0]["title"]["en"] == "Zero-rating"
+    )
+    assert resilnet("catalog", "check-index").returncode == 0
+    assert resilnet("catalog", "reindex").returncode == 0
