@@ -6,6 +6,7 @@ Failures exit non-zero with one line on standard error; long work shows a progre
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -288,6 +289,29 @@ def watch_job(job_id: int, poll: float = 0.5) -> int:
     return 0
 
 
+def run_beside_progress_bar(work: Callable[[], Any], job_id: int) -> None:
+    """Run a job's work in a thread here while the bar follows its progress."""
+    import threading
+
+    from django.db import connection
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            # The task marks its job failed with the reason, which watch_job reports.
+            logging.getLogger("resilnet.cli").debug("job %s failed", job_id, exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"job-{job_id}")
+    thread.start()
+    try:
+        watch_job(job_id)
+    finally:
+        thread.join()
+
+
 def cmd_jobs_watch(args: argparse.Namespace) -> int:
     setup_django()
     return watch_job(args.job_id)
@@ -308,9 +332,10 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
         )
         if v
     }
-    job = services.start_job(None, tasks.export_audit_log, "Audit log export", filters=filters)
-    print(f"job {job.pk} queued; a running `resilnet worker` picks it up")
-    watch_job(job.pk)
+    job = services.start_job(
+        None, tasks.export_audit_log, "Audit log export", enqueue=False, filters=filters
+    )
+    run_beside_progress_bar(lambda: tasks.export_audit_log.call(job.pk, filters=filters), job.pk)
     job.refresh_from_db()
     source = tasks.export_path(job)
     if args.output and source is not None:

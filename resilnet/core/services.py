@@ -290,12 +290,16 @@ def _iso(value: datetime | None) -> str | None:
 
 
 @transaction.atomic
-def start_job(actor: User | None, task: Any, label: str, **kwargs: Any) -> Job:
-    """Enqueue `task` (which takes `job_id` as its first argument) and track its progress."""
+def start_job(
+    actor: User | None, task: Any, label: str, *, enqueue: bool = True, **kwargs: Any
+) -> Job:
+    """Track the progress of `task` (which takes `job_id` as its first argument) and
+    enqueue it for a worker; with enqueue=False the caller runs it (the CLI does)."""
     job = Job.objects.create(task_id=secrets.token_hex(16), label=label[:200], requested_by=actor)
-    result = task.enqueue(job.pk, **kwargs)
-    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
-    job.refresh_from_db()
+    if enqueue:
+        result = task.enqueue(job.pk, **kwargs)
+        Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+        job.refresh_from_db()
     record_audit(actor, AuditAction.JOB_STARTED, job, after={"task": task.name, "args": kwargs})
     return job
 

@@ -144,3 +144,11 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_audit_export_runs_without_a_worker_and_writes_the_file(demo_dir, tmp_path):
+    output = tmp_path / "audit.csv"
+    result = run(["audit", "export", "--output", str(output)], demo_dir)
+    assert result.returncode == 0, result.stderr
+    header = output.read_text().splitlines()[0]
+    assert header.startswith("id,at,actor,action")
