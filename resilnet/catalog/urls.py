@@ -6,6 +6,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.index, name="index"),
     path("search.atom", views.search_atom, name="search_atom"),
+    path("search.csv", views.search_csv, name="search_csv"),
     path("podcasts.rss", views.podcasts_rss, name="podcasts_rss"),
     path("records/<int:record_id>/", views.record_detail, name="record"),
     path("records/<int:record_id>/edit", views.record_edit, name="edit"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from resilnet.catalog import selectors, services
 from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
-from resilnet.catalog.models import Attachment
+from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
 from resilnet.catalog.taxonomy import Collection, Status
@@ -356,6 +356,26 @@ def search_atom(request: HttpRequest) -> HttpResponse:
         language=language(),
     )
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+SEARCH_CSV_LIMIT = 50_000
+
+
+def search_csv(request: HttpRequest) -> HttpResponse:
+    """The records of any search as CSV (the columns of the full export), newest first."""
+    import io
+
+    from resilnet.catalog.exports import write_csv
+    from resilnet.catalog.search import filtered, parse
+
+    query = search_query(request)
+    newest = filtered(query, parse(query.q)).order_by("-record_date", "-id")
+    ids = newest.values("id")[:SEARCH_CSV_LIMIT]
+    out = io.StringIO()
+    write_csv(Record.objects.filter(id__in=ids).order_by("-record_date", "-id"), out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="resilnet-catalog-search.csv"'
+    return response
 
 
 def podcasts_rss(request: HttpRequest) -> HttpResponse:

@@ -153,3 +153,12 @@ def test_the_commands_work_as_a_person_runs_them(tmp_path):
     )
     assert resilnet("catalog", "check-index").returncode == 0
     assert resilnet("catalog", "reindex").returncode == 0
+
+
+def test_any_search_as_csv(client, publish):
+    publish(measure())
+    publish(measure(title="Spectrum", countries=["EGY"], fields={"category": "spectrum"}))
+    response = client.get("/catalog/search.csv?country=EGY")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["title"] for row in rows] == ["Spectrum"]
+    assert response["Content-Disposition"].startswith("attachment")
