@@ -85,12 +85,15 @@ class SQLiteFTS5:
         self, query: ParsedQuery, candidates: tuple[str, Sequence[Any]] | None
     ) -> tuple[str, list[Any]]:
         weights = ", ".join(str(w) for w in WEIGHTS)
+        # Score every match once, then narrow: a `rowid IN (…)` beside the MATCH makes
+        # SQLite re-run the MATCH for each candidate rowid (seconds instead of milliseconds).
         narrow, params = (
-            (f"AND rowid IN ({candidates[0]}) ", [*candidates[1]]) if candidates else ("", [])
+            (f"WHERE id IN ({candidates[0]}) ", [*candidates[1]]) if candidates else ("", [])
         )
         return (
-            f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s "
-            f"{narrow}ORDER BY bm25({self.table}, {weights}), rowid",
+            f"WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25({self.table}, {weights}) "
+            f"AS score FROM {self.table} WHERE {self.table} MATCH %s) "
+            f"SELECT id FROM hits {narrow}ORDER BY score, id",
             [self.expression(query), *params],
         )
 
