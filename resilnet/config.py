@@ -161,6 +161,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse_choice("database", "immediate"),
     ),
     Setting(
+        "RESILNET_SEARCH_ENGINE",
+        "auto",
+        "Catalog search: `segments` (bitmap index files under `VAR_DIR/search`, one host), "
+        "`database` (SQLite FTS5 or PostgreSQL tsvector), `auto` = segments on SQLite, "
+        "database on PostgreSQL.",
+        parse_choice("auto", "segments", "database"),
+    ),
+    Setting(
         "RESILNET_LOGIN_MAX_FAILURES",
         "10",
         "Failed sign-ins for one account within the lockout window before it is throttled.",

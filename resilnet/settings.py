@@ -119,6 +119,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+_engine = CONFIG["RESILNET_SEARCH_ENGINE"]
+SEARCH_ENGINE = (
+    ("segments" if _database["ENGINE"] == "django.db.backends.sqlite3" else "database")
+    if _engine == "auto"
+    else _engine
+)
 LOGIN_MAX_FAILURES = CONFIG["RESILNET_LOGIN_MAX_FAILURES"]
 LOGIN_LOCKOUT_MINUTES = CONFIG["RESILNET_LOGIN_LOCKOUT_MINUTES"]
 

@@ -7,8 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def after_flush(self) -> None:
-        """Empty the full-text index, which `flush` does not know is a table of ours."""
-        from resilnet.catalog.search.engines import engine
+        """Empty the search index, which `flush` does not know is ours."""
+        from resilnet.catalog.search import empty_index
 
-        engine().drop()
-        engine().create()
+        empty_index()

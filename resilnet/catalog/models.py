@@ -90,6 +90,16 @@ class Revision(models.Model):
         return f"{self.record} r{self.number}"
 
 
+class IndexChange(models.Model):
+    """A record whose search entry must be refreshed: written in the transaction of the
+    change, so the segment index (search/segments.py) follows committed state only."""
+
+    record_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"change {self.pk}: record {self.record_id}"
+
+
 class RecordFacet(models.Model):
     """One facet value of a published record (country, region, category, SDG, …)."""
 

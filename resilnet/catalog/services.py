@@ -612,17 +612,9 @@ def _import_chunk(
 
 
 def reindex_all() -> int:
-    """Rebuild the full-text index from the published records (`resilnet catalog reindex`)."""
-    from resilnet.catalog.search.engines import engine
-
+    """Rebuild the search index from the published records (`resilnet catalog reindex`)."""
     with transaction.atomic():
-        engine().drop()
-        engine().create()
-        count = 0
-        for record in Record.objects.filter(status=Status.PUBLISHED).iterator(chunk_size=1000):
-            search.index_record(record)
-            count += 1
-    return count
+        return search.reindex()
 
 
 # Attachments ------------------------------------------------------------------------

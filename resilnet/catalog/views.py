@@ -361,18 +361,22 @@ def search_atom(request: HttpRequest) -> HttpResponse:
 SEARCH_CSV_LIMIT = 50_000
 
 
+def _in_order(ids: list[int]):
+    for start in range(0, len(ids), 1000):
+        chunk = Record.objects.in_bulk(ids[start : start + 1000])
+        yield from (chunk[i] for i in ids[start : start + 1000] if i in chunk)
+
+
 def search_csv(request: HttpRequest) -> HttpResponse:
     """The records of any search as CSV (the columns of the full export), newest first."""
     import io
 
     from resilnet.catalog.exports import write_csv
-    from resilnet.catalog.search import filtered, parse
+    from resilnet.catalog.search import newest_ids
 
-    query = search_query(request)
-    newest = filtered(query, parse(query.q)).order_by("-record_date", "-id")
-    ids = newest.values("id")[:SEARCH_CSV_LIMIT]
+    ids = newest_ids(search_query(request), SEARCH_CSV_LIMIT)
     out = io.StringIO()
-    write_csv(Record.objects.filter(id__in=ids).order_by("-record_date", "-id"), out)
+    write_csv(_in_order(ids), out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="resilnet-catalog-search.csv"'
     return response

@@ -12,10 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from resilnet.catalog.models import Record, RecordFacet
+from resilnet.catalog.search import segment_search
 from resilnet.catalog.search.analysis import index_terms, normalise, words
 from resilnet.catalog.search.engines import engine
 from resilnet.catalog.search.query import ParsedQuery, parse
@@ -48,23 +50,61 @@ def document(record: Record) -> tuple[str, str, str]:
     return field_terms("title"), field_terms("summary"), field_terms("body")
 
 
+def on_segments() -> bool:
+    return settings.SEARCH_ENGINE == "segments"
+
+
 def index_record(record: Record) -> None:
-    engine().upsert(record.pk, *document(record))
+    if on_segments():
+        segment_search.note_changes([record.pk])
+    else:
+        engine().upsert(record.pk, *document(record))
 
 
 def index_new_records(records: list[Record]) -> None:
     """Index records that are not in the index yet (a bulk import's new records)."""
-    engine().insert_many([(record.pk, *document(record)) for record in records])
+    if on_segments():
+        segment_search.note_changes(record.pk for record in records)
+    else:
+        engine().insert_many([(record.pk, *document(record)) for record in records])
 
 
 def unindex_record(record_id: int) -> None:
-    engine().delete(record_id)
+    if on_segments():
+        segment_search.note_changes([record_id])
+    else:
+        engine().delete(record_id)
+
+
+def reindex() -> int:
+    """Rebuild the index from the published records (`resilnet catalog reindex`)."""
+    if on_segments():
+        return segment_search.rebuild()
+    engine().drop()
+    engine().create()
+    count = 0
+    for record in Record.objects.filter(status=Status.PUBLISHED).iterator(chunk_size=1000):
+        engine().upsert(record.pk, *document(record))
+        count += 1
+    return count
+
+
+def empty_index() -> None:
+    """Forget every entry (after `flush` emptied the tables)."""
+    if on_segments():
+        segment_search.reset()
+    else:
+        engine().drop()
+        engine().create()
 
 
 def consistency_report() -> dict[str, list[int]]:
     """Published records missing from the index, and indexed ids that should not be there."""
     published = set(Record.objects.filter(status=Status.PUBLISHED).values_list("id", flat=True))
-    indexed = engine().indexed_ids()
+    if on_segments():
+        indexed = set(segment_search.sync().live())
+    else:
+        indexed = engine().indexed_ids()
     return {"missing": sorted(published - indexed), "stale": sorted(indexed - published)}
 
 
@@ -130,6 +170,8 @@ def facet_counts(
 
 def search(query: SearchQuery) -> SearchPage:
     parsed = parse(query.q)
+    if on_segments():
+        return _search_segments(query, parsed)
     records = filtered(query, parsed)
     count = records.count()
     start = (query.page - 1) * query.page_size
@@ -155,6 +197,37 @@ def search(query: SearchQuery) -> SearchPage:
         page = [by_id[i] for i in ids if i in by_id]
     facets = facet_counts(records, query.facets) if query.facets else {}
     return SearchPage(count, page, facets, parsed, query.page, query.page_size)
+
+
+def _search_segments(query: SearchQuery, parsed: ParsedQuery) -> SearchPage:
+    with segment_search._lock:
+        index = segment_search.sync()
+        clauses = segment_search.clause_levels(index, parsed)
+        hits = segment_search.matches(index, query.filters, clauses)
+        start = (query.page - 1) * query.page_size
+        end = start + query.page_size
+        if parsed.empty or query.sort == "date":
+            ids = segment_search.newest(index, hits, end)[start:]
+        else:
+            ids = segment_search.ranked(clauses, hits, len(index.live()), end)[start:]
+        facets = segment_search.facet_counts(index, hits, query.facets, FACET_LIMIT)
+    by_id = Record.objects.filter(status=Status.PUBLISHED).in_bulk(ids)
+    page = [by_id[i] for i in ids if i in by_id]
+    return SearchPage(len(hits), page, facets, parsed, query.page, query.page_size)
+
+
+def newest_ids(query: SearchQuery, limit: int) -> list[int]:
+    """Up to `limit` ids of the records a search finds, newest first (for downloads)."""
+    parsed = parse(query.q)
+    if not on_segments():
+        newest = filtered(query, parsed).order_by("-record_date", "-id")
+        return list(newest.values_list("id", flat=True)[:limit])
+    with segment_search._lock:
+        index = segment_search.sync()
+        hits = segment_search.matches(
+            index, query.filters, segment_search.clause_levels(index, parsed)
+        )
+        return segment_search.newest(index, hits, limit)
 
 
 def _ids(sql: str, params: list[Any]) -> list[int]:

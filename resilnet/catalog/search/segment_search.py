@@ -1,0 +1,231 @@
+"""Catalog search on the segment index (segments.py): keeping it in step with the
+database, and answering a search with exact counts from bitmaps.
+
+Services write an `IndexChange` row in the transaction of every change; `sync` applies
+the rows past the index's mark by reading the records' committed state, so a rolled-back
+change never reaches the index and a crash between commit and index write is repaired by
+the next sync. Services call `sync` once their transaction commits; every search calls
+it too (one indexed MAX query when there is nothing to do).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from pyroaring import BitMap
+
+from resilnet.catalog.models import IndexChange, Record, RecordFacet
+from resilnet.catalog.search.analysis import index_terms
+from resilnet.catalog.search.query import ParsedQuery
+from resilnet.catalog.search.segments import LEVELS, Document, SegmentIndex, level_value
+from resilnet.catalog.taxonomy import Status
+
+FACET = "\x1e"  # prefix of exact keys: facet values …
+DAY = "\x1dday="  # … and the record's date, for sorting by date
+BOUNDARY = "\x1f"  # between two languages of one field: no word pair spans it
+SYNC_CHUNK = 10_000  # records analysed and written per segment while syncing
+
+_indexes: dict[Path, SegmentIndex] = {}
+_lock = threading.RLock()  # one process's threads share its index object
+
+
+def current() -> SegmentIndex:
+    root = Path(settings.VAR_DIR) / "search"
+    if root not in _indexes:
+        _indexes[root] = SegmentIndex(root)
+    return _indexes[root]
+
+
+def note_changes(record_ids: Iterable[int]) -> None:
+    """Queue records for (re)indexing in the current transaction; sync after commit."""
+    IndexChange.objects.bulk_create(IndexChange(record_id=i) for i in record_ids)
+    transaction.on_commit(sync, robust=True)
+
+
+def sync() -> SegmentIndex:
+    with _lock:
+        index = current()
+        index.refresh()
+        latest = IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        if latest > index.applied:
+            with index.writing():
+                if latest > index.applied:
+                    pending = IndexChange.objects.filter(id__gt=index.applied, id__lte=latest)
+                    _apply(index, sorted(set(pending.values_list("record_id", flat=True))), latest)
+        return index
+
+
+def rebuild() -> int:
+    """Index every published record afresh (`resilnet catalog reindex`)."""
+    with _lock:
+        index = current()
+        with index.writing():
+            latest = IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            index.clear()
+            ids = list(
+                Record.objects.filter(status=Status.PUBLISHED)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            _apply(index, ids, latest)
+            IndexChange.objects.filter(id__lte=latest).delete()
+        return len(ids)
+
+
+def reset() -> None:
+    """Empty the index (after the database was flushed)."""
+    with _lock:
+        index = current()
+        with index.writing():
+            index.clear()
+            index.apply([], [], 0)
+
+
+def _apply(index: SegmentIndex, ids: list[int], latest: int) -> None:
+    if not ids:
+        index.apply([], [], latest)
+    for start in range(0, len(ids), SYNC_CHUNK):
+        chunk = ids[start : start + SYNC_CHUNK]
+        last = start + SYNC_CHUNK >= len(ids)
+        index.apply(documents(chunk), chunk, latest if last else index.applied)
+
+
+def documents(ids: list[int]) -> list[Document]:
+    """The index entries of the published records among `ids`."""
+    keys: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 2000):
+        facets = RecordFacet.objects.filter(record_id__in=ids[start : start + 2000])
+        for record_id, name, value in facets.values_list("record_id", "name", "value"):
+            keys.setdefault(record_id, []).append(f"{FACET}{name}={value}")
+    result = []
+    for start in range(0, len(ids), 2000):
+        rows = Record.objects.filter(id__in=ids[start : start + 2000], status=Status.PUBLISHED)
+        for record_id, content, day, published in rows.values_list(
+            "id", "content", "record_date", "published_at"
+        ):
+            when = day or (published.date() if published else None)
+            result.append(
+                Document(
+                    record_id,
+                    (_terms(content, "title"), _terms(content, "summary"), _terms(content, "body")),
+                    [*keys.get(record_id, ()), f"{DAY}{when.isoformat() if when else ''}"],
+                )
+            )
+    return result
+
+
+def _terms(content: dict, name: str) -> list[str]:
+    terms: list[str] = []
+    for language, text in (content.get(name) or {}).items():
+        if terms:
+            terms.append(BOUNDARY)
+        terms.extend(index_terms(text, language))
+    return terms
+
+
+# Searching ----------------------------------------------------------------------------
+
+
+def clause_levels(index: SegmentIndex, parsed: ParsedQuery) -> list[list[BitMap]]:
+    """Per clause, the matching records by weight level, each record at its best level."""
+    result = []
+    for clause in parsed.clauses:
+        levels = [BitMap() for _ in range(LEVELS)]
+        for alternative in clause.alternatives:
+            first = index.term_levels(alternative[0])
+            if len(alternative) == 1:
+                for level in range(LEVELS):
+                    levels[level] |= first[level]
+                continue
+            # A phrase is found through its word pairs (exact for two words; longer
+            # phrases need every consecutive pair, in any place of the record).
+            together = BitMap.intersection(
+                *(index.pair(a, b) for a, b in itertools.pairwise(alternative))
+            )
+            for level in range(LEVELS):
+                levels[level] |= first[level] & together
+        seen = BitMap()
+        for level in reversed(range(LEVELS)):
+            levels[level] -= seen
+            seen |= levels[level]
+        result.append(levels)
+    return result
+
+
+def matches(index: SegmentIndex, filters: dict[str, list[str]], clauses: list[list[BitMap]]):
+    hits = index.live().copy()
+    for levels in clauses:
+        hits &= BitMap.union(*levels)
+    for name, values in filters.items():
+        if values:
+            wanted = set(values)
+            chosen = [bm for value, bm in index.exact(f"{FACET}{name}=") if value in wanted]
+            hits &= BitMap.union(*chosen) if chosen else BitMap()
+    return hits
+
+
+def facet_counts(index: SegmentIndex, hits: BitMap, names: Iterable[str], limit: int):
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for name in names:
+        found = []
+        for value, bitmap in index.exact(f"{FACET}{name}="):
+            n = hits.intersection_cardinality(bitmap)
+            if n:
+                found.append((value, n))
+        if found:
+            counts[name] = sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
+    return counts
+
+
+def newest(index: SegmentIndex, hits: BitMap, k: int) -> list[int]:
+    """The first `k` of `hits` by date (then id), newest first."""
+    chosen: list[int] = []
+    for _day, bitmap in sorted(index.exact(DAY), key=lambda item: item[0] or "0", reverse=True):
+        inside = hits & bitmap
+        if inside:
+            chosen.extend(reversed(inside.to_array()))
+            if len(chosen) >= k:
+                break
+    return chosen[:k]
+
+
+def ranked(clauses: list[list[BitMap]], hits: BitMap, total: int, k: int) -> list[int]:
+    """The `k` best of `hits` by Σ idf × level weight, exactly, scoring as few as it may.
+
+    Records that reach level ≥ t in some clause are scored first, for t from the top
+    level down; once the k-th score beats the best any other record could have (every
+    clause below t), the answer is final (the threshold algorithm, Fagin et al. 2003).
+    """
+    if not hits or k <= 0:
+        return []
+    idf = []
+    for levels in clauses:
+        df = len(BitMap.union(*levels))
+        idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
+    values = [level_value(level) for level in range(LEVELS)]
+    for threshold in reversed(range(LEVELS)):
+        candidates = hits & BitMap.union(
+            *(levels[level] for levels in clauses for level in range(threshold, LEVELS))
+        )
+        if len(candidates) < k and threshold > 0:
+            continue
+        ids = np.asarray(candidates.to_array(), dtype=np.int64)
+        scores = np.zeros(len(ids))
+        for weight, levels in zip(idf, clauses, strict=True):
+            for level in range(LEVELS):
+                inside = levels[level] & candidates
+                if inside:
+                    where = np.searchsorted(ids, np.asarray(inside.to_array(), dtype=np.int64))
+                    scores[where] += weight * values[level]
+        order = np.lexsort((ids, -scores))[:k]
+        best_outside = sum(idf) * values[threshold - 1] if threshold else -1.0
+        if threshold == 0 or (len(order) == k and scores[order[-1]] > best_outside):
+            return [int(i) for i in ids[order]]
+    return []

@@ -1,0 +1,444 @@
+"""An inverted index of immutable segment files, read as compressed bitmaps.
+
+Why: counting eleven facets over hundreds of thousands of hits is the whole cost of a
+catalog search (docs/adr/0006). Here every term, word pair and facet value maps to the
+set of record ids that hold it; a search intersects those sets as roaring bitmaps
+(pyroaring) and a facet count is one `intersection_cardinality` per value, so its cost
+hardly depends on the number of hits.
+
+Layout under `VAR_DIR/search/`:
+- `vocab.jsonl`: one term per line, its line number is its id (append-only);
+- `seg-N/`: `keys.npy` (sorted posting keys), `offsets.npy`, `docs.npy` (record ids of
+  each key, sorted), `members.bin` (the ids the segment holds), never changed once written;
+- `deleted-N-G.bin`: ids of segment N replaced or removed since it was written;
+- `manifest.json`: the live segments, their deletions, the vocabulary size and the last
+  `IndexChange` applied; replaced atomically, so a reader sees one consistent state.
+
+A posting key is `term << 3 | level` for a word (level = its quantised weight in the
+record, see ranking.py) and a flag bit with both term ids for a pair of adjacent words
+(how "quoted phrases" are answered exactly). Writers hold an exclusive file lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pyroaring import BitMap
+
+LEVELS = 8
+LEVEL_BITS = 3
+PAIR_FLAG = 1 << 62
+TERM_LIMIT = 1 << 31
+MERGE_FACTOR = 6  # segments of one size tier merged at once
+MAX_MERGED_DOCS = 65_536  # bounds the memory a merge sorts in (~0.5 GB at this size)
+
+# Field weights and the BM25 constants of the per-record term weight.
+FIELD_WEIGHTS = (10.0, 4.0, 1.0)  # title, summary, body
+REFERENCE_LENGTHS = (12.0, 50.0, 250.0)  # words in a typical title, summary, body
+K1, B = 1.2, 0.75
+MAX_WEIGHT = sum(FIELD_WEIGHTS) * (K1 + 1)
+
+
+def level_of(weight: np.ndarray) -> np.ndarray:
+    """Weights quantised on a log scale into LEVELS steps, as Lucene quantises norms."""
+    scaled = np.log1p(weight) / math.log1p(MAX_WEIGHT) * LEVELS
+    return np.clip(scaled.astype(np.int64), 0, LEVELS - 1)
+
+
+def level_value(level: int) -> float:
+    """The weight a level stands for (the middle of its range)."""
+    return math.expm1((level + 0.5) / LEVELS * math.log1p(MAX_WEIGHT))
+
+
+@dataclass
+class Document:
+    """What the index holds of one record: analysed terms per field, and exact keys
+    (facet values, the day) that are matched whole."""
+
+    id: int
+    fields: tuple[list[str], list[str], list[str]]
+    keys: list[str]
+
+
+@dataclass
+class Segment:
+    name: str
+    docs: int
+    deleted: str | None = None
+
+
+class Vocabulary:
+    """Term ↔ id, shared by every segment; grows by appending lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ids: dict[str, int] = {}
+        self.exact: dict[str, int] = {}  # keys matched whole (facets), not words
+        self.terms: list[str] = []
+        self._offset = 0
+        self.added: list[str] = []
+
+    def load(self, size: int) -> None:
+        """Read up to `size` terms (the manifest's count), incrementally."""
+        if len(self.terms) >= size or not self.path.exists():
+            return
+        with self.path.open("rb") as handle:
+            handle.seek(self._offset)
+            while len(self.terms) < size:
+                line = handle.readline()
+                if not line.endswith(b"\n"):
+                    break  # a writer that crashed before its manifest left half a line
+                self._remember(json.loads(line))
+                self._offset += len(line)
+
+    def _remember(self, term: str) -> int:
+        term_id = len(self.terms)
+        self.ids[term] = term_id
+        self.terms.append(term)
+        if term < " ":
+            self.exact[term] = term_id
+        return term_id
+
+    def id_for(self, term: str) -> int:
+        term_id = self.ids.get(term)
+        if term_id is None:
+            if len(self.terms) >= TERM_LIMIT:
+                raise OverflowError("the search vocabulary is full: run `catalog reindex`")
+            term_id = self._remember(term)
+            self.added.append(term)
+        return term_id
+
+    def save(self, size: int) -> None:
+        """Append the new terms after the `size` the manifest vouches for."""
+        with self.path.open("ab") as handle:
+            handle.truncate(self._offset)
+            data = b"".join(json.dumps(t).encode() + b"\n" for t in self.added)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._offset += len(data)
+        self.added = []
+
+
+class SegmentIndex:
+    """One directory's index. Readers call `refresh` (a stat) before reading."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.vocabulary = Vocabulary(root / "vocab.jsonl")
+        self.segments: list[Segment] = []
+        self.applied = 0
+        self.generation = 0
+        self._stamp: tuple[int, int] | None = None
+        self._open: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]] = {}
+        self._deleted: dict[str, BitMap] = {}
+        self._cache: dict[tuple[int, int], list[BitMap]] = {}
+        self._live: BitMap | None = None
+        self._exact: dict[str, list[tuple[str, BitMap]]] = {}
+
+    # Reading -------------------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.json"
+
+    def refresh(self) -> None:
+        try:
+            stat = self.manifest_path.stat()
+        except FileNotFoundError:
+            return
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        if stamp == self._stamp:
+            return
+        manifest = json.loads(self.manifest_path.read_text())
+        self._stamp = stamp
+        self._adopt(manifest)
+
+    def _adopt(self, manifest: dict) -> None:
+        self.applied = manifest["applied"]
+        self.generation = manifest["generation"]
+        self.segments = [Segment(**s) for s in manifest["segments"]]
+        self.vocabulary.load(manifest["vocabulary"])
+        names = {s.name for s in self.segments}
+        self._open = {k: v for k, v in self._open.items() if k in names}
+        self._deleted = {}
+        for segment in self.segments:
+            if segment.deleted:
+                data = (self.root / segment.deleted).read_bytes()
+                self._deleted[segment.name] = BitMap.deserialize(data)
+        self._cache = {}
+        self._live = None
+        self._exact = {}
+
+    def _arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]:
+        if name not in self._open:
+            folder = self.root / name
+            self._open[name] = (
+                np.load(folder / "keys.npy", mmap_mode="r"),
+                np.load(folder / "offsets.npy", mmap_mode="r"),
+                np.load(folder / "docs.npy", mmap_mode="r"),
+                BitMap.deserialize((folder / "members.bin").read_bytes()),
+            )
+        return self._open[name]
+
+    def live(self) -> BitMap:
+        """Every record id the index holds."""
+        if self._live is None:
+            self._live = BitMap()
+            for segment in self.segments:
+                members = self._arrays(segment.name)[3]
+                self._live |= members - self._deleted.get(segment.name, BitMap())
+        return self._live
+
+    def _range(self, low: int, high: int) -> list[BitMap]:
+        """Record ids per posting key in [low, high), every segment's live ids merged."""
+        cached = self._cache.get((low, high))
+        if cached is not None:
+            return cached
+        parts: list[list[np.ndarray]] = [[] for _ in range(high - low)]
+        for segment in self.segments:
+            keys, offsets, docs, _ = self._arrays(segment.name)
+            start, end = np.searchsorted(keys, [low, high])
+            for i in range(start, end):
+                chunk = docs[offsets[i] : offsets[i + 1]]
+                deleted = self._deleted.get(segment.name)
+                if deleted:
+                    chunk = chunk[~np.isin(chunk, np.asarray(deleted.to_array()))]
+                parts[int(keys[i]) - low].append(chunk)
+        result = [_bitmap(p) for p in parts]
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[(low, high)] = result
+        return result
+
+    def term_levels(self, term: str) -> list[BitMap]:
+        """The records holding `term`, split by its weight level (index = level)."""
+        term_id = self.vocabulary.ids.get(term)
+        if term_id is None:
+            return [BitMap() for _ in range(LEVELS)]
+        return self._range(term_id << LEVEL_BITS, (term_id + 1) << LEVEL_BITS)
+
+    def term(self, term: str) -> BitMap:
+        return BitMap.union(*self.term_levels(term))
+
+    def pair(self, first: str, second: str) -> BitMap:
+        ids = self.vocabulary.ids
+        if first not in ids or second not in ids:
+            return BitMap()
+        key = pair_key(ids[first], ids[second])
+        return self._range(key, key + 1)[0]
+
+    def exact(self, prefix: str) -> list[tuple[str, BitMap]]:
+        """(rest of key, records) for the exact keys starting with `prefix`."""
+        found = self._exact.get(prefix)
+        if found is None:
+            found = []
+            for term, term_id in self.vocabulary.exact.items():
+                if term.startswith(prefix):
+                    bitmap = self._range(term_id << LEVEL_BITS, (term_id << LEVEL_BITS) + 1)[0]
+                    if bitmap:
+                        found.append((term[len(prefix) :], bitmap))
+            self._exact[prefix] = found
+        return found
+
+    # Writing -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / "lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._stamp = None
+            self.refresh()
+            yield
+
+    def apply(self, documents: list[Document], removed: Iterable[int], applied: int) -> None:
+        """Replace or remove records, add `documents`; call inside `writing()`."""
+        gone = BitMap(removed)
+        gone.update(d.id for d in documents)
+        self.generation += 1
+        for segment in self.segments:
+            members = self._arrays(segment.name)[3]
+            hit = members & gone
+            if hit:
+                deleted = self._deleted.get(segment.name, BitMap()) | hit
+                segment.deleted = f"deleted-{segment.name}-{self.generation}.bin"
+                _write_atomically(self.root / segment.deleted, deleted.serialize())
+        if documents:
+            self.segments.append(self._write_segment(documents))
+        while group := self._merge_plan():
+            self._merge(group)
+        self.vocabulary.save(len(self.vocabulary.terms) - len(self.vocabulary.added))
+        self.applied = max(self.applied, applied)
+        self._publish()
+
+    def _next_name(self) -> str:
+        numbers = [int(s.name.split("-")[1]) for s in self.segments]
+        existing = [int(p.name.split("-")[1]) for p in self.root.glob("seg-*")]
+        return f"seg-{max([0, *numbers, *existing]) + 1}"
+
+    def _write_segment(self, documents: list[Document]) -> Segment:
+        keys, docs = postings(documents, self.vocabulary)
+        return self._store(keys, docs, BitMap(d.id for d in documents))
+
+    def _store(self, keys: np.ndarray, docs: np.ndarray, members: BitMap) -> Segment:
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        # A pair of words seen twice in a record is held once.
+        keep = np.ones(len(keys), dtype=bool)
+        keep[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        keys, docs = keys[keep], docs[keep]
+        unique, starts = np.unique(keys, return_index=True)
+        name = self._next_name()
+        folder = self.root / name
+        folder.mkdir()
+        np.save(folder / "keys.npy", unique.astype(np.int64))
+        np.save(folder / "offsets.npy", np.append(starts, len(keys)).astype(np.int64))
+        np.save(folder / "docs.npy", docs.astype(np.uint32))
+        (folder / "members.bin").write_bytes(members.serialize())
+        return Segment(name, len(members))
+
+    def _merge_plan(self) -> list[Segment] | None:
+        """Six segments of one size tier (by powers of six) merge, up to a size limit."""
+        tiers: dict[int, list[Segment]] = {}
+        for segment in self.segments:
+            live = segment.docs - len(self._deleted.get(segment.name, ()))
+            tiers.setdefault(int(math.log(max(live, 1), MERGE_FACTOR)), []).append(segment)
+        for group in tiers.values():
+            group = group[:MERGE_FACTOR]
+            if len(group) == MERGE_FACTOR and sum(s.docs for s in group) <= MAX_MERGED_DOCS:
+                return group
+        return None
+
+    def _merge(self, group: list[Segment]) -> None:
+        all_keys, all_docs, members = [], [], BitMap()
+        for segment in group:
+            keys, offsets, docs, held = self._arrays(segment.name)
+            deleted = self._deleted.get(segment.name, BitMap())
+            expanded = np.repeat(np.asarray(keys), np.diff(offsets))
+            docs = np.asarray(docs)
+            if deleted:
+                keep = ~np.isin(docs, np.asarray(deleted.to_array()))
+                expanded, docs = expanded[keep], docs[keep]
+            all_keys.append(expanded)
+            all_docs.append(docs)
+            members |= held - deleted
+        merged = self._store(np.concatenate(all_keys), np.concatenate(all_docs), members)
+        position = self.segments.index(group[0])
+        self.segments = [s for s in self.segments if s not in group]
+        self.segments.insert(position, merged)
+        for segment in group:
+            self._deleted.pop(segment.name, None)
+
+    def _publish(self) -> None:
+        manifest = {
+            "generation": self.generation,
+            "applied": self.applied,
+            "vocabulary": len(self.vocabulary.terms),
+            "segments": [s.__dict__ for s in self.segments],
+        }
+        _write_atomically(self.manifest_path, json.dumps(manifest).encode())
+        self._stamp = None
+        self.refresh()
+        self._collect_garbage()
+
+    def _collect_garbage(self) -> None:
+        """Remove files no manifest names (readers holding them open keep their copy)."""
+        import shutil
+
+        wanted = {s.name for s in self.segments} | {s.deleted for s in self.segments}
+        for path in self.root.iterdir():
+            if path.name.startswith(("seg-", "deleted-")) and path.name not in wanted:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Forget everything (inside `writing()`): the next `apply` starts afresh."""
+        self.segments = []
+        self._deleted = {}
+        self._cache = {}
+        self._exact = {}
+        self._live = None
+        self.vocabulary.path.unlink(missing_ok=True)
+        self.vocabulary = Vocabulary(self.root / "vocab.jsonl")
+        self.applied = 0
+
+
+def pair_key(first: int, second: int) -> int:
+    return PAIR_FLAG | (first << 31) | second
+
+
+def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Posting keys and record ids of `documents`: one (term, level) per term of a record,
+    one key per adjacent word pair, one per exact key."""
+    token_terms: list[int] = []
+    token_index: list[int] = []
+    token_field: list[int] = []
+    lengths = np.zeros((len(documents), 3))
+    exact_terms: list[int] = []
+    exact_index: list[int] = []
+    id_for = vocabulary.id_for
+    for index, document in enumerate(documents):
+        for number, words in enumerate(document.fields):
+            token_terms.extend(map(id_for, words))
+            token_index.extend([index] * len(words))
+            token_field.extend([number] * len(words))
+            lengths[index, number] = len(words)
+        exact_terms.extend(map(id_for, document.keys))
+        exact_index.extend([index] * len(document.keys))
+    ids = np.fromiter((d.id for d in documents), dtype=np.int64, count=len(documents))
+    terms = np.asarray(token_terms, dtype=np.int64)
+    where = np.asarray(token_index, dtype=np.int64)
+    field = np.asarray(token_field, dtype=np.int64)
+    size = max(len(vocabulary.terms), 1)
+
+    # Term frequency per (record, term, field), then the record's BM25F-like weight.
+    combined, tf = np.unique((where * size + terms) * 3 + field, return_counts=True)
+    pair_of, f = np.divmod(combined, 3)
+    doc_index = pair_of // size
+    norm = 1 - B + B * lengths[doc_index, f] / np.asarray(REFERENCE_LENGTHS)[f]
+    contribution = np.asarray(FIELD_WEIGHTS)[f] * tf * (K1 + 1) / (tf + K1 * norm)
+    record_term, inverse = np.unique(pair_of, return_inverse=True)
+    weight = np.bincount(inverse, weights=contribution)
+    term_keys = ((record_term % size) << LEVEL_BITS) | level_of(weight)
+    term_docs = ids[record_term // size]
+
+    # Adjacent words in one field of one record.
+    same = (where[1:] == where[:-1]) & (field[1:] == field[:-1])
+    pairs = PAIR_FLAG | (terms[:-1][same] << 31) | terms[1:][same]
+    pair_docs = ids[where[:-1][same]]
+
+    exact_keys = np.asarray(exact_terms, dtype=np.int64) << LEVEL_BITS
+    exact_docs = ids[np.asarray(exact_index, dtype=np.int64)]
+    keys = np.concatenate([term_keys, exact_keys, pairs])
+    docs = np.concatenate([term_docs, exact_docs, pair_docs])
+    return keys, docs
+
+
+def _bitmap(chunks: list[np.ndarray]) -> BitMap:
+    if not chunks:
+        return BitMap()
+    values = array("I")
+    for chunk in chunks:
+        values.frombytes(np.ascontiguousarray(chunk, dtype=np.uint32).tobytes())
+    return BitMap(values)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
