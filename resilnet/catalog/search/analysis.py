@@ -63,9 +63,29 @@ def stem(word: str, language: str) -> str:
     return stemmer.stemWord(word)
 
 
+class _Stems(dict[str, str]):
+    """word → stem for one language, filled on first sight: a plain dict lookup per word
+    (in C, through `map`) is what indexing a million records can afford."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def __missing__(self, word: str) -> str:
+        result = stem(word, self.language)
+        if len(self) < 1_000_000:
+            self[word] = result
+        return result
+
+
+@functools.cache
+def _stems(language: str) -> _Stems:
+    return _Stems(language)
+
+
 def index_terms(text: str, language: str) -> list[str]:
     """The terms stored for `text` written in `language`."""
-    return [stem(word, language) for word in words(text)]
+    return list(map(_stems(language).__getitem__, words(text)))
 
 
 def query_variants(word: str) -> list[str]:

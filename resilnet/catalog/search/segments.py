@@ -382,25 +382,26 @@ def pair_key(first: int, second: int) -> int:
 def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Posting keys and record ids of `documents`: one (term, level) per term of a record,
     one key per adjacent word pair, one per exact key."""
-    token_terms: list[int] = []
-    token_index: list[int] = []
-    token_field: list[int] = []
+    # Machine integers, not Python lists: a batch holds millions of tokens.
+    token_terms = array("q")
+    token_index = array("q")
+    token_field = array("b")
     lengths = np.zeros((len(documents), 3))
-    exact_terms: list[int] = []
-    exact_index: list[int] = []
+    exact_terms = array("q")
+    exact_index = array("q")
     id_for = vocabulary.id_for
     for index, document in enumerate(documents):
         for number, words in enumerate(document.fields):
             token_terms.extend(map(id_for, words))
-            token_index.extend([index] * len(words))
-            token_field.extend([number] * len(words))
+            token_index.extend(array("q", [index]) * len(words))
+            token_field.extend(array("b", [number]) * len(words))
             lengths[index, number] = len(words)
         exact_terms.extend(map(id_for, document.keys))
-        exact_index.extend([index] * len(document.keys))
+        exact_index.extend(array("q", [index]) * len(document.keys))
     ids = np.fromiter((d.id for d in documents), dtype=np.int64, count=len(documents))
-    terms = np.asarray(token_terms, dtype=np.int64)
-    where = np.asarray(token_index, dtype=np.int64)
-    field = np.asarray(token_field, dtype=np.int64)
+    terms = np.frombuffer(token_terms, dtype=np.int64)
+    where = np.frombuffer(token_index, dtype=np.int64)
+    field = np.frombuffer(token_field, dtype=np.int8).astype(np.int64)
     size = max(len(vocabulary.terms), 1)
 
     # Term frequency per (record, term, field), then the record's BM25F-like weight.
@@ -419,8 +420,8 @@ def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndar
     pairs = PAIR_FLAG | (terms[:-1][same] << 31) | terms[1:][same]
     pair_docs = ids[where[:-1][same]]
 
-    exact_keys = np.asarray(exact_terms, dtype=np.int64) << LEVEL_BITS
-    exact_docs = ids[np.asarray(exact_index, dtype=np.int64)]
+    exact_keys = np.frombuffer(exact_terms, dtype=np.int64) << LEVEL_BITS
+    exact_docs = ids[np.frombuffer(exact_index, dtype=np.int64)]
     keys = np.concatenate([term_keys, exact_keys, pairs])
     docs = np.concatenate([term_docs, exact_docs, pair_docs])
     return keys, docs
