@@ -1,0 +1,222 @@
+"""The segment index on its own: exact answers after updates, merges and crashes, and a
+ranking that equals scoring every hit."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+from pyroaring import BitMap
+
+from resilnet.catalog.search import segment_search
+from resilnet.catalog.search.query import parse
+from resilnet.catalog.search.segments import (
+    LEVELS,
+    MERGE_FACTOR,
+    Document,
+    SegmentIndex,
+    level_value,
+)
+
+WORDS = [f"w{n}" for n in range(60)]
+
+
+def doc(record_id: int, title: str, body: str = "", *keys: str) -> Document:
+    return Document(record_id, (title.split(), [], body.split()), list(keys))
+
+
+def random_corpus(count: int, seed: int = 7) -> list[Document]:
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) for rank in range(len(WORDS))]  # Zipf-like
+
+    def text(n: int) -> str:
+        return " ".join(rng.choices(WORDS, weights, k=n))
+
+    return [
+        doc(i, text(rng.randint(3, 8)), text(rng.randint(10, 60)), f"\x1ecolor={rng.choice('rgb')}")
+        for i in range(1, count + 1)
+    ]
+
+
+def add(index: SegmentIndex, documents: list[Document], removed=()) -> None:
+    with index.writing():
+        index.apply(documents, removed, applied=index.applied + 1)
+
+
+def found(index: SegmentIndex, q: str) -> set[int]:
+    clauses = segment_search.clause_levels(index, parse(q))
+    return set(segment_search.matches(index, {}, clauses))
+
+
+@pytest.fixture
+def index(tmp_path) -> SegmentIndex:
+    return SegmentIndex(tmp_path / "search")
+
+
+def test_words_phrases_and_keys_are_found_exactly(index):
+    add(
+        index,
+        [
+            doc(1, "water network", "", "\x1ecolor=r"),
+            doc(2, "network water", "", "\x1ecolor=g"),
+            doc(3, "spectrum", "water and network", "\x1ecolor=r"),
+        ],
+    )
+    assert found(index, "water") == {1, 2, 3}
+    assert found(index, "water network") == {1, 2, 3}
+    assert found(index, '"water network"') == {1}
+    assert found(index, '"network water"') == {2}
+    assert found(index, '"water and"') == {3}
+    assert found(index, "nowhere") == set()
+    colors = dict(index.exact("\x1ecolor="))
+    assert colors["r"] == BitMap([1, 3])
+    assert colors["g"] == BitMap([2])
+
+
+def test_a_phrase_never_spans_two_fields(index):
+    add(index, [Document(1, ("alpha".split(), "beta".split(), []), [])])
+    assert found(index, "alpha beta") == {1}
+    assert found(index, '"alpha beta"') == set()
+
+
+def test_replacing_and_removing_records(index):
+    add(index, [doc(1, "old words"), doc(2, "old words")])
+    add(index, [doc(1, "new words")], removed=[2])
+    assert found(index, "old") == set()
+    assert found(index, "new") == {1}
+    assert index.live() == BitMap([1])
+    # A second handle, as another process would hold, sees the same state.
+    other = SegmentIndex(index.root)
+    other.refresh()
+    assert found(other, "words") == {1}
+
+
+def test_merged_segments_answer_as_one_index_built_at_once(index, tmp_path):
+    corpus = random_corpus(400)
+    for start in range(0, 400, 10):  # 40 small segments: several rounds of merges
+        add(index, corpus[start : start + 10])
+    add(index, [doc(5, "replaced")], removed=[7, 8])
+    assert len(index.segments) < 40 // MERGE_FACTOR + MERGE_FACTOR
+    fresh = SegmentIndex(tmp_path / "fresh")
+    survivors = [d for d in corpus if d.id not in (5, 7, 8)] + [doc(5, "replaced")]
+    add(fresh, survivors)
+    for q in ["w0", "w1 w2", '"w0 w1"', "w40", "replaced", "w3 w59"]:
+        assert found(index, q) == found(fresh, q), q
+    assert dict(index.exact("\x1ecolor=")) == dict(fresh.exact("\x1ecolor="))
+    # Merged segments' folders are gone; only the live ones remain.
+    names = {p.name for p in index.root.glob("seg-*")}
+    assert names == {s.name for s in index.segments}
+
+
+@pytest.mark.parametrize("q", ["w0", "w1", "w0 w1", "w5 w2", '"w0 w1"', "w30"])
+@pytest.mark.parametrize("k", [1, 5, 50])
+def test_ranking_equals_scoring_every_hit(index, q, k):
+    add(index, random_corpus(600))
+    clauses = segment_search.clause_levels(index, parse(q))
+    hits = segment_search.matches(index, {}, clauses)
+    total = len(index.live())
+    got = segment_search.ranked(clauses, hits, total, k)
+
+    ids = np.asarray(hits.to_array(), dtype=np.int64)
+    scores = np.zeros(len(ids))
+    for levels in clauses:
+        df = len(BitMap.union(*levels))
+        idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
+        for level in range(LEVELS):
+            scores[np.isin(ids, np.asarray(levels[level].to_array()))] += idf * level_value(level)
+    expected = [int(i) for i in ids[np.lexsort((ids, -scores))][:k]]
+    assert got == expected
+    assert len(set(np.round(scores, 9))) > 1, "a corpus where ranking decides something"
+
+
+def test_a_title_word_ranks_above_the_same_word_in_the_body(index):
+    add(index, [doc(1, "other", "flood " * 3), doc(2, "flood", "other words here")])
+    clauses = segment_search.clause_levels(index, parse("flood"))
+    hits = segment_search.matches(index, {}, clauses)
+    assert segment_search.ranked(clauses, hits, 2, 2) == [2, 1]
+
+
+def test_a_crash_before_the_manifest_leaves_the_last_state(index):
+    add(index, [doc(1, "kept")])
+    # A writer appended terms and half a line, then died before its manifest.
+    with index.vocabulary.path.open("ab") as handle:
+        handle.write(json.dumps("orphan").encode() + b"\n" + b'"half')
+    (index.root / "seg-99").mkdir()
+    reader = SegmentIndex(index.root)
+    reader.refresh()
+    assert "orphan" not in reader.vocabulary.ids
+    assert found(reader, "kept") == {1}
+    add(reader, [doc(2, "later words")])
+    again = SegmentIndex(index.root)
+    again.refresh()
+    assert found(again, "later") == {2}
+    assert found(again, "kept") == {1}
+    assert again.vocabulary.terms == reader.vocabulary.terms
+    assert not (index.root / "seg-99").exists()
+
+
+def test_dates_order_newest_first(index):
+    add(
+        index,
+        [
+            doc(1, "a", "", "\x1dday=2021-05-01"),
+            doc(2, "a", "", "\x1dday=2024-01-02"),
+            doc(3, "a", "", "\x1dday="),
+            doc(4, "a", "", "\x1dday=2024-01-02"),
+        ],
+    )
+    assert segment_search.newest(index, index.live(), 10) == [4, 2, 1, 3]
+    assert segment_search.newest(index, BitMap([1, 3]), 1) == [1]
+
+
+# Kept in step with the database ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_committed_changes_reach_the_index(publish, moderator, reference_data, settings):
+    from django.db import transaction
+
+    from resilnet.catalog import services
+    from resilnet.catalog.search import SearchQuery, consistency_report, search
+    from resilnet.catalog.tests.conftest import measure
+
+    settings.SEARCH_ENGINE = "segments"
+    kept = publish(measure(title="Zero-rating of health sites"))
+    # Committed: the service's own transaction synced the index when it committed.
+    assert segment_search.current().applied > 0
+    assert set(segment_search.current().live()) == {kept.pk}
+
+    def publish_then_fail():
+        with transaction.atomic():
+            publish(measure(title="Rolled back zero-rating"))
+            raise RuntimeError("the request failed after the record was published")
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
+    assert search(SearchQuery(q="zero")).count == 1
+
+    services.do_archive(moderator, kept, "superseded")
+    assert search(SearchQuery(q="zero")).count == 0
+    assert consistency_report() == {"missing": [], "stale": []}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reindex_rebuilds_a_lost_index(publish, reference_data, settings):
+    import shutil
+
+    from resilnet.catalog import services
+    from resilnet.catalog.search import SearchQuery, consistency_report, search
+    from resilnet.catalog.tests.conftest import measure
+
+    settings.SEARCH_ENGINE = "segments"
+    records = [publish(measure(title=f"Measure number {n}")) for n in range(3)]
+    shutil.rmtree(segment_search.current().root)
+    segment_search._indexes.clear()
+    # The lost index is rebuilt from the change log at the next search …
+    assert search(SearchQuery(q="measure")).count == 3
+    # … and from the records themselves by reindex, which also empties the log.
+    assert services.reindex_all() == 3
+    assert consistency_report() == {"missing": [], "stale": []}
+    assert search(SearchQuery(q="number")).count == len(records)
