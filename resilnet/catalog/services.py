@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from resilnet.catalog import search
 from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
-from resilnet.catalog.models import Attachment, Record, RecordFacet, Revision
+from resilnet.catalog.models import Attachment, IndexChange, Record, RecordFacet, Revision
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
@@ -117,7 +117,7 @@ def _refresh_live(record: Record, content: RecordContent) -> None:
         RecordFacet(record=record, name=name, value=value[:100])
         for name, value in sorted(facets_of(record, content))
     )
-    search.index_record(record)
+    _index([record])
 
 
 def _new_revision(
@@ -355,7 +355,7 @@ def do_archive(actor: User, record: Record, reason: str = "") -> None:
     record.status = Status.ARCHIVED
     record.save(update_fields=["status"])
     RecordFacet.objects.filter(record=record).delete()
-    search.unindex_record(record.pk)
+    _unindex(record.pk)
     _audit(actor, record, before, record.live_revision, reason)
 
 
@@ -590,9 +590,8 @@ def _import_chunk(
             for name, value in sorted(facets_of(record, content, regions))
         ],
     )
-    search.index_new_records([record for record, _content in fresh])
-    for record, _content in changed:
-        search.index_record(record)
+    _index([record for record, _content in fresh], new=True)
+    _index([record for record, _content in changed])
     AuditEvent.objects.bulk_create(
         AuditEvent(
             actor=author,
@@ -614,7 +613,37 @@ def _import_chunk(
 def reindex_all() -> int:
     """Rebuild the search index from the published records (`resilnet catalog reindex`)."""
     with transaction.atomic():
-        return search.reindex()
+        applied = IndexChange.objects.aggregate(last=Max("id"))["last"] or 0
+        count = search.reindex()
+        IndexChange.objects.filter(id__lte=applied).delete()  # the rebuild covers them
+        return count
+
+
+def _index(records: list[Record], *, new: bool = False) -> None:
+    """Bring the search entries of `records` (published or not) in line with them."""
+    if not records:
+        return
+    if search.on_segments():
+        _queue_for_index([r.pk for r in records])
+    elif new:
+        search.index_new_records(records)
+    else:
+        for record in records:
+            search.index_record(record)
+
+
+def _unindex(record_id: int) -> None:
+    if search.on_segments():
+        _queue_for_index([record_id])
+    else:
+        search.unindex_record(record_id)
+
+
+def _queue_for_index(record_ids: list[int]) -> None:
+    """Segment index: read back and indexed once this transaction commits, so a change
+    that is rolled back never reaches it (search/segment_search.py)."""
+    IndexChange.objects.bulk_create(IndexChange(record_id=i) for i in record_ids)
+    transaction.on_commit(search.segment_search.sync, robust=True)
 
 
 # Attachments ------------------------------------------------------------------------

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django_tasks import task
 
 from resilnet.core import selectors, services
 from resilnet.core.exports import safe_cell
-from resilnet.core.models import AuditAction, Job
+from resilnet.core.models import AuditAction, AuditEvent, Job
 
 AUDIT_COLUMNS = [
     "id",
@@ -44,11 +46,21 @@ def export_path(job: Job) -> Path | None:
     return exports_dir() / name
 
 
+def _in_chunks(events: QuerySet[AuditEvent], size: int = 1000) -> Iterator[AuditEvent]:
+    """Each chunk read whole: on SQLite (WAL) a read cursor left open across a progress
+    update would pin an old snapshot, and the update fails once another connection (the
+    worker's heartbeat) has written."""
+    last = 0
+    while chunk := list(events.filter(id__gt=last)[:size]):
+        yield from chunk
+        last = chunk[-1].pk
+
+
 @task()
 def export_audit_log(job_id: int, filters: dict[str, Any]) -> dict[str, Any]:
     """Write the audit events matching `filters` to a CSV file under VAR_DIR/exports."""
     try:
-        events = selectors.audit_events(**filters).order_by("at", "id")
+        events = selectors.audit_events(**filters).order_by("id")  # the order of recording
         total = events.count()
         services.report_progress(job_id, 0, total, "Writing audit log")
         name = f"audit-log-{job_id}.csv"
@@ -56,7 +68,7 @@ def export_audit_log(job_id: int, filters: dict[str, Any]) -> dict[str, Any]:
         with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(AUDIT_COLUMNS)
-            for done, event in enumerate(events.iterator(chunk_size=1000), start=1):
+            for done, event in enumerate(_in_chunks(events), start=1):
                 writer.writerow(
                     [
                         safe_cell(value)

@@ -54,26 +54,21 @@ def on_segments() -> bool:
     return settings.SEARCH_ENGINE == "segments"
 
 
+# On the database engines services index in their transaction; on segments they write
+# an IndexChange row instead (catalog.services._index).
+
+
 def index_record(record: Record) -> None:
-    if on_segments():
-        segment_search.note_changes([record.pk])
-    else:
-        engine().upsert(record.pk, *document(record))
+    engine().upsert(record.pk, *document(record))
 
 
 def index_new_records(records: list[Record]) -> None:
     """Index records that are not in the index yet (a bulk import's new records)."""
-    if on_segments():
-        segment_search.note_changes(record.pk for record in records)
-    else:
-        engine().insert_many([(record.pk, *document(record)) for record in records])
+    engine().insert_many([(record.pk, *document(record)) for record in records])
 
 
 def unindex_record(record_id: int) -> None:
-    if on_segments():
-        segment_search.note_changes([record_id])
-    else:
-        engine().delete(record_id)
+    engine().delete(record_id)
 
 
 def reindex() -> int:

@@ -5,7 +5,8 @@ Services write an `IndexChange` row in the transaction of every change; `sync` a
 the rows past the index's mark by reading the records' committed state, so a rolled-back
 change never reaches the index and a crash between commit and index write is repaired by
 the next sync. Services call `sync` once their transaction commits; every search calls
-it too (one indexed MAX query when there is nothing to do).
+it too (one indexed MAX query when there is nothing to do). The log is emptied by
+`rebuild` (services.reindex_all).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 from pyroaring import BitMap
 
 from resilnet.catalog.models import IndexChange, Record, RecordFacet
@@ -41,12 +41,6 @@ def current() -> SegmentIndex:
     if root not in _indexes:
         _indexes[root] = SegmentIndex(root)
     return _indexes[root]
-
-
-def note_changes(record_ids: Iterable[int]) -> None:
-    """Queue records for (re)indexing in the current transaction; sync after commit."""
-    IndexChange.objects.bulk_create(IndexChange(record_id=i) for i in record_ids)
-    transaction.on_commit(sync, robust=True)
 
 
 def sync() -> SegmentIndex:
@@ -75,7 +69,6 @@ def rebuild() -> int:
                 .values_list("id", flat=True)
             )
             _apply(index, ids, latest)
-            IndexChange.objects.filter(id__lte=latest).delete()
         return len(ids)
 
 
