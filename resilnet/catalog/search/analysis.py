@@ -45,7 +45,10 @@ def words(text: str) -> list[str]:
     """Word tokens; runs of Chinese characters are segmented into words."""
     text = normalise(text)
     if not HAN.search(text):  # the common case: no Chinese, no segmentation to do
-        return [t[:MAX_TERM_CHARS] for t in WORD.findall(text) if t != "_"]
+        found: list[str] = WORD.findall(text)
+        if "_" in text or max(map(len, found), default=0) > MAX_TERM_CHARS:
+            return [t[:MAX_TERM_CHARS] for t in found if t != "_"]
+        return found
     tokens: list[str] = []
     for token in WORD.findall(text):
         if HAN.search(token):

@@ -76,12 +76,24 @@ class Segment:
     deleted: str | None = None
 
 
+class _Ids(dict[str, int]):
+    """term → id; looking up an unknown term with [] adds it (a C-speed `map` over the
+    tokens of a batch), while `get` and `in` only read."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, term: str) -> int:
+        return self.vocabulary.add(term)
+
+
 class Vocabulary:
     """Term ↔ id, shared by every segment; grows by appending lines."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.ids: dict[str, int] = {}
+        self.ids = _Ids(self)
         self.exact: dict[str, int] = {}  # keys matched whole (facets), not words
         self.terms: list[str] = []
         self._offset = 0
@@ -108,14 +120,11 @@ class Vocabulary:
             self.exact[term] = term_id
         return term_id
 
-    def id_for(self, term: str) -> int:
-        term_id = self.ids.get(term)
-        if term_id is None:
-            if len(self.terms) >= TERM_LIMIT:
-                raise OverflowError("the search vocabulary is full: run `catalog reindex`")
-            term_id = self._remember(term)
-            self.added.append(term)
-        return term_id
+    def add(self, term: str) -> int:
+        if len(self.terms) >= TERM_LIMIT:
+            raise OverflowError("the search vocabulary is full: run `catalog reindex`")
+        self.added.append(term)
+        return self._remember(term)
 
     def save(self, size: int) -> None:
         """Append the new terms after the `size` the manifest vouches for."""
@@ -389,7 +398,7 @@ def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndar
     lengths = np.zeros((len(documents), 3))
     exact_terms = array("q")
     exact_index = array("q")
-    id_for = vocabulary.id_for
+    id_for = vocabulary.ids.__getitem__
     for index, document in enumerate(documents):
         for number, words in enumerate(document.fields):
             token_terms.extend(map(id_for, words))

@@ -48,6 +48,25 @@ def test_valid_file_imports_and_publishes(moderator):
     assert dict(search(SearchQuery()).facets["country"]) == {"KEN": 1, "UGA": 1, "EGY": 1}
 
 
+def test_every_imported_record_is_in_the_audit_log(moderator):
+    from resilnet.core.models import AuditAction, AuditEvent
+
+    run(csv_bytes(*GOOD), moderator)
+    run(csv_bytes(GOOD[0].replace("Operators zero-rate.", "Changed.")), moderator)
+    events = AuditEvent.objects.filter(object_type="catalog.record").order_by("id")
+    m1 = str(Record.objects.get(external_id="m1").pk)
+    assert [(e.object_id, e.action, e.after["revision"]) for e in events if e.object_id == m1] == [
+        (m1, AuditAction.CREATED, 1),
+        (m1, AuditAction.UPDATED, 2),
+    ]
+    first = events.first()
+    assert first.actor == moderator
+    assert first.actor_label == moderator.username
+    assert first.reason == "import"
+    assert first.after["status"] == Status.PUBLISHED
+    assert first.at is not None
+
+
 def test_import_is_idempotent_by_external_id(moderator):
     run(csv_bytes(*GOOD), moderator)
     again = run(csv_bytes(*GOOD), moderator)

@@ -117,3 +117,11 @@ def test_highlight_escapes_and_marks(corpus):
 def test_unpublished_records_are_not_found(contributor):
     services.do_create_record(contributor, measure())
     assert search(SearchQuery(q="zero")).count == 0
+
+
+def test_words_are_cut_at_60_characters_and_lone_underscores_dropped():
+    from resilnet.catalog.search.analysis import words
+
+    assert words("A" * 70 + " b") == ["a" * 60, "b"]
+    assert words("x _ y_z") == ["x", "y_z"]
+    assert words("Plain words only") == ["plain", "words", "only"]
