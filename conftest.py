@@ -13,6 +13,16 @@ from resilnet.core.models import Role, User
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test accounts only)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_var_dir(tmp_path_factory):
+    # What runs after a test's own settings are undone (the flush that ends a test with
+    # real transactions, which also resets the search index) stays out of var/ too.
+    from django.conf import settings
+
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
+    settings.MEDIA_ROOT = settings.VAR_DIR / "media"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_var_dir(settings, tmp_path):
     # Exports and backups of one test never land in another's folder or in var/.

@@ -6,8 +6,8 @@ class CatalogConfig(AppConfig):
     name = "resilnet.catalog"
     verbose_name = _("Catalog")
 
-    def after_flush(self) -> None:
-        """Empty the search index, which `flush` does not know is ours."""
-        from resilnet.catalog.search import empty_index
+    def database_replaced(self, emptied: bool) -> None:
+        """Forget the search index, which `flush` and `restore` do not know is ours."""
+        from resilnet.catalog.search import database_replaced
 
-        empty_index()
+        database_replaced(emptied)

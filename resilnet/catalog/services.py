@@ -632,7 +632,9 @@ def reindex_all() -> int:
     with transaction.atomic():
         applied = IndexChange.objects.aggregate(last=Max("id"))["last"] or 0
         count = search.reindex()
-        IndexChange.objects.filter(id__lte=applied).delete()  # the rebuild covers them
+        # The rebuild covers the log up to here; its last row stays, so that ids keep
+        # growing (SQLite would hand out a deleted maximum id again).
+        IndexChange.objects.filter(id__lt=applied).delete()
         return count
 
 

@@ -89,6 +89,17 @@ def backup(path: Path) -> int:
     return path.stat().st_size
 
 
+def database_replaced(emptied: bool) -> None:
+    """Tell the apps that the database's contents were replaced: `emptied` by flush, or
+    restored; what they keep beside its tables (the search index) must follow."""
+    from django.apps import apps
+
+    for app in apps.get_app_configs():
+        hook = getattr(app, "database_replaced", None)
+        if hook is not None:
+            hook(emptied)
+
+
 def restore(path: Path) -> None:
     """Replace the live database's contents with the backup at `path`."""
     if not path.is_file():
@@ -146,3 +157,4 @@ def restore(path: Path) -> None:
             os.unlink(listing_file.name)
     else:
         raise BackupError(f"restore does not support the {connection.vendor} engine")
+    database_replaced(emptied=False)

@@ -84,12 +84,12 @@ def reindex() -> int:
     return count
 
 
-def empty_index() -> None:
-    """Forget every entry (after `flush` emptied the tables)."""
+def database_replaced(emptied: bool) -> None:
+    """The database was flushed (`emptied`) or restored from a backup."""
     if on_segments():
-        segment_search.reset()
-    else:
-        engine().drop()
+        segment_search.reset()  # rebuilt from the records at the next search
+    elif emptied:
+        engine().drop()  # a table flush does not know; a restore brings its own copy
         engine().create()
 
 

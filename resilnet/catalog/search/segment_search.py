@@ -43,14 +43,22 @@ def current() -> SegmentIndex:
     return _indexes[root]
 
 
+def _latest_change() -> int:
+    return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def sync() -> SegmentIndex:
     with _lock:
         index = current()
         index.refresh()
-        latest = IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        if latest > index.applied:
+        latest = _latest_change()
+        if latest != index.applied or not index.generation:
             with index.writing():
-                if latest > index.applied:
+                if not index.generation or latest < index.applied:
+                    # No index yet, or a database older than the index (a restored
+                    # backup): the log cannot say what changed, the records can.
+                    _rebuild(index)
+                elif latest > index.applied:
                     pending = IndexChange.objects.filter(id__gt=index.applied, id__lte=latest)
                     _apply(index, sorted(set(pending.values_list("record_id", flat=True))), latest)
         return index
@@ -61,33 +69,40 @@ def rebuild() -> int:
     with _lock:
         index = current()
         with index.writing():
-            latest = IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
-            index.clear()
-            ids = list(
-                Record.objects.filter(status=Status.PUBLISHED)
-                .order_by("id")
-                .values_list("id", flat=True)
-            )
-            _apply(index, ids, latest)
-        return len(ids)
+            return _rebuild(index)
+
+
+def _rebuild(index: SegmentIndex) -> int:
+    """Readers keep the published index until the rebuilt one replaces it."""
+    latest = _latest_change()
+    index.clear()
+    ids = list(
+        Record.objects.filter(status=Status.PUBLISHED).order_by("id").values_list("id", flat=True)
+    )
+    _apply(index, ids, latest, publish_each=False)
+    return len(ids)
 
 
 def reset() -> None:
-    """Empty the index (after the database was flushed)."""
+    """Forget the index (the database was replaced): the next sync rebuilds it."""
     with _lock:
         index = current()
         with index.writing():
-            index.clear()
-            index.apply([], [], 0)
+            index.remove()
 
 
-def _apply(index: SegmentIndex, ids: list[int], latest: int) -> None:
+def _apply(index: SegmentIndex, ids: list[int], latest: int, publish_each: bool = True) -> None:
     if not ids:
         index.apply([], [], latest)
     for start in range(0, len(ids), SYNC_CHUNK):
         chunk = ids[start : start + SYNC_CHUNK]
         last = start + SYNC_CHUNK >= len(ids)
-        index.apply(documents(chunk), chunk, latest if last else index.applied)
+        index.apply(
+            documents(chunk),
+            chunk,
+            latest if last else index.applied,
+            publish=last or publish_each,
+        )
 
 
 def documents(ids: list[int]) -> list[Document]:

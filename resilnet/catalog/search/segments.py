@@ -7,7 +7,8 @@ set of record ids that hold it; a search intersects those sets as roaring bitmap
 hardly depends on the number of hits.
 
 Layout under `VAR_DIR/search/`:
-- `vocab.jsonl`: one term per line, its line number is its id (append-only);
+- `vocab*.jsonl`: one term per line, its line number is its id (append-only; a rebuild
+  starts a new file);
 - `seg-N/`: `keys.npy` (sorted posting keys), `offsets.npy`, `docs.npy` (record ids of
   each key, sorted), `members.bin` (the ids the segment holds), never changed once written;
 - `deleted-N-G.bin`: ids of segment N replaced or removed since it was written;
@@ -164,6 +165,10 @@ class SegmentIndex:
         try:
             stat = self.manifest_path.stat()
         except FileNotFoundError:
+            if self.generation:  # removed by another process: no index any more
+                self.clear()
+                self.generation = 0
+                self._stamp = None
             return
         stamp = (stat.st_mtime_ns, stat.st_ino)
         if stamp == self._stamp:
@@ -176,6 +181,9 @@ class SegmentIndex:
         self.applied = manifest["applied"]
         self.generation = manifest["generation"]
         self.segments = [Segment(**s) for s in manifest["segments"]]
+        name = manifest.get("vocabulary_file", "vocab.jsonl")
+        if name != self.vocabulary.path.name:  # rebuilt meanwhile
+            self.vocabulary = Vocabulary(self.root / name)
         self.vocabulary.load(manifest["vocabulary"])
         names = {s.name for s in self.segments}
         self._open = {k: v for k, v in self._open.items() if k in names}
@@ -270,8 +278,15 @@ class SegmentIndex:
             self.refresh()
             yield
 
-    def apply(self, documents: list[Document], removed: Iterable[int], applied: int) -> None:
-        """Replace or remove records, add `documents`; call inside `writing()`."""
+    def apply(
+        self,
+        documents: list[Document],
+        removed: Iterable[int],
+        applied: int,
+        publish: bool = True,
+    ) -> None:
+        """Replace or remove records, add `documents`; call inside `writing()`. Readers
+        see the result once it is published (a rebuild publishes only its last step)."""
         gone = BitMap(removed)
         gone.update(d.id for d in documents)
         self.generation += 1
@@ -288,7 +303,8 @@ class SegmentIndex:
             self._merge(group)
         self.vocabulary.save(len(self.vocabulary.terms) - len(self.vocabulary.added))
         self.applied = max(self.applied, applied)
-        self._publish()
+        if publish:
+            self._publish()
 
     def _next_name(self) -> str:
         numbers = [int(s.name.split("-")[1]) for s in self.segments]
@@ -353,6 +369,7 @@ class SegmentIndex:
             "generation": self.generation,
             "applied": self.applied,
             "vocabulary": len(self.vocabulary.terms),
+            "vocabulary_file": self.vocabulary.path.name,
             "segments": [s.__dict__ for s in self.segments],
         }
         _write_atomically(self.manifest_path, json.dumps(manifest).encode())
@@ -365,8 +382,9 @@ class SegmentIndex:
         import shutil
 
         wanted = {s.name for s in self.segments} | {s.deleted for s in self.segments}
+        wanted.add(self.vocabulary.path.name)
         for path in self.root.iterdir():
-            if path.name.startswith(("seg-", "deleted-")) and path.name not in wanted:
+            if path.name.startswith(("seg-", "deleted-", "vocab")) and path.name not in wanted:
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
@@ -379,9 +397,17 @@ class SegmentIndex:
         self._cache = {}
         self._exact = {}
         self._live = None
-        self.vocabulary.path.unlink(missing_ok=True)
-        self.vocabulary = Vocabulary(self.root / "vocab.jsonl")
+        self._open = {}
+        # A new file: readers of the published state go on reading the old one.
+        self.vocabulary = Vocabulary(self.root / f"vocab-{self.generation + 1}.jsonl")
         self.applied = 0
+
+    def remove(self) -> None:
+        """Delete the index's files (inside `writing()`), leaving an empty one behind."""
+        self.manifest_path.unlink(missing_ok=True)
+        self.clear()
+        self.generation = 0
+        self._collect_garbage()
 
 
 def pair_key(first: int, second: int) -> int:

@@ -220,3 +220,42 @@ def test_reindex_rebuilds_a_lost_index(publish, reference_data, settings):
     assert services.reindex_all() == 3
     assert consistency_report() == {"missing": [], "stale": []}
     assert search(SearchQuery(q="number")).count == len(records)
+
+
+def test_a_reader_follows_a_rebuild_to_its_new_vocabulary(index):
+    add(index, [doc(1, "alpha beta"), doc(2, "gamma")])
+    reader = SegmentIndex(index.root)
+    reader.refresh()
+    assert found(reader, "gamma") == {2}
+    with index.writing():  # a rebuild: new vocabulary, new ids for the same words
+        index.clear()
+        index.apply([doc(3, "zeta gamma")], [], applied=5, publish=False)
+        reader.refresh()
+        assert found(reader, "gamma") == {2}, "readers keep the published state meanwhile"
+        index.apply([doc(4, "alpha")], [], applied=5)
+    reader.refresh()
+    assert found(reader, "gamma") == {3}
+    assert found(reader, "alpha") == {4}
+    assert found(reader, "beta") == set()
+    assert len(list(index.root.glob("vocab*.jsonl"))) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restored_backup_is_searched_as_it_was(publish, reference_data, settings, tmp_path):
+    from resilnet.catalog.search import SearchQuery, search
+    from resilnet.catalog.tests.conftest import measure
+    from resilnet.core import backup
+
+    settings.SEARCH_ENGINE = "segments"
+    publish(measure(title="Backed up zero-rating"))
+    path = tmp_path / "resilnet.backup"
+    backup.backup(path)
+    publish(measure(title="Later zero-rating"))
+    publish(measure(title="Another later one"))
+    assert search(SearchQuery(q="later")).count == 2
+
+    backup.restore(path)
+    assert search(SearchQuery(q="later")).count == 0
+    assert search(SearchQuery(q="zero")).count == 1
+    publish(measure(title="After the restore"))
+    assert search(SearchQuery(q="restore")).count == 1

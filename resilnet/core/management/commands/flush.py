@@ -1,10 +1,10 @@
 from typing import Any
 
-from django.apps import apps
 from django.core.management.commands import flush
 from django.db import connections
 
 from resilnet.core import append_only
+from resilnet.core.backup import database_replaced
 
 
 class Command(flush.Command):
@@ -18,10 +18,6 @@ class Command(flush.Command):
         append_only.uninstall(connection)
         try:
             super().handle(**options)
-            # Tables that are not models (full-text indexes) are emptied by their app.
-            for app in apps.get_app_configs():
-                after_flush = getattr(app, "after_flush", None)
-                if after_flush is not None:
-                    after_flush()
+            database_replaced(emptied=True)
         finally:
             append_only.install(connection)
