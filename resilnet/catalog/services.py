@@ -658,9 +658,19 @@ def _unindex(record_id: int) -> None:
         search.unindex_record(record_id)
 
 
+INDEX_CHANGE_LOCK = 0x7265_736E_6978  # any constant key of ours for pg_advisory_xact_lock
+
+
 def _queue_for_index(record_ids: list[int]) -> None:
     """Segment index: read back and indexed once this transaction commits, so a change
     that is rolled back never reaches it (search/segment_search.py)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Until commit: change ids then commit in the order they are taken, so the index
+        # never applies id n+1 before n is visible. (SQLite has one writer at a time.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_CHANGE_LOCK])
     IndexChange.objects.bulk_create(IndexChange(record_id=i) for i in record_ids)
     transaction.on_commit(search.segment_search.sync, robust=True)
 

@@ -259,3 +259,38 @@ def test_a_restored_backup_is_searched_as_it_was(publish, reference_data, settin
     assert search(SearchQuery(q="zero")).count == 1
     publish(measure(title="After the restore"))
     assert search(SearchQuery(q="restore")).count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_index_changes_commit_in_the_order_of_their_ids(settings):
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    from resilnet.catalog import services
+    from resilnet.catalog.models import IndexChange
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time anyway")
+    settings.SEARCH_ENGINE = "segments"
+    committed: list[str] = []
+    first_holds = threading.Event()
+
+    def first():
+        with transaction.atomic():
+            services._queue_for_index([1])
+            first_holds.set()
+            time.sleep(0.5)
+        committed.append("first")
+        connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_holds.wait(5)
+    with transaction.atomic():
+        services._queue_for_index([2])  # waits for the first to commit
+    committed.append("second")
+    thread.join()
+    assert committed == ["first", "second"]
+    assert list(IndexChange.objects.order_by("id").values_list("record_id", flat=True)) == [1, 2]
