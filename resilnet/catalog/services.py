@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -81,10 +82,11 @@ def itu_region_codes() -> dict[str, str]:
 
 
 def facets_of(
-    record: Record, content: RecordContent, regions: dict[str, str] | None = None
+    content: RecordContent, published: date | None, regions: dict[str, str] | None = None
 ) -> set[tuple[str, str]]:
+    """The facet values of a record; its year is its date's, or else its publication's."""
     regions = regions if regions is not None else itu_region_codes()
-    values: set[tuple[str, str]] = {("collection", record.collection)}
+    values: set[tuple[str, str]] = {("collection", content.collection)}
     values |= {("country", iso3) for iso3 in content.countries}
     values |= {("itu_region", regions[iso3]) for iso3 in content.countries if iso3 in regions}
     values |= {("language", language) for language in content.title}
@@ -94,7 +96,7 @@ def facets_of(
             values.add((name, str(fields[name])))
     for name, key in LIST_FIELDS.items():
         values |= {(name, str(v)) for v in fields.get(key, [])}
-    when = content.date or (record.published_at.date() if record.published_at else None)
+    when = content.date or published
     if when:
         values.add(("year", str(when.year)))
     return values
@@ -115,7 +117,9 @@ def _refresh_live(record: Record, content: RecordContent) -> None:
     RecordFacet.objects.filter(record=record).delete()
     RecordFacet.objects.bulk_create(
         RecordFacet(record=record, name=name, value=value[:100])
-        for name, value in sorted(facets_of(record, content))
+        for name, value in sorted(
+            facets_of(content, record.published_at.date() if record.published_at else None)
+        )
     )
     _index([record])
 
@@ -505,69 +509,140 @@ def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...
             )
 
 
-def _insert_models(objects: Iterable[models.Model]) -> None:
-    """`bulk_create` for rows whose ids nobody needs, in one executemany: the ORM compiles
-    SQL for every value of every row, which costs more than the inserts themselves."""
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Ids for `count` new rows of `model`, taken before inserting them."""
     from django.db import connection
 
-    objects = list(objects)
-    if not objects:
-        return
-    meta = objects[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows = [
-        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-        for obj in objects
-    ]
-    _insert_rows(meta.db_table, tuple(str(f.column) for f in fields), rows)
-
-
-def _update_live_revisions(touched: list[tuple[Record, RecordContent]]) -> None:
-    from django.db import connection
-
-    table = connection.ops.quote_name(Record._meta.db_table)
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET live_revision_id = %s WHERE id = %s",  # noqa: S608
-            [(record.live_revision_id, record.pk) for record, _content in touched],
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: this transaction holds the database's only write lock (IMMEDIATE), so
+        # the ids above the largest one are free, as SQLite itself would choose them.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
+
+
+@dataclass
+class _Written:
+    """A record the import created or changed, as its related rows need it."""
+
+    id: int
+    revision: int
+    content: RecordContent
+    title: str
+    published: date | None
+    created: bool
+
+
+# Columns of the rows an import writes, in order (a test checks they cover the models).
+RECORD_COLUMNS = (
+    "id",
+    "collection",
+    "status",
+    "external_id",
+    "owner_id",
+    "title",
+    "original_language",
+    "content",
+    "record_date",
+    "live_revision_id",
+    "pending_revision_id",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+REVISION_COLUMNS = (
+    "id",
+    "record_id",
+    "number",
+    "author_id",
+    "state",
+    "content",
+    "note",
+    "created_at",
+)
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "ip",
+    "request_id",
+)
+
+
+def _create_imported(
+    author: User | None, fresh: list[tuple[Candidate, RecordContent, dict]], now: datetime
+) -> list[_Written]:
+    """New published records and their first revisions, as plain rows: building model
+    instances and letting the ORM compile each value costs more than the inserts."""
+    from django.db import connection
+
+    if not fresh:
+        return []
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    author_id = author.pk if author else None
+    record_ids = _reserve_ids(Record, len(fresh))
+    revision_ids = _reserve_ids(Revision, len(fresh))
+    records, revisions, written = [], [], []
+    for (candidate, content, dumped), record_id, revision_id in zip(
+        fresh, record_ids, revision_ids, strict=True
+    ):
+        stored = ops.adapt_json_value(dumped, None)
+        title = content.text("title", content.original_language)[:500]
+        records.append(
+            (
+                record_id,
+                content.collection,
+                Status.PUBLISHED,
+                candidate.external_id or None,
+                author_id,
+                title,
+                content.original_language,
+                stored,
+                ops.adapt_datefield_value(content.date),
+                revision_id,
+                None,
+                at,
+                at,
+                at,
+            )
         )
+        revisions.append(
+            (revision_id, record_id, 1, author_id, Status.PUBLISHED, stored, "import", at)
+        )
+        written.append(_Written(record_id, 1, content, title, now.date(), created=True))
+    # Both foreign keys between them are checked at commit (deferred on both engines).
+    _insert_rows(Record._meta.db_table, RECORD_COLUMNS, records)
+    _insert_rows(Revision._meta.db_table, REVISION_COLUMNS, revisions)
+    return written
 
 
-def _import_chunk(
-    actor: User | None,
-    chunk: list[tuple[Candidate, RecordContent]],
-    report: ImportReport,
-    regions: dict[str, str],
-    countries: dict[str, int],
-) -> None:
-    """Create or update one chunk of validated records with a handful of bulk queries."""
-    now = timezone.now()
-    ids = [c.external_id for c, _ in chunk if c.external_id]
-    existing = Record.objects.in_bulk(ids, field_name="external_id") if ids else {}
-    author = actor if actor is not None and actor.pk else None
-    fresh: list[tuple[Record, RecordContent]] = []
-    changed: list[tuple[Record, RecordContent]] = []
-    for candidate, content in chunk:
-        dumped = content.model_dump(mode="json")
-        record = existing.get(candidate.external_id)
-        if record is not None and record.content == dumped and record.status == Status.PUBLISHED:
-            report.unchanged += 1
-            continue
-        if record is None:
-            record = Record(owner=author, external_id=candidate.external_id or None, created_at=now)
-            fresh.append((record, content))
-        else:
-            changed.append((record, content))
+def _update_imported(
+    author: User | None, changed: list[tuple[Record, RecordContent]], now: datetime
+) -> list[_Written]:
+    """Changed records get their new content live and a new revision."""
+    if not changed:
+        return []
+    for record, content in changed:
         _apply(record, content)
         record.status = Status.PUBLISHED
         record.published_at = record.published_at or now
         record.pending_revision = None
-    Record.objects.bulk_create([r for r, _ in fresh])
-    for record, _content in changed:
         record.save()
-    touched = fresh + changed
-    if not touched:
-        return
     numbers = dict(
         Revision.objects.filter(record__in=[r for r, _ in changed])
         .values_list("record_id")
@@ -584,44 +659,101 @@ def _import_chunk(
             note="import",
             created_at=now,
         )
-        for record, _content in touched
+        for record, _content in changed
     )
-    for (record, _content), revision in zip(touched, revisions, strict=True):
-        record.live_revision = revision
-    _update_live_revisions(touched)
-    Through = Record.countries.through
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {connection.ops.quote_name(Record._meta.db_table)} "  # noqa: S608
+            "SET live_revision_id = %s WHERE id = %s",
+            [
+                (revision.pk, record.pk)
+                for (record, _), revision in zip(changed, revisions, strict=True)
+            ],
+        )
     RecordFacet.objects.filter(record__in=[r for r, _ in changed]).delete()
-    Through.objects.filter(record__in=[r for r, _ in changed]).delete()
-    # Plain rows through executemany: model instances cost more than the inserts here.
+    Record.countries.through.objects.filter(record__in=[r for r, _ in changed]).delete()
+    return [
+        _Written(
+            record.pk,
+            revision.number,
+            content,
+            record.title,
+            record.published_at.date() if record.published_at else None,
+            created=False,
+        )
+        for (record, content), revision in zip(changed, revisions, strict=True)
+    ]
+
+
+def _import_chunk(
+    actor: User | None,
+    chunk: list[tuple[Candidate, RecordContent]],
+    report: ImportReport,
+    regions: dict[str, str],
+    countries: dict[str, int],
+) -> None:
+    """Create or update one chunk of validated records with a handful of bulk queries."""
+    from django.db import connection
+
+    now = timezone.now()
+    ids = [c.external_id for c, _ in chunk if c.external_id]
+    existing = Record.objects.in_bulk(ids, field_name="external_id") if ids else {}
+    author = actor if actor is not None and actor.pk else None
+    fresh: list[tuple[Candidate, RecordContent, dict]] = []
+    changed: list[tuple[Record, RecordContent]] = []
+    for candidate, content in chunk:
+        dumped = content.model_dump(mode="json")
+        record = existing.get(candidate.external_id)
+        if record is None:
+            fresh.append((candidate, content, dumped))
+        elif record.content == dumped and record.status == Status.PUBLISHED:
+            report.unchanged += 1
+        else:
+            changed.append((record, content))
+    written = _create_imported(author, fresh, now) + _update_imported(author, changed, now)
+    if not written:
+        return
     _insert_rows(
-        Through._meta.db_table,
+        Record.countries.through._meta.db_table,
         ("record_id", "country_id"),
-        [(record.pk, countries[iso3]) for record, content in touched for iso3 in content.countries],
+        [(w.id, countries[iso3]) for w in written for iso3 in w.content.countries],
     )
     _insert_rows(
         RecordFacet._meta.db_table,
         ("record_id", "name", "value"),
         [
-            (record.pk, name, value[:100])
-            for record, content in touched
-            for name, value in sorted(facets_of(record, content, regions))
+            (w.id, name, value[:100])
+            for w in written
+            for name, value in sorted(facets_of(w.content, w.published, regions))
         ],
     )
-    _index([record for record, _content in fresh], new=True)
-    _index([record for record, _content in changed])
-    _insert_models(
-        AuditEvent(
-            actor=author,
-            actor_label=author.get_username() if author else "system",
-            action=AuditAction.CREATED if i < len(fresh) else AuditAction.UPDATED,
-            object_type="catalog.record",
-            object_id=str(record.pk),
-            object_repr=record.title[:200],
-            after={"status": Status.PUBLISHED, "revision": revision.number},
-            reason="import",
-            at=now,
-        )
-        for i, ((record, _content), revision) in enumerate(zip(touched, revisions, strict=True))
+    _index_ids([w.id for w in written if w.created], new=True)
+    _index_ids([w.id for w in written if not w.created])
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    label = author.get_username() if author else "system"
+    _insert_rows(
+        AuditEvent._meta.db_table,
+        AUDIT_COLUMNS,
+        [
+            (
+                at,
+                author.pk if author else None,
+                label,
+                AuditAction.CREATED if w.created else AuditAction.UPDATED,
+                "catalog.record",
+                str(w.id),
+                w.title[:200],
+                None,
+                ops.adapt_json_value({"status": Status.PUBLISHED, "revision": w.revision}, None),
+                "import",
+                None,
+                "",
+            )
+            for w in written
+        ],
     )
     report.created += len(fresh)
     report.updated += len(changed)
@@ -638,17 +770,30 @@ def reindex_all() -> int:
         return count
 
 
-def _index(records: list[Record], *, new: bool = False) -> None:
+def _index(records: list[Record]) -> None:
     """Bring the search entries of `records` (published or not) in line with them."""
-    if not records:
-        return
     if search.on_segments():
         _queue_for_index([r.pk for r in records])
-    elif new:
-        search.index_new_records(records)
     else:
         for record in records:
             search.index_record(record)
+
+
+def _index_ids(ids: list[int], *, new: bool = False) -> None:
+    if not ids:
+        return
+    if search.on_segments():
+        _queue_for_index(ids)
+        return
+    records = [
+        r
+        for start in range(0, len(ids), 1000)
+        for r in Record.objects.filter(id__in=ids[start : start + 1000])
+    ]
+    if new:
+        search.index_new_records(records)
+    else:
+        _index(records)
 
 
 def _unindex(record_id: int) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import math
 import os
@@ -41,6 +42,8 @@ PAIR_FLAG = 1 << 62
 TERM_LIMIT = 1 << 31
 MERGE_FACTOR = 6  # segments of one size tier merged at once
 MAX_MERGED_DOCS = 65_536  # bounds the memory a merge sorts in (~0.5 GB at this size)
+SAMPLE = 512  # keys per in-memory sample of a segment's key file
+CACHE_IDS = 40_000_000  # record ids held in cached bitmaps (at most ~160 MB) per process
 
 # Field weights and the BM25 constants of the per-record term weight.
 FIELD_WEIGHTS = (10.0, 4.0, 1.0)  # title, summary, body
@@ -152,6 +155,8 @@ class SegmentIndex:
         self._open: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]] = {}
         self._deleted: dict[str, BitMap] = {}
         self._cache: dict[tuple[int, int], list[BitMap]] = {}
+        self._cached_ids = 0
+        self._samples: dict[str, np.ndarray] = {}
         self._live: BitMap | None = None
         self._exact: dict[str, list[tuple[str, BitMap]]] = {}
 
@@ -187,25 +192,39 @@ class SegmentIndex:
         self.vocabulary.load(manifest["vocabulary"])
         names = {s.name for s in self.segments}
         self._open = {k: v for k, v in self._open.items() if k in names}
+        self._samples = {k: v for k, v in self._samples.items() if k in names}
         self._deleted = {}
         for segment in self.segments:
             if segment.deleted:
                 data = (self.root / segment.deleted).read_bytes()
                 self._deleted[segment.name] = BitMap.deserialize(data)
         self._cache = {}
+        self._cached_ids = 0
         self._live = None
         self._exact = {}
 
     def _arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]:
         if name not in self._open:
             folder = self.root / name
+            keys = np.load(folder / "keys.npy", mmap_mode="r")
             self._open[name] = (
-                np.load(folder / "keys.npy", mmap_mode="r"),
+                keys,
                 np.load(folder / "offsets.npy", mmap_mode="r"),
                 np.load(folder / "docs.npy", mmap_mode="r"),
                 BitMap.deserialize((folder / "members.bin").read_bytes()),
             )
+            # Every SAMPLE-th key in memory: a lookup reads one page of the file, not the
+            # twenty or so a binary search over it would touch.
+            self._samples[name] = np.array(keys[::SAMPLE])
         return self._open[name]
+
+    def _find(self, name: str, keys: np.ndarray, value: int) -> int:
+        """Position of the first key ≥ value in a segment's sorted keys."""
+        sample = self._samples[name]
+        i = int(np.searchsorted(sample, value))
+        low = max(i - 1, 0) * SAMPLE
+        high = min(i * SAMPLE + 1, len(keys)) if i < len(sample) else len(keys)
+        return low + int(np.searchsorted(keys[low:high], value))
 
     def live(self) -> BitMap:
         """Every record id the index holds."""
@@ -224,7 +243,8 @@ class SegmentIndex:
         parts: list[list[np.ndarray]] = [[] for _ in range(high - low)]
         for segment in self.segments:
             keys, offsets, docs, _ = self._arrays(segment.name)
-            start, end = np.searchsorted(keys, [low, high])
+            start = self._find(segment.name, keys, low)
+            end = self._find(segment.name, keys, high)
             for i in range(start, end):
                 chunk = docs[offsets[i] : offsets[i + 1]]
                 deleted = self._deleted.get(segment.name)
@@ -232,8 +252,10 @@ class SegmentIndex:
                     chunk = chunk[~np.isin(chunk, np.asarray(deleted.to_array()))]
                 parts[int(keys[i]) - low].append(chunk)
         result = [_bitmap(p) for p in parts]
-        if len(self._cache) > 4096:
+        self._cached_ids += sum(len(b) for b in result)
+        if self._cached_ids > CACHE_IDS:
             self._cache.clear()
+            self._cached_ids = 0
         self._cache[(low, high)] = result
         return result
 
@@ -313,22 +335,28 @@ class SegmentIndex:
 
     def _write_segment(self, documents: list[Document]) -> Segment:
         keys, docs = postings(documents, self.vocabulary)
-        return self._store(keys, docs, BitMap(d.id for d in documents))
+        return self._store(keys, docs, BitMap(d.id for d in documents), docs_in_order=True)
 
-    def _store(self, keys: np.ndarray, docs: np.ndarray, members: BitMap) -> Segment:
-        order = np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order]
+    def _store(
+        self, keys: np.ndarray, docs: np.ndarray, members: BitMap, docs_in_order: bool
+    ) -> Segment:
+        """Write postings sorted by key, then record id. `docs_in_order`: each key's ids
+        already come in ascending order, so a stable sort by key alone is enough."""
+        order = np.argsort(keys, kind="stable") if docs_in_order else np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order].astype(np.uint32)
+        del order  # merges sort tens of millions of postings: keep the peak low
         # A pair of words seen twice in a record is held once.
         keep = np.ones(len(keys), dtype=bool)
         keep[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
         keys, docs = keys[keep], docs[keep]
-        unique, starts = np.unique(keys, return_index=True)
+        del keep
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))  # where each key's run begins
         name = self._next_name()
         folder = self.root / name
         folder.mkdir()
-        np.save(folder / "keys.npy", unique.astype(np.int64))
+        np.save(folder / "keys.npy", keys[starts])
         np.save(folder / "offsets.npy", np.append(starts, len(keys)).astype(np.int64))
-        np.save(folder / "docs.npy", docs.astype(np.uint32))
+        np.save(folder / "docs.npy", docs)
         (folder / "members.bin").write_bytes(members.serialize())
         return Segment(name, len(members))
 
@@ -357,7 +385,12 @@ class SegmentIndex:
             all_keys.append(expanded)
             all_docs.append(docs)
             members |= held - deleted
-        merged = self._store(np.concatenate(all_keys), np.concatenate(all_docs), members)
+        # Segments hold id ranges in order unless records were re-indexed meanwhile.
+        ranges = [(docs.min(), docs.max()) for docs in all_docs if len(docs)]
+        ordered = all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
+        merged = self._store(
+            np.concatenate(all_keys), np.concatenate(all_docs), members, docs_in_order=ordered
+        )
         position = self.segments.index(group[0])
         self.segments = [s for s in self.segments if s not in group]
         self.segments.insert(position, merged)
@@ -395,6 +428,7 @@ class SegmentIndex:
         self.segments = []
         self._deleted = {}
         self._cache = {}
+        self._cached_ids = 0
         self._exact = {}
         self._live = None
         self._open = {}
@@ -417,26 +451,26 @@ def pair_key(first: int, second: int) -> int:
 def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Posting keys and record ids of `documents`: one (term, level) per term of a record,
     one key per adjacent word pair, one per exact key."""
-    # Machine integers, not Python lists: a batch holds millions of tokens.
-    token_terms = array("q")
-    token_index = array("q")
-    token_field = array("b")
-    lengths = np.zeros((len(documents), 3))
-    exact_terms = array("q")
-    exact_index = array("q")
+    # One flat list of every token, then numpy: a batch holds millions of tokens.
+    documents = sorted(documents, key=lambda d: d.id)  # postings come out in id order
+    words: list[str] = []
+    counts: list[int] = []  # tokens per (record, field), record-major
+    exact: list[str] = []
+    exact_counts: list[int] = []
+    for document in documents:
+        for field_words in document.fields:
+            words += field_words
+            counts.append(len(field_words))
+        exact += document.keys
+        exact_counts.append(len(document.keys))
     id_for = vocabulary.ids.__getitem__
-    for index, document in enumerate(documents):
-        for number, words in enumerate(document.fields):
-            token_terms.extend(map(id_for, words))
-            token_index.extend(array("q", [index]) * len(words))
-            token_field.extend(array("b", [number]) * len(words))
-            lengths[index, number] = len(words)
-        exact_terms.extend(map(id_for, document.keys))
-        exact_index.extend(array("q", [index]) * len(document.keys))
+    terms = np.fromiter(map(id_for, words), dtype=np.int64, count=len(words))
+    exact_ids = np.fromiter(map(id_for, exact), dtype=np.int64, count=len(exact))
+    per_field = np.asarray(counts, dtype=np.int64)
+    lengths = per_field.reshape(len(documents), 3).astype(float)
+    where = np.repeat(np.repeat(np.arange(len(documents)), 3), per_field)
+    field = np.repeat(np.tile(np.arange(3), len(documents)), per_field)
     ids = np.fromiter((d.id for d in documents), dtype=np.int64, count=len(documents))
-    terms = np.frombuffer(token_terms, dtype=np.int64)
-    where = np.frombuffer(token_index, dtype=np.int64)
-    field = np.frombuffer(token_field, dtype=np.int8).astype(np.int64)
     size = max(len(vocabulary.terms), 1)
 
     # Term frequency per (record, term, field), then the record's BM25F-like weight.
@@ -455,8 +489,8 @@ def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndar
     pairs = PAIR_FLAG | (terms[:-1][same] << 31) | terms[1:][same]
     pair_docs = ids[where[:-1][same]]
 
-    exact_keys = np.frombuffer(exact_terms, dtype=np.int64) << LEVEL_BITS
-    exact_docs = ids[np.frombuffer(exact_index, dtype=np.int64)]
+    exact_keys = exact_ids << LEVEL_BITS
+    exact_docs = np.repeat(ids, exact_counts)
     keys = np.concatenate([term_keys, exact_keys, pairs])
     docs = np.concatenate([term_docs, exact_docs, pair_docs])
     return keys, docs

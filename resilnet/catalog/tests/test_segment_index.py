@@ -294,3 +294,15 @@ def test_on_postgresql_index_changes_commit_in_the_order_of_their_ids(settings):
     thread.join()
     assert committed == ["first", "second"]
     assert list(IndexChange.objects.order_by("id").values_list("record_id", flat=True)) == [1, 2]
+
+
+def test_lookups_in_segments_larger_than_the_key_sample(index):
+    from resilnet.catalog.search.segments import SAMPLE
+
+    count = SAMPLE * 4 + 7  # several sample windows and a partial last one
+    add(index, [doc(n, f"unique{n} common") for n in range(1, count + 1)])
+    assert len(index._arrays(index.segments[0].name)[0]) > SAMPLE * 4
+    for n in (1, 2, SAMPLE - 1, SAMPLE, SAMPLE + 1, 2 * SAMPLE, count - 1, count):
+        assert found(index, f"unique{n}") == {n}, n
+    assert len(found(index, "common")) == count
+    assert found(index, "unique0") == set()
