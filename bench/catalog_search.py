@@ -1,4 +1,5 @@
-"""Catalog search and indexing benchmark, on SQLite (FTS5) and PostgreSQL (tsvector + GIN).
+"""Catalog search and indexing benchmark, on each database with its default search engine
+(SQLite: the segment index; PostgreSQL: tsvector + GIN) or the one `--search-engine` names.
 
     .venv/bin/python bench/catalog_search.py [--records N] [--queries 200]
         [--postgres postgres://USER:PASSWORD@HOST:PORT/DB] [--workdir DIR]
@@ -436,7 +437,7 @@ def analyse_after_load() -> str:
     also moves the GIN index's pending list into the index proper (until then every
     full-text query scans that list): do it now, so the figures are those of that steady
     state rather than of whenever autovacuum happens to run. SQLite is left as the product
-    leaves it (no ANALYZE, no FTS5 optimize)."""
+    leaves it (no ANALYZE, no FTS5 optimize; the segment index needs neither)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -695,6 +696,7 @@ def write_csv(path: Path, rows: int, seed: int, vocabulary: list[str], countries
 
 
 def run_pass(args: argparse.Namespace, engine_name: str) -> dict[str, Any]:
+    from django.conf import settings
     from django.db import connection
 
     import resilnet
@@ -704,6 +706,7 @@ def run_pass(args: argparse.Namespace, engine_name: str) -> dict[str, Any]:
 
     say(f"\n== {engine_name}: {connection.settings_dict['NAME']} ==")
     say(f"code: {code_version(args.code_dir)}, from {Path(resilnet.__file__).parent}")
+    say(f"search engine: {settings.SEARCH_ENGINE}")
     countries = list(country_selector().order_by("iso3").values_list("iso3", flat=True))
     regions = sorted(set(itu_region_codes().values()))
     t0 = time.perf_counter()
@@ -1017,6 +1020,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=10.0,
         help="interrupt a product search after this many seconds; it counts as slower (10)",
     )
+    p.add_argument(
+        "--search-engine",
+        choices=("auto", "segments", "database"),
+        default="auto",
+        help="RESILNET_SEARCH_ENGINE for every pass (auto: each database's default)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the databases and files")
     p.add_argument(
         "--code",
@@ -1051,6 +1060,7 @@ def child_args(args: argparse.Namespace) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    os.environ["RESILNET_SEARCH_ENGINE"] = args.search_engine  # child processes inherit it
     if args.role == "import":
         import_role(args)
         return 0

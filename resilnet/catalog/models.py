@@ -103,7 +103,10 @@ class IndexChange(models.Model):
 class RecordFacet(models.Model):
     """One facet value of a published record (country, region, category, SDG, …)."""
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="facets")
+    # No index of its own: the unique constraint below starts with it.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="facets", db_index=False
+    )
     name = models.CharField(max_length=24)
     value = models.CharField(max_length=100)
 

@@ -493,6 +493,7 @@ def import_records(
                 "mode": mode,
             },
         )
+        valid.clear()  # written: free it before the search index reads the records back
     return report
 
 
@@ -816,7 +817,7 @@ def _queue_for_index(record_ids: list[int]) -> None:
         # never applies id n+1 before n is visible. (SQLite has one writer at a time.)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_CHANGE_LOCK])
-    IndexChange.objects.bulk_create(IndexChange(record_id=i) for i in record_ids)
+    _insert_rows(IndexChange._meta.db_table, ("record_id",), [(i,) for i in record_ids])
     transaction.on_commit(search.segment_search.sync, robust=True)
 
 

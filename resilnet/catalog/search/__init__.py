@@ -18,10 +18,10 @@ from django.db.models.expressions import RawSQL
 
 from resilnet.catalog.models import Record, RecordFacet
 from resilnet.catalog.search import segment_search
-from resilnet.catalog.search.analysis import index_terms, normalise, words
 from resilnet.catalog.search.engines import engine
 from resilnet.catalog.search.query import ParsedQuery, parse
 from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.text_analysis import index_terms, normalise, words
 
 # The facets counted for every search, in the order pages show them.
 FACETS = (

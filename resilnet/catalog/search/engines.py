@@ -1,6 +1,6 @@
 """The full-text index, one implementation per database engine behind one interface.
 
-Both store the analysed terms of each published record (see analysis.py) in the same
+Both store the analysed terms of each published record (see catalog/text_analysis.py) in the same
 database as the records, so the index changes in the same transaction as the record and
 can never drift from it. SQLite uses an FTS5 table ranked by BM25; PostgreSQL a tsvector
 column with a GIN index ranked by ts_rank_cd.

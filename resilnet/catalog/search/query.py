@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from resilnet.catalog.search.analysis import STEMMERS, query_variants, stem, words
+from resilnet.catalog.text_analysis import STEMMERS, query_variants, stem, words
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 12

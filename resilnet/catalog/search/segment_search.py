@@ -11,10 +11,16 @@ it too (one indexed MAX query when there is nothing to do). The log is emptied b
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import math
+import multiprocessing
+import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +28,18 @@ from django.conf import settings
 from pyroaring import BitMap
 
 from resilnet.catalog.models import IndexChange, Record, RecordFacet
-from resilnet.catalog.search.analysis import index_terms
 from resilnet.catalog.search.query import ParsedQuery
-from resilnet.catalog.search.segments import LEVELS, Document, SegmentIndex, level_value
+from resilnet.catalog.search.segments import LEVELS, Batch, SegmentIndex, level_value
 from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.text_analysis import analyse_records
 
 FACET = "\x1e"  # prefix of exact keys: facet values …
 DAY = "\x1dday="  # … and the record's date, for sorting by date
-BOUNDARY = "\x1f"  # between two languages of one field: no word pair spans it
 SYNC_CHUNK = 10_000  # records analysed and written per segment while syncing
+PARALLEL_FROM = 2 * SYNC_CHUNK  # records from which a sync analyses text in a pipeline
+ANALYSERS = 1  # worker processes: the writing process keeps a second core busy
 
+logger = logging.getLogger(__name__)
 _indexes: dict[Path, SegmentIndex] = {}
 _lock = threading.RLock()  # one process's threads share its index object
 
@@ -92,50 +100,82 @@ def reset() -> None:
 
 
 def _apply(index: SegmentIndex, ids: list[int], latest: int, publish_each: bool = True) -> None:
-    if not ids:
+    chunks = [ids[i : i + SYNC_CHUNK] for i in range(0, len(ids), SYNC_CHUNK)]
+    if not chunks:
         index.apply([], [], latest)
-    for start in range(0, len(ids), SYNC_CHUNK):
-        chunk = ids[start : start + SYNC_CHUNK]
-        last = start + SYNC_CHUNK >= len(ids)
-        index.apply(
-            documents(chunk),
-            chunk,
-            latest if last else index.applied,
-            publish=last or publish_each,
-        )
-
-
-def documents(ids: list[int]) -> list[Document]:
-    """The index entries of the published records among `ids`."""
-    keys: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 2000):
-        facets = RecordFacet.objects.filter(record_id__in=ids[start : start + 2000])
-        for record_id, name, value in facets.values_list("record_id", "name", "value"):
-            keys.setdefault(record_id, []).append(f"{FACET}{name}={value}")
-    result = []
-    for start in range(0, len(ids), 2000):
-        rows = Record.objects.filter(id__in=ids[start : start + 2000], status=Status.PUBLISHED)
-        for record_id, content, day, published in rows.values_list(
-            "id", "content", "record_date", "published_at"
-        ):
-            when = day or (published.date() if published else None)
-            result.append(
-                Document(
-                    record_id,
-                    (_terms(content, "title"), _terms(content, "summary"), _terms(content, "body")),
-                    [*keys.get(record_id, ()), f"{DAY}{when.isoformat() if when else ''}"],
-                )
+    with _analysers(len(ids)) as pool:
+        # A pipeline: worker processes analyse the next chunk's text while this process
+        # writes the current one.
+        pending = _Chunk(chunks[0], pool) if chunks else None
+        for n, chunk in enumerate(chunks):
+            following = _Chunk(chunks[n + 1], pool) if n + 1 < len(chunks) else None
+            last = following is None
+            assert pending is not None
+            index.apply(
+                pending.batch(index),
+                chunk,
+                latest if last else index.applied,
+                publish=last or publish_each,
             )
-    return result
+            pending = following
 
 
-def _terms(content: dict, name: str) -> list[str]:
-    terms: list[str] = []
-    for language, text in (content.get(name) or {}).items():
-        if terms:
-            terms.append(BOUNDARY)
-        terms.extend(index_terms(text, language))
-    return terms
+@contextlib.contextmanager
+def _analysers(records: int) -> Iterator[Executor | None]:
+    """Processes that analyse text in parallel, for syncs large enough to repay starting
+    them (an import, a rebuild); they import no Django, so they start in a fraction of a
+    second, and they end with the sync."""
+    if records < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["resilnet.catalog.text_analysis"])
+    with ProcessPoolExecutor(ANALYSERS, mp_context=context) as pool:
+        yield pool
+
+
+class _Chunk:
+    """Records read from the database, their text being analysed (in a worker process
+    when there is a pool) until `batch` is asked for."""
+
+    def __init__(self, ids: list[int], pool: Executor | None) -> None:
+        self.keys: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 2000):
+            facets = RecordFacet.objects.filter(record_id__in=ids[start : start + 2000])
+            for record_id, name, value in facets.values_list("record_id", "name", "value"):
+                self.keys.setdefault(record_id, []).append(f"{FACET}{name}={value}")
+        self.found: list[int] = []
+        fields: list[list[dict[str, str]]] = []
+        for start in range(0, len(ids), 2000):
+            rows = Record.objects.filter(id__in=ids[start : start + 2000], status=Status.PUBLISHED)
+            for record_id, content, day, published in rows.order_by("id").values_list(
+                "id", "content", "record_date", "published_at"
+            ):
+                when = day or (published.date() if published else None)
+                self.found.append(record_id)
+                fields.append([content.get(name) or {} for name in ("title", "summary", "body")])
+                self.keys.setdefault(record_id, []).append(
+                    f"{DAY}{when.isoformat() if when else ''}"
+                )
+        self.fields = fields
+        self.future = pool.submit(analyse_records, fields) if pool is not None else None
+
+    def batch(self, index: SegmentIndex) -> Batch:
+        try:
+            vocabulary, tokens, sizes = (
+                self.future.result() if self.future else analyse_records(self.fields)
+            )
+        except BrokenProcessPool:
+            logger.warning("the text analysis process failed; analysing in this process")
+            vocabulary, tokens, sizes = analyse_records(self.fields)
+        # The analysis numbered its terms itself: renumber them in the index's vocabulary.
+        global_ids = np.fromiter(map(index.vocabulary.ids.__getitem__, vocabulary), np.int64)
+        return Batch(
+            np.asarray(self.found, dtype=np.int64),
+            global_ids[np.frombuffer(tokens, dtype=np.int32)],
+            np.frombuffer(sizes, dtype=np.int32).astype(np.int64),
+            [self.keys[i] for i in self.found],
+        )
 
 
 # Searching ----------------------------------------------------------------------------

@@ -9,8 +9,9 @@ hardly depends on the number of hits.
 Layout under `VAR_DIR/search/`:
 - `vocab*.jsonl`: one term per line, its line number is its id (append-only; a rebuild
   starts a new file);
-- `seg-N/`: `keys.npy` (sorted posting keys), `offsets.npy`, `docs.npy` (record ids of
-  each key, sorted), `members.bin` (the ids the segment holds), never changed once written;
+- `seg-N/`: `keys.bin` (sorted posting keys, int64), `offsets.bin` (int64), `docs.bin`
+  (record ids of each key, sorted, uint32), `members.bin` (the ids the segment holds, a
+  serialised bitmap), never changed once written;
 - `deleted-N-G.bin`: ids of segment N replaced or removed since it was written;
 - `manifest.json`: the live segments, their deletions, the vocabulary size and the last
   `IndexChange` applied; replaced atomically, so a reader sees one consistent state.
@@ -36,12 +37,14 @@ from pathlib import Path
 import numpy as np
 from pyroaring import BitMap
 
+FORMAT = 2  # of the files; an index in another format is rebuilt
 LEVELS = 8
 LEVEL_BITS = 3
 PAIR_FLAG = 1 << 62
 TERM_LIMIT = 1 << 31
 MERGE_FACTOR = 6  # segments of one size tier merged at once
-MAX_MERGED_DOCS = 65_536  # bounds the memory a merge sorts in (~0.5 GB at this size)
+MAX_MERGED_DOCS = 65_536  # records per merged segment (~30 million postings)
+MERGE_RANGES = 32  # a merge sorts one key range of its segments at a time
 SAMPLE = 512  # keys per in-memory sample of a segment's key file
 CACHE_IDS = 40_000_000  # record ids held in cached bitmaps (at most ~160 MB) per process
 
@@ -71,6 +74,18 @@ class Document:
     id: int
     fields: tuple[list[str], list[str], list[str]]
     keys: list[str]
+
+
+@dataclass
+class Batch:
+    """Records as the index writes them: ids ascending, the term id of every token
+    (record by record, title then summary then body), the number of tokens of each field
+    (three per record), and each record's exact keys."""
+
+    ids: np.ndarray
+    terms: np.ndarray
+    counts: np.ndarray
+    keys: list[list[str]]
 
 
 @dataclass
@@ -180,6 +195,10 @@ class SegmentIndex:
             return
         manifest = json.loads(self.manifest_path.read_text())
         self._stamp = stamp
+        if manifest.get("format") != FORMAT:  # written by an older version: rebuild it
+            self.clear()
+            self.generation = 0
+            return
         self._adopt(manifest)
 
     def _adopt(self, manifest: dict) -> None:
@@ -206,11 +225,11 @@ class SegmentIndex:
     def _arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]:
         if name not in self._open:
             folder = self.root / name
-            keys = np.load(folder / "keys.npy", mmap_mode="r")
+            keys = _mapped(folder / "keys.bin", np.int64)
             self._open[name] = (
                 keys,
-                np.load(folder / "offsets.npy", mmap_mode="r"),
-                np.load(folder / "docs.npy", mmap_mode="r"),
+                _mapped(folder / "offsets.bin", np.int64),
+                _mapped(folder / "docs.bin", np.uint32),
                 BitMap.deserialize((folder / "members.bin").read_bytes()),
             )
             # Every SAMPLE-th key in memory: a lookup reads one page of the file, not the
@@ -302,15 +321,17 @@ class SegmentIndex:
 
     def apply(
         self,
-        documents: list[Document],
+        documents: list[Document] | Batch,
         removed: Iterable[int],
         applied: int,
         publish: bool = True,
     ) -> None:
         """Replace or remove records, add `documents`; call inside `writing()`. Readers
         see the result once it is published (a rebuild publishes only its last step)."""
+        if not isinstance(documents, Batch):
+            documents = batch_of(documents, self.vocabulary)
         gone = BitMap(removed)
-        gone.update(d.id for d in documents)
+        gone.update(documents.ids.tolist())
         self.generation += 1
         for segment in self.segments:
             members = self._arrays(segment.name)[3]
@@ -319,7 +340,7 @@ class SegmentIndex:
                 deleted = self._deleted.get(segment.name, BitMap()) | hit
                 segment.deleted = f"deleted-{segment.name}-{self.generation}.bin"
                 _write_atomically(self.root / segment.deleted, deleted.serialize())
-        if documents:
+        if len(documents.ids):
             self.segments.append(self._write_segment(documents))
         while group := self._merge_plan():
             self._merge(group)
@@ -333,32 +354,23 @@ class SegmentIndex:
         existing = [int(p.name.split("-")[1]) for p in self.root.glob("seg-*")]
         return f"seg-{max([0, *numbers, *existing]) + 1}"
 
-    def _write_segment(self, documents: list[Document]) -> Segment:
-        keys, docs = postings(documents, self.vocabulary)
-        return self._store(keys, docs, BitMap(d.id for d in documents), docs_in_order=True)
+    def _write_segment(self, batch: Batch) -> Segment:
+        keys, docs = postings(batch, self.vocabulary)
+        with self._writer() as writer:
+            writer.add(keys, docs, docs_in_order=True)
+            writer.members = BitMap(batch.ids.tolist())
+        return Segment(writer.name, len(batch.ids))
 
-    def _store(
-        self, keys: np.ndarray, docs: np.ndarray, members: BitMap, docs_in_order: bool
-    ) -> Segment:
-        """Write postings sorted by key, then record id. `docs_in_order`: each key's ids
-        already come in ascending order, so a stable sort by key alone is enough."""
-        order = np.argsort(keys, kind="stable") if docs_in_order else np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order].astype(np.uint32)
-        del order  # merges sort tens of millions of postings: keep the peak low
-        # A pair of words seen twice in a record is held once.
-        keep = np.ones(len(keys), dtype=bool)
-        keep[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        keys, docs = keys[keep], docs[keep]
-        del keep
-        starts = np.flatnonzero(np.diff(keys, prepend=-1))  # where each key's run begins
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[_SegmentWriter]:
         name = self._next_name()
         folder = self.root / name
         folder.mkdir()
-        np.save(folder / "keys.npy", keys[starts])
-        np.save(folder / "offsets.npy", np.append(starts, len(keys)).astype(np.int64))
-        np.save(folder / "docs.npy", docs)
-        (folder / "members.bin").write_bytes(members.serialize())
-        return Segment(name, len(members))
+        writer = _SegmentWriter(folder)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
     def _merge_plan(self) -> list[Segment] | None:
         """Six segments of one size tier (by powers of six) merge, up to a size limit."""
@@ -373,24 +385,47 @@ class SegmentIndex:
         return None
 
     def _merge(self, group: list[Segment]) -> None:
-        all_keys, all_docs, members = [], [], BitMap()
+        """Merge segments key range by key range, so memory holds one range at a time."""
+        inputs = []
+        members = BitMap()
         for segment in group:
             keys, offsets, docs, held = self._arrays(segment.name)
             deleted = self._deleted.get(segment.name, BitMap())
-            expanded = np.repeat(np.asarray(keys), np.diff(offsets))
-            docs = np.asarray(docs)
-            if deleted:
-                keep = ~np.isin(docs, np.asarray(deleted.to_array()))
-                expanded, docs = expanded[keep], docs[keep]
-            all_keys.append(expanded)
-            all_docs.append(docs)
             members |= held - deleted
+            dead = np.asarray(deleted.to_array(), dtype=np.uint32)
+            inputs.append((segment.name, keys, offsets, docs, dead))
         # Segments hold id ranges in order unless records were re-indexed meanwhile.
-        ranges = [(docs.min(), docs.max()) for docs in all_docs if len(docs)]
-        ordered = all(a[1] < b[0] for a, b in itertools.pairwise(ranges))
-        merged = self._store(
-            np.concatenate(all_keys), np.concatenate(all_docs), members, docs_in_order=ordered
-        )
+        spans = [(self._arrays(s.name)[3].min(), self._arrays(s.name)[3].max()) for s in group]
+        ordered = all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+        edges = np.unique(np.concatenate([self._samples[name] for name, *_ in inputs]))
+        bounds = [*edges[:: max(1, len(edges) // MERGE_RANGES)][1:].tolist(), None]
+        with self._writer() as writer:
+            writer.members = members
+            low = None
+            for high in bounds:
+                pieces_keys, pieces_docs = [], []
+                for name, keys, offsets, docs, dead in inputs:
+                    start = 0 if low is None else self._find(name, keys, low)
+                    end = len(keys) if high is None else self._find(name, keys, high)
+                    if start == end:
+                        continue
+                    chunk = np.asarray(docs[offsets[start] : offsets[end]])
+                    expanded = np.repeat(
+                        np.asarray(keys[start:end]), np.diff(offsets[start : end + 1])
+                    )
+                    if len(dead):
+                        keep = ~np.isin(chunk, dead)
+                        chunk, expanded = chunk[keep], expanded[keep]
+                    pieces_keys.append(expanded)
+                    pieces_docs.append(chunk)
+                if pieces_keys:
+                    writer.add(
+                        np.concatenate(pieces_keys),
+                        np.concatenate(pieces_docs),
+                        docs_in_order=ordered,
+                    )
+                low = high
+        merged = Segment(writer.name, len(members))
         position = self.segments.index(group[0])
         self.segments = [s for s in self.segments if s not in group]
         self.segments.insert(position, merged)
@@ -399,6 +434,7 @@ class SegmentIndex:
 
     def _publish(self) -> None:
         manifest = {
+            "format": FORMAT,
             "generation": self.generation,
             "applied": self.applied,
             "vocabulary": len(self.vocabulary.terms),
@@ -444,33 +480,78 @@ class SegmentIndex:
         self._collect_garbage()
 
 
+class _SegmentWriter:
+    """Writes a segment's postings as raw arrays, one key-ordered batch after another."""
+
+    def __init__(self, folder: Path) -> None:
+        self.name = folder.name
+        self.folder = folder
+        self.keys = (folder / "keys.bin").open("wb")
+        self.offsets = (folder / "offsets.bin").open("wb")
+        self.docs = (folder / "docs.bin").open("wb")
+        self.written = 0
+        self.members = BitMap()
+
+    def add(self, keys: np.ndarray, docs: np.ndarray, docs_in_order: bool) -> None:
+        """Add postings whose keys all come after those added before. `docs_in_order`:
+        each key's ids already ascend, so a stable sort by key alone is enough."""
+        order = np.argsort(keys, kind="stable") if docs_in_order else np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order].astype(np.uint32)
+        del order  # merges move tens of millions of postings: keep the peak low
+        # A pair of words seen twice in a record is held once.
+        keep = np.ones(len(keys), dtype=bool)
+        keep[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        keys, docs = keys[keep], docs[keep]
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))  # where each key's run begins
+        self.keys.write(keys[starts].astype(np.int64).tobytes())
+        self.offsets.write((starts + self.written).astype(np.int64).tobytes())
+        self.docs.write(docs.tobytes())
+        self.written += len(docs)
+
+    def close(self) -> None:
+        self.offsets.write(np.asarray([self.written], dtype=np.int64).tobytes())
+        (self.folder / "members.bin").write_bytes(self.members.serialize())
+        for handle in (self.keys, self.offsets, self.docs):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+
+
+def _mapped(path: Path, dtype: type) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)  # mmap refuses empty files
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
 def pair_key(first: int, second: int) -> int:
     return PAIR_FLAG | (first << 31) | second
 
 
-def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Posting keys and record ids of `documents`: one (term, level) per term of a record,
-    one key per adjacent word pair, one per exact key."""
-    # One flat list of every token, then numpy: a batch holds millions of tokens.
-    documents = sorted(documents, key=lambda d: d.id)  # postings come out in id order
+def batch_of(documents: list[Document], vocabulary: Vocabulary) -> Batch:
+    """`documents` (analysed terms as strings) in the form the index writes."""
+    documents = sorted(documents, key=lambda d: d.id)
     words: list[str] = []
-    counts: list[int] = []  # tokens per (record, field), record-major
-    exact: list[str] = []
-    exact_counts: list[int] = []
+    counts: list[int] = []
     for document in documents:
         for field_words in document.fields:
             words += field_words
             counts.append(len(field_words))
-        exact += document.keys
-        exact_counts.append(len(document.keys))
-    id_for = vocabulary.ids.__getitem__
-    terms = np.fromiter(map(id_for, words), dtype=np.int64, count=len(words))
-    exact_ids = np.fromiter(map(id_for, exact), dtype=np.int64, count=len(exact))
-    per_field = np.asarray(counts, dtype=np.int64)
-    lengths = per_field.reshape(len(documents), 3).astype(float)
-    where = np.repeat(np.repeat(np.arange(len(documents)), 3), per_field)
-    field = np.repeat(np.tile(np.arange(3), len(documents)), per_field)
-    ids = np.fromiter((d.id for d in documents), dtype=np.int64, count=len(documents))
+    return Batch(
+        np.fromiter((d.id for d in documents), dtype=np.int64, count=len(documents)),
+        np.fromiter(map(vocabulary.ids.__getitem__, words), dtype=np.int64, count=len(words)),
+        np.asarray(counts, dtype=np.int64),
+        [d.keys for d in documents],
+    )
+
+
+def postings(batch: Batch, vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Posting keys and record ids of a batch: one (term, level) per term of a record,
+    one key per adjacent word pair, one per exact key."""
+    count = len(batch.ids)
+    ids, terms, per_field = batch.ids, batch.terms, batch.counts
+    lengths = per_field.reshape(count, 3).astype(float)
+    where = np.repeat(np.repeat(np.arange(count), 3), per_field)
+    field = np.repeat(np.tile(np.arange(3), count), per_field)
     size = max(len(vocabulary.terms), 1)
 
     # Term frequency per (record, term, field), then the record's BM25F-like weight.
@@ -489,9 +570,10 @@ def postings(documents: list[Document], vocabulary: Vocabulary) -> tuple[np.ndar
     pairs = PAIR_FLAG | (terms[:-1][same] << 31) | terms[1:][same]
     pair_docs = ids[where[:-1][same]]
 
-    exact_keys = exact_ids << LEVEL_BITS
-    exact_docs = np.repeat(ids, exact_counts)
-    keys = np.concatenate([term_keys, exact_keys, pairs])
+    exact = [key for keys in batch.keys for key in keys]
+    exact_keys = np.fromiter(map(vocabulary.ids.__getitem__, exact), np.int64, len(exact))
+    exact_docs = np.repeat(ids, [len(keys) for keys in batch.keys])
+    keys = np.concatenate([term_keys, exact_keys << LEVEL_BITS, pairs])
     docs = np.concatenate([term_docs, exact_docs, pair_docs])
     return keys, docs
 

@@ -120,7 +120,7 @@ def test_unpublished_records_are_not_found(contributor):
 
 
 def test_words_are_cut_at_60_characters_and_lone_underscores_dropped():
-    from resilnet.catalog.search.analysis import words
+    from resilnet.catalog.text_analysis import words
 
     assert words("A" * 70 + " b") == ["a" * 60, "b"]
     assert words("x _ y_z") == ["x", "y_z"]

@@ -300,9 +300,54 @@ def test_lookups_in_segments_larger_than_the_key_sample(index):
     from resilnet.catalog.search.segments import SAMPLE
 
     count = SAMPLE * 4 + 7  # several sample windows and a partial last one
-    add(index, [doc(n, f"unique{n} common") for n in range(1, count + 1)])
+    documents = [doc(n, f"unique{n} common") for n in range(1, count + 1)]
+    step = -(-count // MERGE_FACTOR)
+    for start in range(0, count, step):  # one tier of segments: merged range by range
+        add(index, documents[start : start + step])
+    assert len(index.segments) == 1
     assert len(index._arrays(index.segments[0].name)[0]) > SAMPLE * 4
     for n in (1, 2, SAMPLE - 1, SAMPLE, SAMPLE + 1, 2 * SAMPLE, count - 1, count):
         assert found(index, f"unique{n}") == {n}, n
     assert len(found(index, "common")) == count
     assert found(index, "unique0") == set()
+
+
+def test_an_index_in_another_format_counts_as_none(index):
+    add(index, [doc(1, "kept")])
+    manifest = json.loads(index.manifest_path.read_text())
+    index.manifest_path.write_text(json.dumps(manifest | {"format": 1}))
+    reader = SegmentIndex(index.root)
+    reader.refresh()
+    assert reader.generation == 0  # so that sync rebuilds it from the records
+    assert found(reader, "kept") == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_sync_analyses_in_a_worker_process_with_the_same_result(
+    publish, reference_data, settings, monkeypatch
+):
+    from resilnet.catalog import services
+    from resilnet.catalog.search import SearchQuery, search
+    from resilnet.catalog.tests.conftest import measure
+
+    settings.SEARCH_ENGINE = "segments"
+    titles = ["Quokka health sites", "Narwhal spectrum", "Opérateurs et santé"]
+    for title in titles * 3:
+        publish(measure(title=title))
+    queries = ["quokka", "narwhal", '"quokka health"', "opérateur", "narwhal spectrum"]
+    inline = {q: search(SearchQuery(q=q)).count for q in queries}
+    assert inline["quokka"] == inline['"quokka health"'] == inline["narwhal spectrum"] == 3
+
+    monkeypatch.setattr(segment_search, "SYNC_CHUNK", 2)  # five chunks in a pipeline
+    monkeypatch.setattr(segment_search, "PARALLEL_FROM", 1)
+    started = []
+    real = segment_search.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(segment_search, "ProcessPoolExecutor", counting)
+    assert services.reindex_all() == 9
+    assert started, "the rebuild used a worker process"
+    assert {q: search(SearchQuery(q=q)).count for q in queries} == inline

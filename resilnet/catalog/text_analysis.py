@@ -1,5 +1,6 @@
 """Text analysis shared by every search engine: the same terms go into the index and the
-query on SQLite and PostgreSQL alike.
+query on SQLite and PostgreSQL alike. It imports nothing of Django, so that processes
+analysing a large batch in parallel (search/segment_search.py) start quickly.
 
 Words are case-folded and stemmed with the Snowball stemmer of the text's language
 (Arabic, English, French, Russian, Spanish); Chinese is segmented into words with jieba.
@@ -13,10 +14,12 @@ import functools
 import logging
 import re
 import unicodedata
+from array import array
 
 import snowballstemmer
 
 STEMMERS = {"ar": "arabic", "en": "english", "fr": "french", "ru": "russian", "es": "spanish"}
+BOUNDARY = "\x1f"  # a term between two languages of one field: no word pair spans it
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERM_CHARS = 60
@@ -96,3 +99,43 @@ def query_variants(word: str) -> list[str]:
     variants = {word}
     variants.update(stem(word, language) for language in STEMMERS)
     return sorted(variants)
+
+
+class _WordIds(dict[str, int]):
+    """word → id of its term in a batch's vocabulary, for one language (filled on sight)."""
+
+    def __init__(self, language: str, vocabulary: dict[str, int]) -> None:
+        super().__init__()
+        self.language = language
+        self.vocabulary = vocabulary
+
+    def __missing__(self, word: str) -> int:
+        term = stem(word, self.language)
+        term_id = self.vocabulary.setdefault(term, len(self.vocabulary))
+        self[word] = term_id
+        return term_id
+
+
+def analyse_records(records: list[list[dict[str, str]]]) -> tuple[list[str], bytes, bytes]:
+    """The terms of many records in a compact form (what worker processes send back):
+    the batch's vocabulary, the term id of every token (int32) and the number of tokens of
+    every field of every record (int32). A field is {language: text}; its languages follow
+    one another with BOUNDARY between them."""
+    vocabulary: dict[str, int] = {BOUNDARY: 0}
+    by_language: dict[str, _WordIds] = {}
+    tokens = array("i")
+    counts = array("i")
+    for fields in records:
+        for values in fields:
+            size = 0
+            for language, text in values.items():
+                if language not in by_language:
+                    by_language[language] = _WordIds(language, vocabulary)
+                found = list(map(by_language[language].__getitem__, words(text)))
+                if size and found:
+                    tokens.append(0)
+                    size += 1
+                tokens.extend(found)
+                size += len(found)
+            counts.append(size)
+    return list(vocabulary), tokens.tobytes(), counts.tobytes()
