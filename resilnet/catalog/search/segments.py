@@ -285,9 +285,6 @@ class SegmentIndex:
             return [BitMap() for _ in range(LEVELS)]
         return self._range(term_id << LEVEL_BITS, (term_id + 1) << LEVEL_BITS)
 
-    def term(self, term: str) -> BitMap:
-        return BitMap.union(*self.term_levels(term))
-
     def pair(self, first: str, second: str) -> BitMap:
         ids = self.vocabulary.ids
         if first not in ids or second not in ids:
@@ -430,7 +427,10 @@ class SegmentIndex:
         self.segments = [s for s in self.segments if s not in group]
         self.segments.insert(position, merged)
         for segment in group:
+            # Unmapped now: its pages no longer count in this process's memory.
             self._deleted.pop(segment.name, None)
+            self._open.pop(segment.name, None)
+            self._samples.pop(segment.name, None)
 
     def _publish(self) -> None:
         manifest = {
