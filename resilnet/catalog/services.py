@@ -523,8 +523,14 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
             )
             return [row[0] for row in cursor.fetchall()]
         # SQLite: this transaction holds the database's only write lock (IMMEDIATE), so
-        # the ids above the largest one are free, as SQLite itself would choose them.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        # the ids above both the largest one and the largest ever handed out (AUTOINCREMENT
+        # keeps it in sqlite_sequence) are free, as SQLite itself would choose them.
+        quoted = connection.ops.quote_name(table)
+        largest = (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+            f"COALESCE(MAX(id), 0)) FROM {quoted}"
+        )
+        cursor.execute(largest, [table])
         first = cursor.fetchone()[0] + 1
         return list(range(first, first + count))
 
@@ -765,8 +771,9 @@ def reindex_all() -> int:
     with transaction.atomic():
         applied = IndexChange.objects.aggregate(last=Max("id"))["last"] or 0
         count = search.reindex()
-        # The rebuild covers the log up to here; its last row stays, so that ids keep
-        # growing (SQLite would hand out a deleted maximum id again).
+        # The rebuild covers the log up to here. Its last row stays: the index compares its
+        # mark with the log's latest id, and an empty log would look like a database older
+        # than the index (a restored backup), which is rebuilt.
         IndexChange.objects.filter(id__lt=applied).delete()
         return count
 

@@ -218,8 +218,10 @@ def test_reindex_rebuilds_a_lost_index(publish, reference_data, settings):
     assert search(SearchQuery(q="measure")).count == 3
     # … and from the records themselves by reindex, which also empties the log.
     assert services.reindex_all() == 3
+    generation = segment_search.current().generation
     assert consistency_report() == {"missing": [], "stale": []}
     assert search(SearchQuery(q="number")).count == len(records)
+    assert segment_search.current().generation == generation, "no second rebuild"
 
 
 def test_a_reader_follows_a_rebuild_to_its_new_vocabulary(index):
