@@ -79,7 +79,7 @@ def reindex() -> int:
     engine().create()
     count = 0
     for record in Record.objects.filter(status=Status.PUBLISHED).iterator(chunk_size=1000):
-        engine().upsert(record.pk, *document(record))
+        index_record(record)
         count += 1
     return count
 
