@@ -11,6 +11,7 @@ which language's records it should match.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import unicodedata
@@ -139,3 +140,12 @@ def analyse_records(records: list[list[dict[str, str]]]) -> tuple[list[str], byt
                 size += len(found)
             counts.append(size)
     return list(vocabulary), tokens.tobytes(), counts.tobytes()
+
+
+def analyse_contents(contents: list[str]) -> tuple[list[str], bytes, bytes]:
+    """`analyse_records` of records' content as stored (JSON text): title, summary, body."""
+    records = []
+    for text in contents:
+        content = json.loads(text)
+        records.append([content.get(name) or {} for name in ("title", "summary", "body")])
+    return analyse_records(records)

@@ -11,6 +11,7 @@ it too (one indexed MAX query when there is nothing to do). The log is emptied b
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
@@ -25,19 +26,20 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from pyroaring import BitMap
 
 from resilnet.catalog.models import IndexChange, Record, RecordFacet
 from resilnet.catalog.search.query import ParsedQuery
 from resilnet.catalog.search.segments import LEVELS, Batch, SegmentIndex, level_value
 from resilnet.catalog.taxonomy import Status
-from resilnet.catalog.text_analysis import analyse_records
+from resilnet.catalog.text_analysis import analyse_contents
 
 FACET = "\x1e"  # prefix of exact keys: facet values …
 DAY = "\x1dday="  # … and the record's date, for sorting by date
 SYNC_CHUNK = 10_000  # records analysed and written per segment while syncing
 PARALLEL_FROM = 2 * SYNC_CHUNK  # records from which a sync analyses text in a pipeline
-ANALYSERS = 1  # worker processes: the writing process keeps a second core busy
+ANALYSERS = 2  # worker processes, each with a chunk in hand
 
 logger = logging.getLogger(__name__)
 _indexes: dict[Path, SegmentIndex] = {}
@@ -104,20 +106,20 @@ def _apply(index: SegmentIndex, ids: list[int], latest: int, publish_each: bool 
     if not chunks:
         index.apply([], [], latest)
     with _analysers(len(ids)) as pool:
-        # A pipeline: worker processes analyse the next chunk's text while this process
-        # writes the current one.
-        pending = _Chunk(chunks[0], pool) if chunks else None
+        # A pipeline: worker processes analyse the text of the next chunks while this
+        # process writes the current one.
+        ahead = ANALYSERS if pool is not None else 0
+        pending = collections.deque(_Chunk(chunk, pool) for chunk in chunks[: ahead + 1])
         for n, chunk in enumerate(chunks):
-            following = _Chunk(chunks[n + 1], pool) if n + 1 < len(chunks) else None
-            last = following is None
-            assert pending is not None
+            if n + ahead + 1 < len(chunks):
+                pending.append(_Chunk(chunks[n + ahead + 1], pool))
+            last = n + 1 == len(chunks)
             index.apply(
-                pending.batch(index),
+                pending.popleft().batch(index),
                 chunk,
                 latest if last else index.applied,
                 publish=last or publish_each,
             )
-            pending = following
 
 
 @contextlib.contextmanager
@@ -136,38 +138,41 @@ def _analysers(records: int) -> Iterator[Executor | None]:
 
 class _Chunk:
     """Records read from the database, their text being analysed (in a worker process
-    when there is a pool) until `batch` is asked for."""
+    when there is a pool) until `batch` is asked for. Rows are read with plain SQL and
+    their content passed on as JSON text: decoding it is part of the analysis, so a
+    worker process does it too."""
 
     def __init__(self, ids: list[int], pool: Executor | None) -> None:
         self.keys: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 2000):
-            facets = RecordFacet.objects.filter(record_id__in=ids[start : start + 2000])
-            for record_id, name, value in facets.values_list("record_id", "name", "value"):
-                self.keys.setdefault(record_id, []).append(f"{FACET}{name}={value}")
+        # Table names and the status come from the code, ids are parameters.
+        facets = f"SELECT record_id, name, value FROM {RecordFacet._meta.db_table} WHERE record_id"  # noqa: S608
+        for record_id, name, value in _rows(facets, ids):
+            self.keys.setdefault(record_id, []).append(f"{FACET}{name}={value}")
         self.found: list[int] = []
-        fields: list[list[dict[str, str]]] = []
-        for start in range(0, len(ids), 2000):
-            rows = Record.objects.filter(id__in=ids[start : start + 2000], status=Status.PUBLISHED)
-            for record_id, content, day, published in rows.order_by("id").values_list(
-                "id", "content", "record_date", "published_at"
-            ):
-                when = day or (published.date() if published else None)
-                self.found.append(record_id)
-                fields.append([content.get(name) or {} for name in ("title", "summary", "body")])
-                self.keys.setdefault(record_id, []).append(
-                    f"{DAY}{when.isoformat() if when else ''}"
-                )
-        self.fields = fields
-        self.future = pool.submit(analyse_records, fields) if pool is not None else None
+        contents: list[str] = []
+        records = (
+            "SELECT id, CAST(content AS TEXT), COALESCE(CAST(record_date AS TEXT), "  # noqa: S608
+            f"SUBSTR(CAST(published_at AS TEXT), 1, 10), '') FROM {Record._meta.db_table} "
+            f"WHERE status = '{Status.PUBLISHED.value}' AND id"
+        )
+        for record_id, content, day in sorted(_rows(records, ids)):
+            self.found.append(record_id)
+            contents.append(content)
+            self.keys.setdefault(record_id, []).append(f"{DAY}{day}")
+        self.contents = contents
+        self.future = None
+        if pool is not None:
+            with contextlib.suppress(BrokenProcessPool):  # then analysed in this process
+                self.future = pool.submit(analyse_contents, contents)
 
     def batch(self, index: SegmentIndex) -> Batch:
         try:
             vocabulary, tokens, sizes = (
-                self.future.result() if self.future else analyse_records(self.fields)
+                self.future.result() if self.future else analyse_contents(self.contents)
             )
         except BrokenProcessPool:
             logger.warning("the text analysis process failed; analysing in this process")
-            vocabulary, tokens, sizes = analyse_records(self.fields)
+            vocabulary, tokens, sizes = analyse_contents(self.contents)
         # The analysis numbered its terms itself: renumber them in the index's vocabulary.
         global_ids = np.fromiter(map(index.vocabulary.ids.__getitem__, vocabulary), np.int64)
         return Batch(
@@ -176,6 +181,25 @@ class _Chunk:
             np.frombuffer(sizes, dtype=np.int32).astype(np.int64),
             [self.keys[i] for i in self.found],
         )
+
+
+def _rows(select: str, ids: list[int]) -> Iterator[tuple]:
+    """Rows of `select`, which ends with the id column to match, whose id is one of `ids`
+    (ascending): a range scan when the ids are dense (a rebuild reads every published
+    record), lists of ids otherwise."""
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        if ids[-1] - ids[0] < 2 * len(ids):
+            wanted = set(ids)
+            cursor.execute(f"{select} BETWEEN %s AND %s", [ids[0], ids[-1]])
+            yield from (row for row in cursor.fetchall() if row[0] in wanted)
+            return
+        for start in range(0, len(ids), 2000):
+            part = ids[start : start + 2000]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(f"{select} IN ({marks})", part)
+            yield from cursor.fetchall()
 
 
 # Searching ----------------------------------------------------------------------------

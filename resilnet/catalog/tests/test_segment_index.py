@@ -352,3 +352,50 @@ def test_a_large_sync_analyses_in_a_worker_process_with_the_same_result(
     assert services.reindex_all() == 9
     assert started, "the rebuild used a worker process"
     assert {q: search(SearchQuery(q=q)).count for q in queries} == inline
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_whose_analysis_process_dies_analyses_in_its_own_process(
+    publish, reference_data, settings, monkeypatch, caplog
+):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from resilnet.catalog import services
+    from resilnet.catalog.search import SearchQuery, search
+    from resilnet.catalog.tests.conftest import measure
+
+    settings.SEARCH_ENGINE = "segments"
+    for n in range(7):
+        publish(measure(title=f"Pangolin relay {n}"))
+    monkeypatch.setattr(segment_search, "SYNC_CHUNK", 2)
+    monkeypatch.setattr(segment_search, "PARALLEL_FROM", 1)
+
+    class DyingPool:
+        """The first chunk's worker dies; the pool then refuses every new chunk."""
+
+        submitted = 0
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, *args):
+            DyingPool.submitted += 1
+            if DyingPool.submitted > 1:
+                raise BrokenProcessPool("a child process terminated abruptly")
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+
+    monkeypatch.setattr(segment_search, "ProcessPoolExecutor", DyingPool)
+    assert services.reindex_all() == 7
+    assert DyingPool.submitted >= 2
+    assert "analysing in this process" in caplog.text
+    assert search(SearchQuery(q="pangolin")).count == 7
+    assert search(SearchQuery(q='"pangolin relay"')).count == 7
