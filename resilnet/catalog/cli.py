@@ -122,6 +122,27 @@ def cmd_check_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_collect_files(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from resilnet.cli import CommandFailed, setup_django
+
+    if not 0 <= args.min_age_hours < 10**6:
+        raise CommandFailed("--min-age-hours must be between 0 and 1,000,000", status=2)
+    setup_django()
+    from resilnet.catalog import services
+
+    found = services.collect_attachment_files(
+        older_than=timedelta(hours=args.min_age_hours), dry_run=args.dry_run
+    )
+    for path, size in found:
+        print(f"{path}\t{size}")
+    verb = "would delete" if args.dry_run else "deleted"
+    total = sum(size for _, size in found)
+    print(f"{verb} {len(found)} unused attachment files, {total:,} bytes")
+    return 0
+
+
 def register(sub: Any) -> None:
     catalog = sub.add_parser("catalog", help="Catalog tools.", description="Catalog tools.")
     commands = catalog.add_subparsers(dest="catalog_command", required=True, metavar="COMMAND")
@@ -173,3 +194,15 @@ def register(sub: Any) -> None:
         description="Exit 1 if the full-text index and the records differ.",
     )
     p.set_defaults(handler=cmd_check_index)
+
+    p = commands.add_parser(
+        "collect-files",
+        help="Delete attachment files that no attachment uses.",
+        description="Delete stored attachment files that no attachment names (left by "
+        "deleted records or interrupted uploads). Files newer than --min-age-hours stay.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="list them; delete nothing")
+    p.add_argument(
+        "--min-age-hours", type=float, default=1.0, help="keep files newer than this (1)"
+    )
+    p.set_defaults(handler=cmd_collect_files)

@@ -120,9 +120,12 @@ class RecordFacet(models.Model):
         return f"{self.name}={self.value}"
 
 
+ATTACHMENT_FOLDER = "catalog"  # in the media storage
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under a name of our own: the uploader's file name is only shown, never used.
-    return f"catalog/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+    return f"{ATTACHMENT_FOLDER}/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
 
 class Attachment(models.Model):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,14 @@ from django.utils import timezone
 
 from resilnet.catalog import search
 from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
-from resilnet.catalog.models import Attachment, IndexChange, Record, RecordFacet, Revision
+from resilnet.catalog.models import (
+    ATTACHMENT_FOLDER,
+    Attachment,
+    IndexChange,
+    Record,
+    RecordFacet,
+    Revision,
+)
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
@@ -881,5 +888,45 @@ def do_remove_attachment(actor: User, attachment: Attachment) -> None:
         raise PermissionDenied("You may not remove files from this record.")
     record = attachment.record
     name = attachment.name
+    stored = attachment.file.name
     attachment.delete()
     record_audit(actor, AuditAction.UPDATED, record, before={"attachment": name})
+    # Once the removal is committed: a rollback must find the file still there.
+    transaction.on_commit(lambda: _delete_unused_file(stored), robust=True)
+
+
+def _delete_unused_file(stored: str) -> None:
+    from django.core.files.storage import default_storage
+
+    if stored and not Attachment.objects.filter(file=stored).exists():
+        default_storage.delete(stored)
+
+
+def collect_attachment_files(
+    *, older_than: timedelta = timedelta(hours=1), dry_run: bool = False
+) -> list[tuple[str, int]]:
+    """Delete stored attachment files that no attachment names (`resilnet catalog
+    collect-files`): files of records deleted with their attachments, of uploads whose
+    transaction rolled back, of removals interrupted before their file went. Files newer
+    than `older_than` stay: an upload saves its file before its row is committed.
+    Returns (path, bytes) of each file deleted, or that would be with `dry_run`."""
+    from django.core.files.storage import default_storage
+
+    wanted = set(Attachment.objects.values_list("file", flat=True))
+    cutoff = timezone.now() - older_than
+    found: list[tuple[str, int]] = []
+    folders = [ATTACHMENT_FOLDER]
+    while folders:
+        folder = folders.pop()
+        if not default_storage.exists(folder):
+            continue
+        subfolders, files = default_storage.listdir(folder)
+        folders += [f"{folder}/{name}" for name in subfolders]
+        for name in files:
+            path = f"{folder}/{name}"
+            if path in wanted or default_storage.get_modified_time(path) > cutoff:
+                continue
+            found.append((path, default_storage.size(path)))
+            if not dry_run:
+                default_storage.delete(path)
+    return sorted(found)

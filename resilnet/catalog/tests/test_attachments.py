@@ -1,5 +1,10 @@
 """Attachments: checked by their bytes, limited in size, served as downloads only."""
 
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -87,3 +92,85 @@ def test_upload_through_the_page(client, contributor, record, monkeypatch):
     )
     assert response.status_code == 413
     assert Attachment.objects.count() == 1
+
+
+def _stored(attachment):
+    from django.core.files.storage import default_storage
+
+    return default_storage.exists(attachment.file.name)
+
+
+def test_removing_an_attachment_deletes_its_file_once_committed(
+    record, contributor, django_capture_on_commit_callbacks
+):
+    kept = services.do_add_attachment(contributor, record, "a.pdf", PDF)
+    gone = services.do_add_attachment(contributor, record, "b.pdf", PDF)  # same bytes
+    assert kept.file.name != gone.file.name
+    assert _stored(gone)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.do_remove_attachment(contributor, gone)
+    assert not _stored(gone)
+    assert _stored(kept)
+    assert kept.file.read() == PDF
+
+
+def test_a_removal_that_rolls_back_keeps_the_file(record, contributor, monkeypatch):
+    from django.db import transaction
+
+    attachment = services.do_add_attachment(contributor, record, "a.pdf", PDF)
+    pk = attachment.pk
+    monkeypatch.setattr(services, "record_audit", _fail)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.do_remove_attachment(contributor, attachment)
+    assert Attachment.objects.get(pk=pk).file.read() == PDF
+
+
+def _fail(*args, **kwargs):
+    raise RuntimeError("the audit log is unavailable")
+
+
+def _orphan(settings, name: str, age_hours: float) -> Path:
+    path = Path(settings.MEDIA_ROOT) / "catalog" / "zz" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PDF)
+    when = time.time() - age_hours * 3600
+    os.utime(path, (when, when))
+    return path
+
+
+def test_collect_files_deletes_old_unused_files_only(record, contributor, settings):
+    used = services.do_add_attachment(contributor, record, "a.pdf", PDF)
+    used_path = Path(used.file.path)
+    os.utime(used_path, (time.time() - 86400, time.time() - 86400))
+    old = _orphan(settings, "old.pdf", age_hours=5)
+    young = _orphan(settings, "young.pdf", age_hours=0.1)
+    outside = Path(settings.MEDIA_ROOT) / "elsewhere.pdf"
+    outside.write_bytes(PDF)
+    os.utime(outside, (time.time() - 86400, time.time() - 86400))
+
+    listed = services.collect_attachment_files(dry_run=True)
+    assert listed == [("catalog/zz/old.pdf", len(PDF))]
+    assert old.exists()
+    assert services.collect_attachment_files() == listed
+    assert not old.exists()
+    assert young.exists()
+    assert used_path.exists()
+    assert outside.exists()
+    assert services.collect_attachment_files(older_than=timedelta(0)) == [
+        ("catalog/zz/young.pdf", len(PDF))
+    ]
+    assert used.file.read() == PDF
+
+
+def test_collect_files_from_the_command_line(settings, capsys, db):
+    from resilnet.cli import main
+
+    old = _orphan(settings, "old.pdf", age_hours=5)
+    assert main(["catalog", "collect-files", "--dry-run"]) == 0
+    assert "would delete 1 unused attachment files" in capsys.readouterr().out
+    assert old.exists()
+    assert main(["catalog", "collect-files"]) == 0
+    assert "deleted 1 unused attachment files" in capsys.readouterr().out
+    assert not old.exists()
+    assert main(["catalog", "collect-files", "--min-age-hours", "-1"]) == 2
+    assert "--min-age-hours" in capsys.readouterr().err
