@@ -87,7 +87,11 @@ def reindex() -> int:
 def database_replaced(emptied: bool) -> None:
     """The database was flushed (`emptied`) or restored from a backup."""
     if on_segments():
-        segment_search.reset()  # rebuilt from the records at the next search
+        if emptied:
+            segment_search.reset()  # nothing to index
+        else:
+            # Rebuilt now, by the restore, rather than by the first search request after it.
+            segment_search.rebuild()
     elif emptied:
         engine().drop()  # a table flush does not know; a restore brings its own copy
         engine().create()

@@ -257,6 +257,9 @@ def test_a_restored_backup_is_searched_as_it_was(publish, reference_data, settin
     assert search(SearchQuery(q="later")).count == 2
 
     backup.restore(path)
+    reader = SegmentIndex(segment_search.current().root)
+    reader.refresh()
+    assert len(reader.live()) == 1  # rebuilt by the restore, before any search
     assert search(SearchQuery(q="later")).count == 0
     assert search(SearchQuery(q="zero")).count == 1
     publish(measure(title="After the restore"))
