@@ -895,7 +895,7 @@ def do_remove_attachment(actor: User, attachment: Attachment) -> None:
     transaction.on_commit(lambda: _delete_unused_file(stored), robust=True)
 
 
-def _delete_unused_file(stored: str) -> None:
+def _delete_unused_file(stored: str | None) -> None:
     from django.core.files.storage import default_storage
 
     if stored and not Attachment.objects.filter(file=stored).exists():

@@ -47,6 +47,14 @@ MAX_MERGED_DOCS = 65_536  # records per merged segment (~30 million postings)
 MERGE_RANGES = 32  # a merge sorts one key range of its segments at a time
 SAMPLE = 512  # keys per in-memory sample of a segment's key file
 CACHE_IDS = 40_000_000  # record ids held in cached bitmaps (at most ~160 MB) per process
+# Readers bring their cached bitmaps up to date after small changes instead of dropping
+# them: the manifest lists the records each of its last RECENT generations changed (when
+# at most PATCH_IDS), and a reader patches if they now live in segments of at most
+# PATCH_SEGMENT_DOCS records, keeping at most PATCHES patches.
+RECENT = 64
+PATCH_IDS = 1000
+PATCH_SEGMENT_DOCS = 4096
+PATCHES = 64
 
 # Field weights and the BM25 constants of the per-record term weight.
 FIELD_WEIGHTS = (10.0, 4.0, 1.0)  # title, summary, body
@@ -86,6 +94,16 @@ class Batch:
     terms: np.ndarray
     counts: np.ndarray
     keys: list[list[str]]
+
+
+@dataclass
+class Patch:
+    """What readers change in cached bitmaps to reach `generation`: remove the `changed`
+    records, then add them back under the keys they now have."""
+
+    generation: int
+    changed: BitMap
+    postings: dict[int, BitMap]
 
 
 @dataclass
@@ -169,11 +187,17 @@ class SegmentIndex:
         self._stamp: tuple[int, int] | None = None
         self._open: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]] = {}
         self._deleted: dict[str, BitMap] = {}
-        self._cache: dict[tuple[int, int], list[BitMap]] = {}
+        self._cache: dict[tuple[int, int], tuple[int, list[BitMap]]] = {}
         self._cached_ids = 0
         self._samples: dict[str, np.ndarray] = {}
         self._live: BitMap | None = None
-        self._exact: dict[str, list[tuple[str, BitMap]]] = {}
+        # prefix → (generation, vocabulary size scanned, [(rest, key)], [(rest, records)])
+        self._exact: dict[
+            str, tuple[int, int, list[tuple[str, int]], list[tuple[str, BitMap]]]
+        ] = {}
+        self._changes: dict[int, list[int] | None] = {}  # generation → records it changed
+        self._seen = 0  # the generation the caches reflect
+        self._patches: list[Patch] = []
 
     # Reading -------------------------------------------------------------------------
 
@@ -205,8 +229,10 @@ class SegmentIndex:
         self.applied = manifest["applied"]
         self.generation = manifest["generation"]
         self.segments = [Segment(**s) for s in manifest["segments"]]
+        self._changes = {int(g): ids for g, ids in manifest.get("changes", {}).items()}
         name = manifest.get("vocabulary_file", "vocab.jsonl")
-        if name != self.vocabulary.path.name:  # rebuilt meanwhile
+        rebuilt = name != self.vocabulary.path.name
+        if rebuilt:
             self.vocabulary = Vocabulary(self.root / name)
         self.vocabulary.load(manifest["vocabulary"])
         names = {s.name for s in self.segments}
@@ -217,10 +243,66 @@ class SegmentIndex:
             if segment.deleted:
                 data = (self.root / segment.deleted).read_bytes()
                 self._deleted[segment.name] = BitMap.deserialize(data)
+        if rebuilt or not self._catch_up():
+            self._forget_cached()
+        self._seen = self.generation
+
+    def _forget_cached(self) -> None:
         self._cache = {}
         self._cached_ids = 0
         self._live = None
         self._exact = {}
+        self._patches = []
+
+    def _catch_up(self) -> bool:
+        """Patch the caches from generation `_seen` to this one, if the records changed in
+        between are few and now live in small segments; False when they must be dropped.
+        Merges need nothing: a merged segment holds what its parts held."""
+        if not self._seen or self._seen > self.generation:
+            return False
+        if not (self._cache or self._exact or self._live is not None):
+            return False  # nothing to keep
+        changed = BitMap()
+        for generation in range(self._seen + 1, self.generation + 1):
+            ids = self._changes.get(generation)
+            if ids is None:
+                return False
+            changed.update(ids)
+        if not changed:
+            return True
+        present = BitMap()
+        found: dict[int, list[int]] = {}
+        for segment in self.segments:
+            keys, offsets, docs, members = self._arrays(segment.name)
+            here = (members & changed) - self._deleted.get(segment.name, BitMap())
+            if not here:
+                continue
+            if segment.docs > PATCH_SEGMENT_DOCS or len(self._patches) >= PATCHES:
+                return False  # cheaper to read afresh what searches ask for
+            present |= here
+            wanted = np.isin(docs, np.asarray(here.to_array(), dtype=np.uint32))
+            expanded = np.repeat(np.asarray(keys), np.diff(offsets))[wanted]
+            for key, doc in zip(expanded.tolist(), docs[wanted].tolist(), strict=True):
+                found.setdefault(key, []).append(doc)
+        if self._live is not None:
+            self._live = (self._live - changed) | present
+        self._patches.append(
+            Patch(self.generation, changed, {key: BitMap(ids) for key, ids in found.items()})
+        )
+        return True
+
+    def _patched(self, result: list[BitMap], low: int, seen: int) -> list[BitMap]:
+        """Cached bitmaps of keys low, low + 1, … as of generation `seen`, brought up to
+        date. New bitmaps: a search running in another thread may hold the old ones."""
+        result = list(result)
+        for patch in self._patches:
+            if patch.generation <= seen:
+                continue
+            for i, bitmap in enumerate(result):
+                added = patch.postings.get(low + i)
+                if added is not None or bitmap.intersect(patch.changed):
+                    result[i] = (bitmap - patch.changed) | (added or BitMap())
+        return result
 
     def _arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]:
         if name not in self._open:
@@ -258,7 +340,11 @@ class SegmentIndex:
         """Record ids per posting key in [low, high), every segment's live ids merged."""
         cached = self._cache.get((low, high))
         if cached is not None:
-            return cached
+            seen, result = cached
+            if seen < self._seen:
+                result = self._patched(result, low, seen)
+                self._cache[(low, high)] = (self._seen, result)
+            return result
         parts: list[list[np.ndarray]] = [[] for _ in range(high - low)]
         for segment in self.segments:
             keys, offsets, docs, _ = self._arrays(segment.name)
@@ -275,7 +361,7 @@ class SegmentIndex:
         if self._cached_ids > CACHE_IDS:
             self._cache.clear()
             self._cached_ids = 0
-        self._cache[(low, high)] = result
+        self._cache[(low, high)] = (self._seen, result)
         return result
 
     def term_levels(self, term: str) -> list[BitMap]:
@@ -294,15 +380,18 @@ class SegmentIndex:
 
     def exact(self, prefix: str) -> list[tuple[str, BitMap]]:
         """(rest of key, records) for the exact keys starting with `prefix`."""
-        found = self._exact.get(prefix)
-        if found is None:
-            found = []
-            for term, term_id in self.vocabulary.exact.items():
-                if term.startswith(prefix):
-                    bitmap = self._range(term_id << LEVEL_BITS, (term_id << LEVEL_BITS) + 1)[0]
-                    if bitmap:
-                        found.append((term[len(prefix) :], bitmap))
-            self._exact[prefix] = found
+        size = len(self.vocabulary.terms)
+        cached = self._exact.get(prefix)
+        if cached is not None and cached[:2] == (self._seen, size):
+            return cached[3]
+        keys = cached[2] if cached is not None else []
+        scanned = cached[1] if cached is not None else 0
+        for term_id in range(scanned, size):  # only the terms added since
+            term = self.vocabulary.terms[term_id]
+            if term < " " and term.startswith(prefix):
+                keys.append((term[len(prefix) :], term_id << LEVEL_BITS))
+        found = [(rest, bitmap) for rest, key in keys if (bitmap := self._range(key, key + 1)[0])]
+        self._exact[prefix] = (self._seen, size, keys, found)
         return found
 
     # Writing -------------------------------------------------------------------------
@@ -330,6 +419,10 @@ class SegmentIndex:
         gone = BitMap(removed)
         gone.update(documents.ids.tolist())
         self.generation += 1
+        small = len(gone) <= PATCH_IDS
+        self._changes[self.generation] = gone.to_array().tolist() if small else None
+        for generation in [g for g in self._changes if g <= self.generation - RECENT]:
+            del self._changes[generation]
         for segment in self.segments:
             members = self._arrays(segment.name)[3]
             hit = members & gone
@@ -440,6 +533,7 @@ class SegmentIndex:
             "vocabulary": len(self.vocabulary.terms),
             "vocabulary_file": self.vocabulary.path.name,
             "segments": [s.__dict__ for s in self.segments],
+            "changes": self._changes,
         }
         _write_atomically(self.manifest_path, json.dumps(manifest).encode())
         self._stamp = None
@@ -463,10 +557,9 @@ class SegmentIndex:
         """Forget everything (inside `writing()`): the next `apply` starts afresh."""
         self.segments = []
         self._deleted = {}
-        self._cache = {}
-        self._cached_ids = 0
-        self._exact = {}
-        self._live = None
+        self._forget_cached()
+        self._changes = {}
+        self._seen = 0
         self._open = {}
         # A new file: readers of the published state go on reading the old one.
         self.vocabulary = Vocabulary(self.root / f"vocab-{self.generation + 1}.jsonl")

@@ -402,3 +402,60 @@ def test_a_rebuild_whose_analysis_process_dies_analyses_in_its_own_process(
     assert "analysing in this process" in caplog.text
     assert search(SearchQuery(q="pangolin")).count == 7
     assert search(SearchQuery(q='"pangolin relay"')).count == 7
+
+
+def snapshot(index: SegmentIndex) -> dict:
+    """Everything a search reads, as plain values."""
+    return {
+        "live": set(index.live()),
+        "terms": {w: [set(b) for b in index.term_levels(w)] for w in WORDS[:25]},
+        "pairs": {(a, b): set(index.pair(a, b)) for a in WORDS[:6] for b in WORDS[:6]},
+        "colors": {value: set(b) for value, b in index.exact("\x1ecolor=")},
+    }
+
+
+@pytest.mark.parametrize("patch_ids", [1000, 2])
+def test_a_reader_patches_its_caches_after_small_changes_with_exact_results(
+    index, monkeypatch, patch_ids
+):
+    from resilnet.catalog.search import segments
+
+    monkeypatch.setattr(segments, "PATCH_IDS", patch_ids)  # 2: most changes drop caches
+    rng = random.Random(11)
+    corpus = {d.id: d for d in random_corpus(40)}
+    add(index, list(corpus.values()))
+    reader = SegmentIndex(index.root)
+    reader.refresh()
+    before = snapshot(reader)
+    held = reader.term_levels(WORDS[0])[0]
+    held_ids = set(held)
+    patched = 0
+    for step in range(60):
+        kind = rng.random()
+        if kind < 0.5:  # edit one or two records
+            changed = [
+                doc(i, " ".join(rng.choices(WORDS[:12], k=4)), "w1 w2", f"\x1ecolor={c}")
+                for i, c in zip(rng.sample(sorted(corpus), 2), "rg", strict=False)
+            ][: rng.randint(1, 2)]
+            corpus.update((d.id, d) for d in changed)
+            add(index, changed)
+        elif kind < 0.7 and len(corpus) > 5:  # unpublish one
+            gone = rng.choice(sorted(corpus))
+            del corpus[gone]
+            add(index, [], removed=[gone])
+        else:  # a new record, sometimes with a colour never seen
+            new_id = max(corpus) + 1
+            colour = rng.choice(["r", "b", f"new{step}"])
+            corpus[new_id] = doc(new_id, "w3 w4", "w5", f"\x1ecolor={colour}")
+            add(index, [corpus[new_id]])
+        reader.refresh()
+        patched = max(patched, len(reader._patches))
+        fresh = SegmentIndex(index.root)
+        fresh.refresh()
+        assert snapshot(reader) == snapshot(fresh), f"step {step}"
+        assert snapshot(index) == snapshot(fresh), f"step {step}, in the writing process"
+        assert snapshot(reader)["live"] == set(corpus)
+    assert set(held) == held_ids  # a bitmap already handed out never changes
+    assert snapshot(reader) != before
+    if patch_ids == 1000:
+        assert patched, "small changes were patched in, not re-read"
