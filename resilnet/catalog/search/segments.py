@@ -384,7 +384,7 @@ class SegmentIndex:
         cached = self._exact.get(prefix)
         if cached is not None and cached[:2] == (self._seen, size):
             return cached[3]
-        keys = cached[2] if cached is not None else []
+        keys = list(cached[2]) if cached is not None else []
         scanned = cached[1] if cached is not None else 0
         for term_id in range(scanned, size):  # only the terms added since
             term = self.vocabulary.terms[term_id]
