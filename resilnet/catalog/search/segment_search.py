@@ -37,8 +37,8 @@ from resilnet.catalog.text_analysis import analyse_contents
 
 FACET = "\x1e"  # prefix of exact keys: facet values …
 DAY = "\x1dday="  # … and the record's date, for sorting by date
-SYNC_CHUNK = 10_000  # records analysed and written per segment while syncing
-PARALLEL_FROM = 2 * SYNC_CHUNK  # records from which a sync analyses text in a pipeline
+SYNC_CHUNK = 5_000  # records analysed and written per segment while syncing
+PARALLEL_FROM = 20_000  # records from which a sync analyses text in a pipeline
 ANALYSERS = 2  # worker processes, each with a chunk in hand
 
 logger = logging.getLogger(__name__)

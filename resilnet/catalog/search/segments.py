@@ -28,6 +28,7 @@ import fcntl
 import itertools
 import json
 import math
+import mmap
 import os
 from array import array
 from collections.abc import Iterable, Iterator
@@ -515,6 +516,8 @@ class SegmentIndex:
                         docs_in_order=ordered,
                     )
                 low = high
+                for _name, *arrays, _dead in inputs:
+                    _release(arrays)
         merged = Segment(writer.name, len(members))
         position = self.segments.index(group[0])
         self.segments = [s for s in self.segments if s not in group]
@@ -608,6 +611,15 @@ class _SegmentWriter:
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
+
+
+def _release(arrays: Iterable[np.ndarray]) -> None:
+    """Let go of the pages of mapped files read so far: they stay in the page cache for
+    whoever reads them next, but no longer count in this process's memory."""
+    for values in arrays:
+        mapping = getattr(values, "_mmap", None)
+        if mapping is not None:
+            mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def _mapped(path: Path, dtype: type) -> np.ndarray:
