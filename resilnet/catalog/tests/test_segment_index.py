@@ -286,7 +286,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
             services._queue_for_index([1])
             first_holds.set()
             time.sleep(0.5)
-        committed.append("first")
+            committed.append("first")  # its last step before it commits
         connections.close_all()
 
     thread = threading.Thread(target=first)
@@ -294,7 +294,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
     first_holds.wait(5)
     with transaction.atomic():
         services._queue_for_index([2])  # waits for the first to commit
-    committed.append("second")
+        committed.append("second")
     thread.join()
     assert committed == ["first", "second"]
     assert list(IndexChange.objects.order_by("id").values_list("record_id", flat=True)) == [1, 2]
