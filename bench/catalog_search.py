@@ -804,6 +804,8 @@ def import_bench(args: argparse.Namespace, engine_name: str, csv_path: Path) -> 
         str(workdir),
         "--results",
         str(results),
+        "--search-engine",
+        args.search_engine,
         *(["--code-dir", args.code_dir] if args.code_dir else []),
     ]
     subprocess.run(command, check=True)
@@ -1268,6 +1270,7 @@ def child_args(args: argparse.Namespace) -> Iterator[str]:
     yield from ("--batch", str(args.batch), "--seed", str(args.seed))
     yield from ("--baseline-cap", str(args.baseline_cap))
     yield from ("--product-cap", str(args.product_cap))
+    yield from ("--search-engine", args.search_engine)
     if args.code_dir:
         yield from ("--code-dir", args.code_dir)
     yield from ("--baseline-budget", str(args.baseline_budget))
@@ -1280,7 +1283,7 @@ def child_args(args: argparse.Namespace) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ["RESILNET_SEARCH_ENGINE"] = args.search_engine  # child processes inherit it
+    os.environ["RESILNET_SEARCH_ENGINE"] = args.search_engine
     if args.role == "import":
         import_role(args)
         return 0
