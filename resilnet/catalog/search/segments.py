@@ -387,10 +387,13 @@ class SegmentIndex:
             return cached[3]
         keys = list(cached[2]) if cached is not None else []
         scanned = cached[1] if cached is not None else 0
-        for term_id in range(scanned, size):  # only the terms added since
-            term = self.vocabulary.terms[term_id]
-            if term < " " and term.startswith(prefix):
-                keys.append((term[len(prefix) :], term_id << LEVEL_BITS))
+        added: list[tuple[str, int]] = []
+        for term, term_id in reversed(self.vocabulary.exact.items()):  # newest first
+            if term_id < scanned:
+                break  # only the exact keys added since, not every word of the vocabulary
+            if term.startswith(prefix):
+                added.append((term[len(prefix) :], term_id << LEVEL_BITS))
+        keys += reversed(added)
         found = [(rest, bitmap) for rest, key in keys if (bitmap := self._range(key, key + 1)[0])]
         self._exact[prefix] = (self._seen, size, keys, found)
         return found
