@@ -517,31 +517,30 @@ def fts5_build_baseline(cap: float) -> dict[str, Any]:
     field = "(SELECT group_concat(value, ' ') FROM json_each(content, '$.{}'))"
     connection.ensure_connection()
     raw = connection.connection
-    deadline = time.perf_counter() + cap
-    raw.set_progress_handler(lambda: int(time.perf_counter() > deadline), 100_000)
-    t0 = time.perf_counter()
-    try:
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIRTUAL TABLE temp.bench_fts USING fts5("
+            "title, summary, body, tokenize = 'unicode61 remove_diacritics 0')"
+        )
+        deadline = time.perf_counter() + cap
+        raw.set_progress_handler(lambda: int(time.perf_counter() > deadline), 100_000)
+        t0 = time.perf_counter()
+        try:
             cursor.execute(
-                "CREATE VIRTUAL TABLE temp.bench_fts USING fts5("
-                "title, summary, body, tokenize = 'unicode61 remove_diacritics 0')"
+                "INSERT INTO temp.bench_fts (rowid, title, summary, body) SELECT id, "  # noqa: S608
+                + ", ".join(field.format(name) for name in ("title", "summary", "body"))
+                + " FROM catalog_record WHERE status = 'published'"
             )
-            try:
-                cursor.execute(
-                    "INSERT INTO temp.bench_fts (rowid, title, summary, body) SELECT id, "  # noqa: S608
-                    + ", ".join(field.format(name) for name in ("title", "summary", "body"))
-                    + " FROM catalog_record WHERE status = 'published'"
-                )
-                return {"seconds": time.perf_counter() - t0, "stopped": False}
-            except Exception as error:  # interrupted by the progress handler
-                if "interrupt" not in str(error):
-                    raise
-                return {"seconds": time.perf_counter() - t0, "stopped": True}
-            finally:
-                raw.set_progress_handler(None, 0)
-                cursor.execute("DROP TABLE temp.bench_fts")
-    finally:
-        raw.set_progress_handler(None, 0)
+            stopped = False
+        except Exception as error:  # interrupted by the progress handler
+            if "interrupt" not in str(error):
+                raise
+            stopped = True
+        finally:
+            seconds = time.perf_counter() - t0
+            raw.set_progress_handler(None, 0)
+            cursor.execute("DROP TABLE temp.bench_fts")
+    return {"seconds": seconds, "stopped": stopped}
 
 
 def analyse_after_load() -> str:
@@ -648,7 +647,7 @@ def baseline_search(query: BenchQuery) -> int:
 
 
 def searches_after_edits(
-    queries: list[BenchQuery], generator: Generator, edits: int = 20
+    queries: list[BenchQuery], generator: Generator, records: int, edits: int = 20
 ) -> dict[str, list[float]]:
     """A live catalog changes while people search: edit one record (a re-import of a
     published one, which replaces it in the index), then time a search, then the same
@@ -658,7 +657,9 @@ def searches_after_edits(
 
     out: dict[str, list[float]] = {"edit": [], "after": [], "again": []}
     for n in range(edits):
-        candidate = Candidate(row=2, external_id=f"bench-{n * 997}", content=generator.content())
+        candidate = Candidate(
+            row=2, external_id=f"bench-{n * 997 % records}", content=generator.content()
+        )
         t0 = time.perf_counter()
         report = services.import_records(None, ParseResult(candidates=[candidate]))
         out["edit"].append(time.perf_counter() - t0)
@@ -889,7 +890,7 @@ def run_pass(args: argparse.Namespace, engine_name: str) -> dict[str, Any]:
     product = summary(times)
     result["product"] = product | {"interrupted": product_run.interrupted}
     result["product_times"] = times
-    edited = searches_after_edits(queries, generator)
+    edited = searches_after_edits(queries, generator, indexed["records"])
     result["after_edits"] = {k: summary(v) for k, v in edited.items()}
     base_run = run_baseline(queries, args.baseline_cap, args.baseline_budget)
     result["baseline"] = summary(base_run.times) | {"stopped": base_run.stopped}
@@ -1071,28 +1072,27 @@ def import_role(args: argparse.Namespace) -> None:
     from resilnet.catalog.importers.base import ImportFormatError
 
     out: dict[str, Any] = {}
-    watch = MemoryWatch().__enter__()
-    t0 = time.perf_counter()
-    try:
-        with open(args.csv, "rb") as stream:
-            parsed = parse_file(stream, "csv", {})
-    except ImportFormatError as exc:
-        out["error"] = str(exc)
-    else:
-        t1 = time.perf_counter()
-        report = services.import_records(None, parsed)
-        t2 = time.perf_counter()
-        out |= {
-            "parse_seconds": t1 - t0,
-            "import_seconds": t2 - t1,
-            "total_seconds": t2 - t0,
-            "created": report.created,
-            "rejected": len(report.rejected),
-            "first_rejected": [asdict(e) for e in report.rejected[:3]],
-        }
-        if report.rejected:
-            out["error"] = f"{len(report.rejected)} rows rejected, e.g. {out['first_rejected']}"
-    watch.__exit__()
+    with MemoryWatch() as watch:
+        t0 = time.perf_counter()
+        try:
+            with open(args.csv, "rb") as stream:
+                parsed = parse_file(stream, "csv", {})
+        except ImportFormatError as exc:
+            out["error"] = str(exc)
+        else:
+            t1 = time.perf_counter()
+            report = services.import_records(None, parsed)
+            t2 = time.perf_counter()
+            out |= {
+                "parse_seconds": t1 - t0,
+                "import_seconds": t2 - t1,
+                "total_seconds": t2 - t0,
+                "created": report.created,
+                "rejected": len(report.rejected),
+                "first_rejected": [asdict(e) for e in report.rejected[:3]],
+            }
+            if report.rejected:
+                out["error"] = f"{len(report.rejected)} rows rejected, e.g. {out['first_rejected']}"
     out["memory"] = watch.summary()
     out["code"] = code_version(args.code_dir)
     Path(args.results).write_text(json.dumps(out))
