@@ -740,7 +740,7 @@ def breakdown(query: BenchQuery, cap: float) -> dict[str, float]:
     counted) shows how much of each statement is the index lookup. inf: interrupted."""
     from django.db import connection
 
-    from resilnet.catalog.search.engines import engine
+    from resilnet.catalog.search.backends import database_backend
     from resilnet.catalog.search.query import parse
 
     statements: list[tuple[str, Any]] = []
@@ -756,7 +756,7 @@ def breakdown(query: BenchQuery, cap: float) -> dict[str, float]:
         return int(rows[0][0]) if rows and len(rows[0]) == 1 else len(rows)
 
     out: dict[str, float] = {"count": 0.0, "page": 0.0, "facets": 0.0, "other": 0.0}
-    match_sql, match_params = engine().match_sql(parse(query.q))
+    match_sql, match_params = database_backend().match_sql(parse(query.q))
     with Cap(cap) as bound:
         try:
             with connection.execute_wrapper(record):

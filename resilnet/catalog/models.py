@@ -92,7 +92,7 @@ class Revision(models.Model):
 
 class IndexChange(models.Model):
     """A record whose search entry must be refreshed: written in the transaction of the
-    change, so the segment index (search/segments.py) follows committed state only."""
+    change, so the segment index (search/segments/) follows committed state only."""
 
     record_id = models.BigIntegerField()
 

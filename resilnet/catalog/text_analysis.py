@@ -1,6 +1,6 @@
 """Text analysis shared by every search engine: the same terms go into the index and the
 query on SQLite and PostgreSQL alike. It imports nothing of Django, so that processes
-analysing a large batch in parallel (search/segment_search.py) start quickly.
+analysing a large batch in parallel (search/segments/writer.py) start quickly.
 
 Words are case-folded and stemmed with the Snowball stemmer of the text's language
 (Arabic, English, French, Russian, Spanish); Chinese is segmented into words with jieba.
@@ -142,10 +142,12 @@ def analyse_records(records: list[list[dict[str, str]]]) -> tuple[list[str], byt
     return list(vocabulary), tokens.tobytes(), counts.tobytes()
 
 
-def analyse_contents(contents: list[str]) -> tuple[list[str], bytes, bytes]:
-    """`analyse_records` of records' content as stored (JSON text): title, summary, body."""
+def analyse_contents(
+    contents: list[str], fields: tuple[str, ...]
+) -> tuple[list[str], bytes, bytes]:
+    """`analyse_records` of records' content as stored (JSON text), `fields` in order."""
     records = []
     for text in contents:
         content = json.loads(text)
-        records.append([content.get(name) or {} for name in ("title", "summary", "body")])
+        records.append([content.get(name) or {} for name in fields])
     return analyse_records(records)

@@ -4,15 +4,15 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from resilnet.catalog.search.engines import engine
+    from resilnet.catalog.search.backends import database_backend
 
-    engine().create()
+    database_backend().create_table()
 
 
 def drop(apps, schema_editor):
-    from resilnet.catalog.search.engines import engine
+    from resilnet.catalog.search.backends import database_backend
 
-    engine().drop()
+    database_backend().drop_table()
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,5 @@
-"""Parsing a search box into clauses, engine-independent."""
+"""What a search asks, engine-independent: the search box parsed into clauses, the
+filters, the order, the page and the facets to count."""
 
 from __future__ import annotations
 
@@ -10,6 +11,41 @@ from resilnet.catalog.text_analysis import STEMMERS, query_variants, stem, words
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 12
 PHRASE = re.compile(r'"([^"]+)"')
+
+# The facets counted for every search, in the order pages show them.
+FACETS = (
+    "collection",
+    "country",
+    "itu_region",
+    "category",
+    "phase",
+    "binding",
+    "action_line",
+    "sdg",
+    "stakeholder_type",
+    "year",
+    "language",
+)
+FACET_LIMIT = 300  # values per facet; every facet here has fewer (249 countries at most)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"  # or "date"
+    page: int = 1
+    page_size: int = 20
+    facets: tuple[str, ...] = FACETS  # which facets to count
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def top_values(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A facet's (value, count) pairs as pages show them: most frequent first."""
+    return sorted(counts, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
 
 
 @dataclass(frozen=True)

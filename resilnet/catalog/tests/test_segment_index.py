@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from pyroaring import BitMap
 
-from resilnet.catalog.search import segment_search
 from resilnet.catalog.search.query import parse
-from resilnet.catalog.search.segments import (
+from resilnet.catalog.search.segments import reader, writer
+from resilnet.catalog.search.segments.storage import (
     LEVELS,
     MERGE_FACTOR,
     Document,
@@ -46,8 +46,8 @@ def add(index: SegmentIndex, documents: list[Document], removed=()) -> None:
 
 
 def found(index: SegmentIndex, q: str) -> set[int]:
-    clauses = segment_search.clause_levels(index, parse(q))
-    return set(segment_search.matches(index, {}, clauses))
+    clauses = reader.clause_levels(index, parse(q))
+    return set(reader.matches(index, {}, clauses))
 
 
 @pytest.fixture
@@ -114,10 +114,10 @@ def test_merged_segments_answer_as_one_index_built_at_once(index, tmp_path):
 @pytest.mark.parametrize("k", [1, 5, 50])
 def test_ranking_equals_scoring_every_hit(index, q, k):
     add(index, random_corpus(600))
-    clauses = segment_search.clause_levels(index, parse(q))
-    hits = segment_search.matches(index, {}, clauses)
+    clauses = reader.clause_levels(index, parse(q))
+    hits = reader.matches(index, {}, clauses)
     total = len(index.live())
-    got = segment_search.ranked(clauses, hits, total, k)
+    got = reader.ranked(clauses, hits, total, k)
 
     ids = np.asarray(hits.to_array(), dtype=np.int64)
     scores = np.zeros(len(ids))
@@ -133,9 +133,9 @@ def test_ranking_equals_scoring_every_hit(index, q, k):
 
 def test_a_title_word_ranks_above_the_same_word_in_the_body(index):
     add(index, [doc(1, "other", "flood " * 3), doc(2, "flood", "other words here")])
-    clauses = segment_search.clause_levels(index, parse("flood"))
-    hits = segment_search.matches(index, {}, clauses)
-    assert segment_search.ranked(clauses, hits, 2, 2) == [2, 1]
+    clauses = reader.clause_levels(index, parse("flood"))
+    hits = reader.matches(index, {}, clauses)
+    assert reader.ranked(clauses, hits, 2, 2) == [2, 1]
 
 
 def test_a_crash_before_the_manifest_leaves_the_last_state(index):
@@ -167,8 +167,8 @@ def test_dates_order_newest_first(index):
             doc(4, "a", "", "\x1dday=2024-01-02"),
         ],
     )
-    assert segment_search.newest(index, index.live(), 10) == [4, 2, 1, 3]
-    assert segment_search.newest(index, BitMap([1, 3]), 1) == [1]
+    assert reader.newest(index, index.live(), 10) == [4, 2, 1, 3]
+    assert reader.newest(index, BitMap([1, 3]), 1) == [1]
 
 
 # Kept in step with the database ------------------------------------------------------
@@ -185,8 +185,8 @@ def test_only_committed_changes_reach_the_index(publish, moderator, reference_da
     settings.SEARCH_ENGINE = "segments"
     kept = publish(measure(title="Zero-rating of health sites"))
     # Committed: the service's own transaction synced the index when it committed.
-    assert segment_search.current().applied > 0
-    assert set(segment_search.current().live()) == {kept.pk}
+    assert writer.current().applied > 0
+    assert set(writer.current().live()) == {kept.pk}
 
     def publish_then_fail():
         with transaction.atomic():
@@ -212,16 +212,16 @@ def test_reindex_rebuilds_a_lost_index(publish, reference_data, settings):
 
     settings.SEARCH_ENGINE = "segments"
     records = [publish(measure(title=f"Measure number {n}")) for n in range(3)]
-    shutil.rmtree(segment_search.current().root)
-    segment_search._indexes.clear()
+    shutil.rmtree(writer.current().root)
+    writer._indexes.clear()
     # The lost index is rebuilt from the change log at the next search …
     assert search(SearchQuery(q="measure")).count == 3
     # … and from the records themselves by reindex, which also empties the log.
     assert services.reindex_all() == 3
-    generation = segment_search.current().generation
+    generation = writer.current().generation
     assert consistency_report() == {"missing": [], "stale": []}
     assert search(SearchQuery(q="number")).count == len(records)
-    assert segment_search.current().generation == generation, "no second rebuild"
+    assert writer.current().generation == generation, "no second rebuild"
 
 
 def test_a_reader_follows_a_rebuild_to_its_new_vocabulary(index):
@@ -257,7 +257,7 @@ def test_a_restored_backup_is_searched_as_it_was(publish, reference_data, settin
     assert search(SearchQuery(q="later")).count == 2
 
     backup.restore(path)
-    reader = SegmentIndex(segment_search.current().root)
+    reader = SegmentIndex(writer.current().root)
     reader.refresh()
     assert len(reader.live()) == 1  # rebuilt by the restore, before any search
     assert search(SearchQuery(q="later")).count == 0
@@ -273,7 +273,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
 
     from django.db import connections, transaction
 
-    from resilnet.catalog import services
+    from resilnet.catalog import search
     from resilnet.catalog.models import IndexChange
 
     # PostgreSQL through the advisory lock; SQLite through its single writer (IMMEDIATE).
@@ -283,7 +283,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
 
     def first():
         with transaction.atomic():
-            services._queue_for_index([1])
+            search.backend().records_changed([1])
             first_holds.set()
             time.sleep(0.5)
             committed.append("first")  # its last step before it commits
@@ -293,7 +293,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
     thread.start()
     first_holds.wait(5)
     with transaction.atomic():
-        services._queue_for_index([2])  # waits for the first to commit
+        search.backend().records_changed([2])  # waits for the first to commit
         committed.append("second")
     thread.join()
     assert committed == ["first", "second"]
@@ -301,7 +301,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
 
 
 def test_lookups_in_segments_larger_than_the_key_sample(index):
-    from resilnet.catalog.search.segments import SAMPLE
+    from resilnet.catalog.search.segments.storage import SAMPLE
 
     count = SAMPLE * 4 + 7  # several sample windows and a partial last one
     documents = [doc(n, f"unique{n} common") for n in range(1, count + 1)]
@@ -342,16 +342,16 @@ def test_a_large_sync_analyses_in_a_worker_process_with_the_same_result(
     inline = {q: search(SearchQuery(q=q)).count for q in queries}
     assert inline["quokka"] == inline['"quokka health"'] == inline["narwhal spectrum"] == 3
 
-    monkeypatch.setattr(segment_search, "SYNC_CHUNK", 2)  # five chunks in a pipeline
-    monkeypatch.setattr(segment_search, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writer, "SYNC_CHUNK", 2)  # five chunks in a pipeline
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 1)
     started = []
-    real = segment_search.ProcessPoolExecutor
+    real = writer.ProcessPoolExecutor
 
     def counting(*args, **kwargs):
         started.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(segment_search, "ProcessPoolExecutor", counting)
+    monkeypatch.setattr(writer, "ProcessPoolExecutor", counting)
     assert services.reindex_all() == 9
     assert started, "the rebuild used a worker process"
     assert {q: search(SearchQuery(q=q)).count for q in queries} == inline
@@ -371,8 +371,8 @@ def test_a_rebuild_whose_analysis_process_dies_analyses_in_its_own_process(
     settings.SEARCH_ENGINE = "segments"
     for n in range(7):
         publish(measure(title=f"Pangolin relay {n}"))
-    monkeypatch.setattr(segment_search, "SYNC_CHUNK", 2)
-    monkeypatch.setattr(segment_search, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writer, "SYNC_CHUNK", 2)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 1)
 
     class DyingPool:
         """The first chunk's worker dies; the pool then refuses every new chunk."""
@@ -396,7 +396,7 @@ def test_a_rebuild_whose_analysis_process_dies_analyses_in_its_own_process(
             future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
             return future
 
-    monkeypatch.setattr(segment_search, "ProcessPoolExecutor", DyingPool)
+    monkeypatch.setattr(writer, "ProcessPoolExecutor", DyingPool)
     assert services.reindex_all() == 7
     assert DyingPool.submitted >= 2
     assert "analysing in this process" in caplog.text
@@ -418,9 +418,9 @@ def snapshot(index: SegmentIndex) -> dict:
 def test_a_reader_patches_its_caches_after_small_changes_with_exact_results(
     index, monkeypatch, patch_ids
 ):
-    from resilnet.catalog.search import segments
+    from resilnet.catalog.search.segments import storage
 
-    monkeypatch.setattr(segments, "PATCH_IDS", patch_ids)  # 2: most changes drop caches
+    monkeypatch.setattr(storage, "PATCH_IDS", patch_ids)  # 2: most changes drop caches
     rng = random.Random(11)
     corpus = {d.id: d for d in random_corpus(40)}
     add(index, list(corpus.values()))

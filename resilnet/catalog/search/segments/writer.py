@@ -1,45 +1,40 @@
-"""Catalog search on the segment index (segments.py): keeping it in step with the
-database, and answering a search with exact counts from bitmaps.
+"""Keeping the segment index in step with the database: the change log, syncing, rebuilding.
 
-Services write an `IndexChange` row in the transaction of every change; `sync` applies
-the rows past the index's mark by reading the records' committed state, so a rolled-back
-change never reaches the index and a crash between commit and index write is repaired by
-the next sync. Services call `sync` once their transaction commits; every search calls
-it too (one indexed MAX query when there is nothing to do). The log is emptied by
-`rebuild` (services.reindex_all).
+Services write, through the backend, an `IndexChange` row in the transaction of every
+change (`log_changes`); `sync` applies the rows past the index's mark by reading the
+records' committed state, so a rolled-back change never reaches the index and a crash
+between commit and index write is repaired by the next sync. `sync` runs once a changing
+transaction commits and before every search (one indexed MAX query when there is
+nothing to do). `rebuild` indexes every published record afresh.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import itertools
 import logging
-import math
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
-from pyroaring import BitMap
+from django.db import connection, transaction
 
 from resilnet.catalog.models import IndexChange, Record, RecordFacet
-from resilnet.catalog.search.query import ParsedQuery
-from resilnet.catalog.search.segments import LEVELS, Batch, SegmentIndex, level_value
+from resilnet.catalog.search import fields
+from resilnet.catalog.search.segments.storage import DAY, FACET, Batch, SegmentIndex
 from resilnet.catalog.taxonomy import Status
 from resilnet.catalog.text_analysis import analyse_contents
 
-FACET = "\x1e"  # prefix of exact keys: facet values …
-DAY = "\x1dday="  # … and the record's date, for sorting by date
 SYNC_CHUNK = 5_000  # records analysed and written per segment while syncing
 PARALLEL_FROM = 20_000  # records from which a sync analyses text in a pipeline
 ANALYSERS = 2  # worker processes, each with a chunk in hand
+LOG_LOCK = 0x7265_736E_6978  # any constant key of ours for pg_advisory_xact_lock
 
 logger = logging.getLogger(__name__)
 _indexes: dict[Path, SegmentIndex] = {}
@@ -53,15 +48,28 @@ def current() -> SegmentIndex:
     return _indexes[root]
 
 
-def _latest_change() -> int:
-    return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+def log_changes(record_ids: list[int]) -> None:
+    """In the caller's transaction: `record_ids` changed (or were removed). Read back and
+    indexed once it commits, so a change that is rolled back never reaches the index."""
+    if connection.vendor == "postgresql":
+        # Until commit: change ids then commit in the order they are taken, so the index
+        # never applies id n+1 before n is visible. (SQLite has one writer at a time.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK])
+    table = connection.ops.quote_name(IndexChange._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (record_id) VALUES (%s)",  # noqa: S608 (a model's table)
+            [(i,) for i in record_ids],
+        )
+    transaction.on_commit(sync, robust=True)
 
 
 def sync() -> SegmentIndex:
     with _lock:
         index = current()
         index.refresh()
-        latest = _latest_change()
+        latest = latest_change()
         if latest != index.applied or not index.generation:
             with index.writing():
                 if not index.generation or latest < index.applied:
@@ -74,17 +82,35 @@ def sync() -> SegmentIndex:
         return index
 
 
+@contextlib.contextmanager
+def synced() -> Iterator[SegmentIndex]:
+    """The index brought up to the log, held steady while the caller reads it."""
+    with _lock:
+        yield sync()
+
+
 def rebuild() -> int:
-    """Index every published record afresh (`resilnet catalog reindex`)."""
+    """Index every published record afresh; readers keep the published index until the
+    rebuilt one replaces it."""
     with _lock:
         index = current()
         with index.writing():
             return _rebuild(index)
 
 
+def prune_log(below: int) -> None:
+    """Delete the log's changes before `below`, which the index has applied. The last
+    row stays: the index compares its mark with the log's latest id, and an empty log
+    would look like a database older than the index (a restored backup), rebuilt."""
+    IndexChange.objects.filter(id__lt=below).delete()
+
+
+def latest_change() -> int:
+    return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def _rebuild(index: SegmentIndex) -> int:
-    """Readers keep the published index until the rebuilt one replaces it."""
-    latest = _latest_change()
+    latest = latest_change()
     index.clear()
     ids = list(
         Record.objects.filter(status=Status.PUBLISHED).order_by("id").values_list("id", flat=True)
@@ -163,16 +189,18 @@ class _Chunk:
         self.future = None
         if pool is not None:
             with contextlib.suppress(BrokenProcessPool):  # then analysed in this process
-                self.future = pool.submit(analyse_contents, contents)
+                self.future = pool.submit(analyse_contents, contents, fields.FIELDS)
 
     def batch(self, index: SegmentIndex) -> Batch:
         try:
             vocabulary, tokens, sizes = (
-                self.future.result() if self.future else analyse_contents(self.contents)
+                self.future.result()
+                if self.future
+                else analyse_contents(self.contents, fields.FIELDS)
             )
         except BrokenProcessPool:
             logger.warning("the text analysis process failed; analysing in this process")
-            vocabulary, tokens, sizes = analyse_contents(self.contents)
+            vocabulary, tokens, sizes = analyse_contents(self.contents, fields.FIELDS)
         # The analysis numbered its terms itself: renumber them in the index's vocabulary.
         global_ids = np.fromiter(map(index.vocabulary.ids.__getitem__, vocabulary), np.int64)
         return Batch(
@@ -200,104 +228,3 @@ def _rows(select: str, ids: list[int]) -> Iterator[tuple]:
             marks = ", ".join(["%s"] * len(part))
             cursor.execute(f"{select} IN ({marks})", part)
             yield from cursor.fetchall()
-
-
-# Searching ----------------------------------------------------------------------------
-
-
-def clause_levels(index: SegmentIndex, parsed: ParsedQuery) -> list[list[BitMap]]:
-    """Per clause, the matching records by weight level, each record at its best level."""
-    result = []
-    for clause in parsed.clauses:
-        levels = [BitMap() for _ in range(LEVELS)]
-        for alternative in clause.alternatives:
-            first = index.term_levels(alternative[0])
-            if len(alternative) == 1:
-                for level in range(LEVELS):
-                    levels[level] |= first[level]
-                continue
-            # A phrase is found through its word pairs (exact for two words; longer
-            # phrases need every consecutive pair, in any place of the record).
-            together = BitMap.intersection(
-                *(index.pair(a, b) for a, b in itertools.pairwise(alternative))
-            )
-            for level in range(LEVELS):
-                levels[level] |= first[level] & together
-        seen = BitMap()
-        for level in reversed(range(LEVELS)):
-            levels[level] -= seen
-            seen |= levels[level]
-        result.append(levels)
-    return result
-
-
-def matches(index: SegmentIndex, filters: dict[str, list[str]], clauses: list[list[BitMap]]):
-    hits = index.live().copy()
-    for levels in clauses:
-        hits &= BitMap.union(*levels)
-    for name, values in filters.items():
-        if values:
-            wanted = set(values)
-            chosen = [bm for value, bm in index.exact(f"{FACET}{name}=") if value in wanted]
-            hits &= BitMap.union(*chosen) if chosen else BitMap()
-    return hits
-
-
-def facet_counts(index: SegmentIndex, hits: BitMap, names: Iterable[str], limit: int):
-    counts: dict[str, list[tuple[str, int]]] = {}
-    for name in names:
-        found = []
-        for value, bitmap in index.exact(f"{FACET}{name}="):
-            n = hits.intersection_cardinality(bitmap)
-            if n:
-                found.append((value, n))
-        if found:
-            counts[name] = sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
-    return counts
-
-
-def newest(index: SegmentIndex, hits: BitMap, k: int) -> list[int]:
-    """The first `k` of `hits` by date (then id), newest first."""
-    chosen: list[int] = []
-    for _day, bitmap in sorted(index.exact(DAY), key=lambda item: item[0] or "0", reverse=True):
-        inside = hits & bitmap
-        if inside:
-            chosen.extend(reversed(inside.to_array()))
-            if len(chosen) >= k:
-                break
-    return chosen[:k]
-
-
-def ranked(clauses: list[list[BitMap]], hits: BitMap, total: int, k: int) -> list[int]:
-    """The `k` best of `hits` by Σ idf × level weight, exactly, scoring as few as it may.
-
-    Records that reach level ≥ t in some clause are scored first, for t from the top
-    level down; once the k-th score beats the best any other record could have (every
-    clause below t), the answer is final (the threshold algorithm, Fagin et al. 2003).
-    """
-    if not hits or k <= 0:
-        return []
-    idf = []
-    for levels in clauses:
-        df = len(BitMap.union(*levels))
-        idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
-    values = [level_value(level) for level in range(LEVELS)]
-    for threshold in reversed(range(LEVELS)):
-        candidates = hits & BitMap.union(
-            *(levels[level] for levels in clauses for level in range(threshold, LEVELS))
-        )
-        if len(candidates) < k and threshold > 0:
-            continue
-        ids = np.asarray(candidates.to_array(), dtype=np.int64)
-        scores = np.zeros(len(ids))
-        for weight, levels in zip(idf, clauses, strict=True):
-            for level in range(LEVELS):
-                inside = levels[level] & candidates
-                if inside:
-                    where = np.searchsorted(ids, np.asarray(inside.to_array(), dtype=np.int64))
-                    scores[where] += weight * values[level]
-        order = np.lexsort((ids, -scores))[:k]
-        best_outside = sum(idf) * values[threshold - 1] if threshold else -1.0
-        if threshold == 0 or (len(order) == k and scores[order[-1]] > best_outside):
-            return [int(i) for i in ids[order]]
-    return []

@@ -4,7 +4,8 @@ Why: counting eleven facets over hundreds of thousands of hits is the whole cost
 catalog search (docs/adr/0006). Here every term, word pair and facet value maps to the
 set of record ids that hold it; a search intersects those sets as roaring bitmaps
 (pyroaring) and a facet count is one `intersection_cardinality` per value, so its cost
-hardly depends on the number of hits.
+hardly depends on the number of hits. This module is the files alone: `writer.py` keeps
+them in step with the database, `reader.py` answers searches from them.
 
 Layout under `VAR_DIR/search/`:
 - `vocab*.jsonl`: one term per line, its line number is its id (append-only; a rebuild
@@ -13,11 +14,12 @@ Layout under `VAR_DIR/search/`:
   (record ids of each key, sorted, uint32), `members.bin` (the ids the segment holds, a
   serialised bitmap), never changed once written;
 - `deleted-N-G.bin`: ids of segment N replaced or removed since it was written;
-- `manifest.json`: the live segments, their deletions, the vocabulary size and the last
-  `IndexChange` applied; replaced atomically, so a reader sees one consistent state.
+- `manifest.json`: the live segments, their deletions, the vocabulary size, the last
+  change of the database's log applied and the log's epoch; replaced atomically, so a
+  reader sees one consistent state.
 
 A posting key is `term << 3 | level` for a word (level = its quantised weight in the
-record, see ranking.py) and a flag bit with both term ids for a pair of adjacent words
+record, see `postings`) and a flag bit with both term ids for a pair of adjacent words
 (how "quoted phrases" are answered exactly). Writers hold an exclusive file lock.
 """
 
@@ -38,7 +40,12 @@ from pathlib import Path
 import numpy as np
 from pyroaring import BitMap
 
+from resilnet.catalog.search import fields
+
 FORMAT = 2  # of the files; an index in another format is rebuilt
+# Exact keys (matched whole, not as words) start with a control character:
+FACET = "\x1e"  # a facet value, "\x1ename=value" …
+DAY = "\x1dday="  # … and the record's date, for sorting by date
 LEVELS = 8
 LEVEL_BITS = 3
 PAIR_FLAG = 1 << 62
@@ -57,11 +64,10 @@ PATCH_IDS = 1000
 PATCH_SEGMENT_DOCS = 4096
 PATCHES = 64
 
-# Field weights and the BM25 constants of the per-record term weight.
-FIELD_WEIGHTS = (10.0, 4.0, 1.0)  # title, summary, body
+# The BM25 constants of the per-record term weight (the field weights are in fields.py).
 REFERENCE_LENGTHS = (12.0, 50.0, 250.0)  # words in a typical title, summary, body
 K1, B = 1.2, 0.75
-MAX_WEIGHT = sum(FIELD_WEIGHTS) * (K1 + 1)
+MAX_WEIGHT = sum(fields.WEIGHTS) * (K1 + 1)
 
 
 def level_of(weight: np.ndarray) -> np.ndarray:
@@ -667,7 +673,7 @@ def postings(batch: Batch, vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarr
     pair_of, f = np.divmod(combined, 3)
     doc_index = pair_of // size
     norm = 1 - B + B * lengths[doc_index, f] / np.asarray(REFERENCE_LENGTHS)[f]
-    contribution = np.asarray(FIELD_WEIGHTS)[f] * tf * (K1 + 1) / (tf + K1 * norm)
+    contribution = np.asarray(fields.WEIGHTS)[f] * tf * (K1 + 1) / (tf + K1 * norm)
     record_term, inverse = np.unique(pair_of, return_inverse=True)
     weight = np.bincount(inverse, weights=contribution)
     term_keys = ((record_term % size) << LEVEL_BITS) | level_of(weight)
