@@ -163,9 +163,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RESILNET_SEARCH_ENGINE",
         "auto",
-        "Catalog search: `segments` (bitmap index files under `VAR_DIR/search`, one host), "
-        "`database` (SQLite FTS5 or PostgreSQL tsvector), `auto` = segments on SQLite, "
-        "database on PostgreSQL.",
+        "Catalog search: `segments` (bitmap index files under `VAR_DIR/search`, one copy "
+        "per host), `database` (SQLite FTS5 or PostgreSQL tsvector), `auto` = segments on "
+        "SQLite, database on PostgreSQL.",
         parse_choice("auto", "segments", "database"),
     ),
     Setting(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,12 +93,28 @@ class Revision(models.Model):
 
 class IndexChange(models.Model):
     """A record whose search entry must be refreshed: written in the transaction of the
-    change, so the segment index (search/segments/) follows committed state only."""
+    change, so the segment index (search/segments/) follows committed state only. Each
+    host's index applies the rows past its own mark; rows are pruned after a week."""
 
     record_id = models.BigIntegerField()
+    created_at = models.DateTimeField(db_default=Now())
 
     def __str__(self) -> str:
         return f"change {self.pk}: record {self.record_id}"
+
+
+class IndexChangeLog(models.Model):
+    """The change log's own state, in one row (missing: never pruned, epoch ""). A host
+    whose index is behind `pruned_through`, or follows another `epoch`, rebuilds it."""
+
+    # Every change up to this id may have been deleted.
+    pruned_through = models.BigIntegerField(default=0)
+    # The history the change ids count: a flush or a restore sets ids back, and starts
+    # another one.
+    epoch = models.CharField(max_length=32, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"index change log: pruned through {self.pruned_through}, epoch {self.epoch}"
 
 
 class RecordFacet(models.Model):

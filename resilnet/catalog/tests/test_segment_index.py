@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from pyroaring import BitMap
 
 from resilnet.catalog.search.query import parse
@@ -216,12 +217,45 @@ def test_reindex_rebuilds_a_lost_index(publish, reference_data, settings):
     writer._indexes.clear()
     # The lost index is rebuilt from the change log at the next search …
     assert search(SearchQuery(q="measure")).count == 3
-    # … and from the records themselves by reindex, which also empties the log.
+    # … and from the records themselves by reindex.
     assert services.reindex_all() == 3
     generation = writer.current().generation
     assert consistency_report() == {"missing": [], "stale": []}
     assert search(SearchQuery(q="number")).count == len(records)
     assert writer.current().generation == generation, "no second rebuild"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reindex_prunes_only_changes_older_than_the_retention(
+    publish, reference_data, settings, monkeypatch
+):
+    from datetime import timedelta
+
+    from resilnet.catalog import services
+    from resilnet.catalog.models import IndexChange, IndexChangeLog
+    from resilnet.catalog.tests.conftest import measure
+
+    settings.SEARCH_ENGINE = "segments"
+    for n in range(3):
+        publish(measure(title=f"Measure number {n}"))
+    changes = list(IndexChange.objects.order_by("id").values_list("id", flat=True))
+    assert len(changes) == 3
+    # Other hosts may not have applied them yet: a reindex here leaves them.
+    assert services.reindex_all() == 3
+    assert list(IndexChange.objects.order_by("id").values_list("id", flat=True)) == changes
+    assert writer.prune_log(older_than=timedelta(days=1)) == 0
+    IndexChange.objects.filter(id__in=changes[:2]).update(
+        created_at=timezone.now() - writer.LOG_RETENTION - timedelta(minutes=1)
+    )
+    monkeypatch.setattr(writer, "PRUNE_CHUNK", 1)  # one transaction per change
+    assert services.reindex_all() == 3
+    assert list(IndexChange.objects.values_list("id", flat=True)) == changes[2:]
+    assert IndexChangeLog.objects.get().pruned_through == changes[1]
+    assert writer.log_state().latest == changes[2]
+    assert writer.prune_log(older_than=timedelta(0)) == 1
+    assert not IndexChange.objects.exists()
+    # An empty log still knows its latest change: the index is in step, not ahead.
+    assert writer.log_state().latest == changes[2] == writer.current().applied
 
 
 def test_a_reader_follows_a_rebuild_to_its_new_vocabulary(index):

@@ -4,8 +4,6 @@ bitmaps (segments/reader.py)."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from resilnet.catalog.search.backends.base import SearchBackend, SearchPage, published_in_order
 from resilnet.catalog.search.query import FACET_LIMIT, SearchQuery, parse
 from resilnet.catalog.search.segments import reader, writer
@@ -40,17 +38,18 @@ class SegmentIndexBackend(SearchBackend):
             writer.log_changes(ids)
 
     def rebuild(self) -> int:
-        with transaction.atomic():
-            applied = writer.latest_change()
-            count = writer.rebuild()
-            writer.prune_log(below=applied)  # the rebuild covers the log up to here
-            return count
+        count = writer.rebuild()
+        # Changes older than a week; not all the rebuild covers: other hosts that share
+        # the log may not have applied them yet.
+        writer.prune_log()
+        return count
 
     def indexed_ids(self) -> set[int]:
         with writer.synced() as index:
             return set(index.live())
 
     def database_replaced(self, emptied: bool) -> None:
+        writer.start_epoch()  # every host's index, not only this one's, is rebuilt
         if emptied:
             writer.reset()  # nothing to index
         else:

@@ -190,6 +190,7 @@ class SegmentIndex:
         self.vocabulary = Vocabulary(root / "vocab.jsonl")
         self.segments: list[Segment] = []
         self.applied = 0
+        self.epoch = ""  # of the change log it follows (writer.py)
         self.generation = 0
         self._stamp: tuple[int, int] | None = None
         self._open: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, BitMap]] = {}
@@ -234,6 +235,7 @@ class SegmentIndex:
 
     def _adopt(self, manifest: dict) -> None:
         self.applied = manifest["applied"]
+        self.epoch = manifest.get("epoch", "")
         self.generation = manifest["generation"]
         self.segments = [Segment(**s) for s in manifest["segments"]]
         self._changes = {int(g): ids for g, ids in manifest.get("changes", {}).items()}
@@ -542,6 +544,7 @@ class SegmentIndex:
             "format": FORMAT,
             "generation": self.generation,
             "applied": self.applied,
+            "epoch": self.epoch,
             "vocabulary": len(self.vocabulary.terms),
             "vocabulary_file": self.vocabulary.path.name,
             "segments": [s.__dict__ for s in self.segments],
@@ -576,6 +579,7 @@ class SegmentIndex:
         # A new file: readers of the published state go on reading the old one.
         self.vocabulary = Vocabulary(self.root / f"vocab-{self.generation + 1}.jsonl")
         self.applied = 0
+        self.epoch = ""
 
     def remove(self) -> None:
         """Delete the index's files (inside `writing()`), leaving an empty one behind."""

@@ -4,8 +4,13 @@ Services write, through the backend, an `IndexChange` row in the transaction of 
 change (`log_changes`); `sync` applies the rows past the index's mark by reading the
 records' committed state, so a rolled-back change never reaches the index and a crash
 between commit and index write is repaired by the next sync. `sync` runs once a changing
-transaction commits and before every search (one indexed MAX query when there is
-nothing to do). `rebuild` indexes every published record afresh.
+transaction commits and before every search (one query when there is nothing to do).
+
+Several hosts may share the database, each with its own index under its own VAR_DIR
+(docs/adr/0007): the log is theirs in common, each follows it from its own mark. So the
+log is pruned by age, not by any one index's mark, and `IndexChangeLog` says how far it
+was pruned and which history its ids count; an index that cannot follow the log from its
+mark (missing, behind the pruned part, or of another history) is rebuilt from the records.
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
 
-from resilnet.catalog.models import IndexChange, Record, RecordFacet
+from resilnet.catalog.models import IndexChange, IndexChangeLog, Record, RecordFacet
 from resilnet.catalog.search import fields
 from resilnet.catalog.search.segments.storage import DAY, FACET, Batch, SegmentIndex
 from resilnet.catalog.taxonomy import Status
@@ -35,6 +45,10 @@ SYNC_CHUNK = 5_000  # records analysed and written per segment while syncing
 PARALLEL_FROM = 20_000  # records from which a sync analyses text in a pipeline
 ANALYSERS = 2  # worker processes, each with a chunk in hand
 LOG_LOCK = 0x7265_736E_6978  # any constant key of ours for pg_advisory_xact_lock
+# Changes older than this are pruned (by `resilnet catalog reindex`): a host whose index
+# has not followed the log for as long rebuilds it.
+LOG_RETENTION = timedelta(days=7)
+PRUNE_CHUNK = 20_000  # changes deleted per transaction: a writer waits seconds at most
 
 logger = logging.getLogger(__name__)
 _indexes: dict[Path, SegmentIndex] = {}
@@ -65,21 +79,63 @@ def log_changes(record_ids: list[int]) -> None:
     transaction.on_commit(sync, robust=True)
 
 
+@dataclass(frozen=True)
+class LogState:
+    latest: int  # the last change written, pruned or not
+    pruned: int  # every change up to this one may be gone
+    epoch: str  # the history the ids count
+
+
+def log_state() -> LogState:
+    """The log as one statement sees it: a prune deletes rows and moves its mark at once."""
+    changes = connection.ops.quote_name(IndexChange._meta.db_table)
+    log = connection.ops.quote_name(IndexChangeLog._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {changes}), "  # noqa: S608 (models' tables)
+            f"(SELECT pruned_through FROM {log} WHERE id = 1), "
+            f"(SELECT epoch FROM {log} WHERE id = 1)"
+        )
+        latest, pruned, epoch = cursor.fetchone()
+    return LogState(max(latest or 0, pruned or 0), pruned or 0, epoch or "")
+
+
 def sync() -> SegmentIndex:
     with _lock:
         index = current()
         index.refresh()
-        latest = latest_change()
-        if latest != index.applied or not index.generation:
-            with index.writing():
-                if not index.generation or latest < index.applied:
-                    # No index yet, or a database older than the index (a restored
-                    # backup): the log cannot say what changed, the records can.
-                    _rebuild(index)
-                elif latest > index.applied:
-                    pending = IndexChange.objects.filter(id__gt=index.applied, id__lte=latest)
-                    _apply(index, sorted(set(pending.values_list("record_id", flat=True))), latest)
+        if not _in_step(index, log_state()):
+            with index.writing():  # which reads the manifest again: the host's other
+                _catch_up(index)  # processes may have moved it meanwhile
         return index
+
+
+def _in_step(index: SegmentIndex, state: LogState) -> bool:
+    return bool(index.generation) and index.epoch == state.epoch and index.applied == state.latest
+
+
+def _catch_up(index: SegmentIndex) -> None:
+    state = log_state()
+    if _in_step(index, state):
+        return
+    if (
+        not index.generation
+        or index.epoch != state.epoch
+        or index.applied < state.pruned
+        or index.applied > state.latest
+    ):
+        # No index yet; a database flushed or restored since it was built (another
+        # epoch, or a log behind its mark); or changes past its mark pruned: the log
+        # cannot say what changed, the records can.
+        _rebuild(index)
+        return
+    pending = IndexChange.objects.filter(id__gt=index.applied, id__lte=state.latest)
+    ids = sorted(set(pending.values_list("record_id", flat=True)))
+    if log_state().pruned > index.applied:
+        # A prune committed while they were read and may have taken some of them.
+        _rebuild(index)
+        return
+    _apply(index, ids, state.latest)
 
 
 @contextlib.contextmanager
@@ -98,25 +154,46 @@ def rebuild() -> int:
             return _rebuild(index)
 
 
-def prune_log(below: int) -> None:
-    """Delete the log's changes before `below`, which the index has applied. The last
-    row stays: the index compares its mark with the log's latest id, and an empty log
-    would look like a database older than the index (a restored backup), rebuilt."""
-    IndexChange.objects.filter(id__lt=below).delete()
-
-
-def latest_change() -> int:
-    return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
 def _rebuild(index: SegmentIndex) -> int:
-    latest = latest_change()
+    state = log_state()  # before reading the records: later changes are applied later
     index.clear()
+    index.epoch = state.epoch
     ids = list(
         Record.objects.filter(status=Status.PUBLISHED).order_by("id").values_list("id", flat=True)
     )
-    _apply(index, ids, latest, publish_each=False)
+    _apply(index, ids, state.latest, publish_each=False)
     return len(ids)
+
+
+def prune_log(older_than: timedelta = LOG_RETENTION) -> int:
+    """Delete the changes older than `older_than`, a bounded number per transaction, each
+    moving the log's pruned mark past the rows it deletes; returns how many. By age,
+    never by this host's mark: other hosts sharing the log may not have applied what
+    this one has."""
+    cutoff = timezone.now() - older_than
+    last = IndexChange.objects.filter(created_at__lt=cutoff).aggregate(last=Max("id"))["last"]
+    deleted = 0
+    while last is not None:
+        with transaction.atomic():
+            ids = IndexChange.objects.filter(id__lte=last).order_by("id")
+            upto: int = (
+                ids.values_list("id", flat=True)[PRUNE_CHUNK - 1 : PRUNE_CHUNK].first() or last
+            )
+            deleted += IndexChange.objects.filter(id__lte=upto).delete()[0]
+            log, _ = IndexChangeLog.objects.select_for_update().get_or_create(pk=1)
+            if upto > log.pruned_through:
+                log.pruned_through = upto
+                log.save(update_fields=["pruned_through"])
+        if upto == last:
+            break
+    return deleted
+
+
+def start_epoch() -> None:
+    """The database was flushed or restored, which sets its ids back: change ids the
+    hosts' indexes have applied may come again meaning other changes. A new epoch has
+    every host rebuild its index instead of following the log."""
+    IndexChangeLog.objects.update_or_create(pk=1, defaults={"epoch": secrets.token_hex(8)})
 
 
 def reset() -> None:
