@@ -6,7 +6,6 @@ Failures exit non-zero with one line on standard error; long work shows a progre
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import subprocess
@@ -17,27 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from resilnet.config import ConfigError
-
-
-class CommandFailed(Exception):
-    """A failure to report as one line, with the exit status to use."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
-    import django
-
-    django.setup()
-
-
-def call_command(*args: str) -> None:
-    from django.core.management import call_command as django_call
-
-    django_call(*args)
+from resilnet.core import modules
+from resilnet.core.cli import (
+    CommandFailed,
+    call_command,
+    run_beside_progress_bar,
+    setup_django,
+    watch_job,
+)
 
 
 def prepare_database() -> None:
@@ -133,16 +119,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     from django.test.utils import override_settings
 
-    from resilnet.catalog.demo import load_demo_catalog
     from resilnet.core import demo
 
     prepare_database()
     credentials = demo.load_demo_data()
+    loaded = []
     # The demo's hundreds of workflow emails would bury the console; they are not sent.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        catalog = load_demo_catalog()
-    created = catalog.get("created", 0)
-    print(f"resilnet demo data loaded ({created} new catalog records). Sign in with:")
+        for module in modules.installed():
+            if module.demo:
+                loaded.append(f"{module.slug}: {module.load('demo')()}")
+    print(f"resilnet demo data loaded ({'; '.join(loaded) or 'accounts only'}). Sign in with:")
     for username, password, roles in credentials:
         print(f"  {username:<12} {password:<24} {', '.join(roles)}")
     if args.no_serve:
@@ -245,71 +232,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     print(f"restored from {args.path}")
     return 0
-
-
-def watch_job(job_id: int, poll: float = 0.5) -> int:
-    """Show a job's progress as a bar until it finishes; exit 1 if it failed."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from resilnet.core.models import Job, JobState
-
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None:
-        raise CommandFailed(f"no job with id {job_id}")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as progress:
-        bar = progress.add_task(job.label, total=None)
-        while True:
-            job.refresh_from_db()
-            progress.update(
-                bar,
-                completed=job.done,
-                total=job.total,
-                description=f"{job.label}: {job.message or job.get_state_display()}",
-            )
-            if job.finished:
-                break
-            time.sleep(poll)
-    if job.state == JobState.FAILED:
-        raise CommandFailed(f"job {job_id} failed: {job.message}")
-    print(f"job {job_id} {job.get_state_display()}: {job.message}")
-    return 0
-
-
-def run_beside_progress_bar(work: Callable[[], Any], job_id: int) -> None:
-    """Run a job's work in a thread here while the bar follows its progress."""
-    import threading
-
-    from django.db import connection
-
-    def run() -> None:
-        try:
-            work()
-        except Exception:
-            # The task marks its job failed with the reason, which watch_job reports.
-            logging.getLogger("resilnet.cli").debug("job %s failed", job_id, exc_info=True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name=f"job-{job_id}")
-    thread.start()
-    try:
-        watch_job(job_id)
-    finally:
-        thread.join()
 
 
 def cmd_jobs_watch(args: argparse.Namespace) -> int:
@@ -417,15 +339,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="")
     p.add_argument("--object-type", default="")
 
-    from resilnet.catalog.cli import register as register_catalog
-
-    register_catalog(sub)
+    # Each module's command group, `resilnet <slug> …` (the module contract).
+    setup_django()
+    for module in modules.installed():
+        if module.cli:
+            module.load("cli")(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except ConfigError as exc:
         print(f"resilnet: configuration error: {exc}", file=sys.stderr)

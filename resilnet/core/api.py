@@ -1,4 +1,5 @@
-"""The core HTTP API: countries, regions, the current user and their API tokens.
+"""The core HTTP API: countries, regions, the current user and their API tokens, and what
+every module's API shares (authentication, problem documents, pagination).
 
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
@@ -54,16 +55,6 @@ session_auth = SessionAuth(csrf=True)
 token_auth = TokenAuth()
 AUTH = [token_auth, session_auth]
 
-api = NinjaAPI(
-    title="resilnet API",
-    version=__version__,
-    description=(
-        "Reference data, catalog, schools, alerts and planning. Browsers authenticate "
-        "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
-    ),
-    urls_namespace="api",
-)
-
 
 def problem_response(
     request: HttpRequest, status: int, title: str, detail: str = "", **extra: Any
@@ -78,12 +69,10 @@ def problem_response(
     return response
 
 
-@api.exception_handler(Problem)
 def on_problem(request: HttpRequest, exc: Problem) -> HttpResponse:
     return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
 
 
-@api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {
@@ -102,7 +91,6 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     )
 
 
-@api.exception_handler(DjangoValidationError)
 def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
         errors = [
@@ -118,14 +106,12 @@ def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) 
     return problem_response(request, 422, "Invalid request", detail, errors=errors)
 
 
-@api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
         request, 401, "Authentication required", "Sign in, or send Authorization: Bearer TOKEN."
     )
 
 
-@api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
     if isinstance(cause, json.JSONDecodeError):
@@ -152,14 +138,38 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(request, exc.status_code, str(exc))
 
 
-@api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(request, 404, "Not found", str(exc) or "")
 
 
-@api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return problem_response(request, 403, "Forbidden", str(exc))
+
+
+def new_api() -> NinjaAPI:
+    """The API with every error answered as a problem document; the project adds the
+    routers (resilnet/api.py)."""
+    api = NinjaAPI(
+        title="resilnet API",
+        version=__version__,
+        description=(
+            "Reference data and each module's data. Browsers authenticate "
+            "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
+        ),
+        urls_namespace="api",
+    )
+    handlers: dict[type[Exception], Any] = {
+        Problem: on_problem,
+        ValidationError: on_validation_error,
+        DjangoValidationError: on_model_validation_error,
+        AuthenticationError: on_authentication_error,
+        HttpError: on_http_error,
+        Http404: on_not_found,
+        PermissionDenied: on_permission_denied,
+    }
+    for exception, handler in handlers.items():
+        api.add_exception_handler(exception, handler)
+    return api
 
 
 class Page(PaginationBase):
@@ -370,8 +380,3 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
         raise Problem(404, "Token not found", f"You have no API token with id {token_id}.")
     services.do_revoke_api_token(signed_in(request), token)
     return Status(204, None)
-
-
-api.add_router("/", reference)
-api.add_router("/", account)
-api.add_router("/catalog/", "resilnet.catalog.api.router")

@@ -29,10 +29,12 @@ from resilnet.core.models import (
     Job,
     JobState,
     LoginFailure,
+    PeriodicRun,
     Role,
     User,
     WorkerHeartbeat,
 )
+from resilnet.core.modules import PeriodicTask
 from resilnet.core.request_context import current_ip, current_request_id
 
 TOKEN_PREFIX = "rn"  # noqa: S105 (the marker before every token, not a secret)
@@ -343,6 +345,28 @@ def record_worker_heartbeat(worker_id: str) -> None:
 
 def remove_worker_heartbeat(worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def enqueue_due_periodic_tasks(
+    periodic: Iterable[PeriodicTask], now: datetime | None = None
+) -> list[str]:
+    """Enqueue each periodic task that is due, and set when it is next due. The schedule
+    row is locked while it is read and moved on, so of many workers one enqueues it."""
+    from django.utils.module_loading import import_string
+
+    now = now or timezone.now()
+    enqueued = []
+    for item in periodic:
+        with transaction.atomic():
+            PeriodicRun.objects.get_or_create(task=item.task, defaults={"next_at": now})
+            run = PeriodicRun.objects.select_for_update().get(task=item.task)
+            if run.next_at > now:
+                continue
+            run.next_at = now + item.every
+            run.save(update_fields=["next_at"])
+            import_string(item.task).enqueue()
+        enqueued.append(item.task)
+    return enqueued
 
 
 def record_operation(actor: User | None, action: AuditAction, *, what: str, detail: Any) -> None:

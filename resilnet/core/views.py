@@ -12,10 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resilnet.core import selectors, services, tasks
+from resilnet.core import modules, selectors, services, tasks
 from resilnet.core.forms import AuditFilterForm, NewUserForm, TokenForm, UserRolesForm
 from resilnet.core.models import Job
-from resilnet.core.modules import MODULES
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> dict[str, Any]:
@@ -41,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def module_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
-    module = next(m for m in MODULES if m.slug == slug)
+    module = modules.by_slug(slug)
     return render(request, "core/module_placeholder.html", {"module": module})
 
 

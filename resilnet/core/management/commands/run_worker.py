@@ -7,9 +7,10 @@ from django.db import DatabaseError, close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from resilnet.core import services
+from resilnet.core import modules, services
 
 HEARTBEAT_SECONDS = 5
+SCHEDULE_SECONDS = 30  # how often a worker looks for due periodic tasks
 logger = logging.getLogger(__name__)
 
 
@@ -36,9 +37,23 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(HEARTBEAT_SECONDS)
 
+        def schedule() -> None:
+            periodic = [task for module in modules.installed() for task in module.periodic_tasks]
+            while not stop.is_set():
+                try:
+                    services.enqueue_due_periodic_tasks(periodic)
+                except DatabaseError as exc:
+                    logger.warning("periodic tasks not scheduled: %s", exc)
+                finally:
+                    close_old_connections()
+                stop.wait(SCHEDULE_SECONDS)
+
         services.record_worker_heartbeat(worker_id)
-        heartbeat = threading.Thread(target=beat, name="heartbeat", daemon=True)
-        heartbeat.start()
+        threads = [threading.Thread(target=beat, name="heartbeat", daemon=True)]
+        if not batch:  # a batch run works off what is queued; it schedules nothing new
+            threads.append(threading.Thread(target=schedule, name="scheduler", daemon=True))
+        for thread in threads:
+            thread.start()
         worker = Worker(
             queue_names=queue.split(","),
             interval=interval,
@@ -56,5 +71,6 @@ class Command(BaseCommand):
         finally:
             worker.reset_signals()
             stop.set()
-            heartbeat.join(timeout=HEARTBEAT_SECONDS + 1)
+            for thread in threads:
+                thread.join(timeout=SCHEDULE_SECONDS + 1)
             services.remove_worker_heartbeat(worker_id)
