@@ -9,3 +9,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from resilnet.core import signals  # noqa: F401  (connects sign-in auditing)
+
+    def database_replaced(self, emptied: bool) -> None:
+        """A flushed database keeps its countries and regions: migrations put them there
+        as part of the schema, and every module's validation reads them."""
+        if emptied:
+            from resilnet.core.models import Country, Region
+            from resilnet.core.reference_data import load_reference_data
+
+            load_reference_data(Region, Country)
