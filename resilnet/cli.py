@@ -64,6 +64,9 @@ def server_command(host: str, port: int, dev: bool) -> list[str]:
         "-",
         "--graceful-timeout",
         "10",
+        # Its default control socket is one file in the user's home for every instance:
+        # stopping one would delete another's. resilnet does not use it.
+        "--no-control-socket",
     ]
 
 
@@ -71,12 +74,21 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "django", "run_worker"]
 
 
-def supervise(commands: dict[str, list[str]]) -> int:
-    """Run the commands together; stop them all on Ctrl-C or when one of them exits."""
-    children = {
-        name: subprocess.Popen(command, env=child_env(), start_new_session=True)
-        for name, command in commands.items()
-    }
+def supervise(commands: dict[str, list[str]], restart: frozenset[str] = frozenset()) -> int:
+    """Run the commands together; stop them all on Ctrl-C or when one of them exits,
+    except those in `restart`, which are started again (after a pause that grows while
+    they keep failing) so that a crashed worker never takes the site down."""
+
+    started_at: dict[str, float] = {}
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(commands[name], env=child_env(), start_new_session=True)
+        started_at[name] = time.monotonic()
+        print(f"resilnet: {name} started (pid {child.pid})", file=sys.stderr, flush=True)
+        return child
+
+    children = {name: start(name) for name in commands}
+    pauses = dict.fromkeys(commands, 1.0)
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -86,15 +98,32 @@ def supervise(commands: dict[str, list[str]]) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     status = 0
     try:
-        while not stopping:
-            exited = [name for name, child in children.items() if child.poll() is not None]
-            if exited:
-                status = children[exited[0]].returncode or 1
+        while not stopping and not status:
+            for name, child in list(children.items()):
+                if child.poll() is None:
+                    continue
+                code = child.returncode
+                if name not in restart:
+                    status = code or 1
+                    print(
+                        f"resilnet: {name} stopped (exit {code}); stopping the rest",
+                        file=sys.stderr,
+                    )
+                    break
+                if time.monotonic() - started_at[name] > 60:
+                    pauses[name] = 1.0  # it ran a good while: not a crash loop
                 print(
-                    f"resilnet: {exited[0]} stopped (exit {status}); stopping the rest",
+                    f"resilnet: {name} exited (exit {code}); starting it again in "
+                    f"{pauses[name]:.0f} s",
                     file=sys.stderr,
                 )
-                break
+                deadline = time.monotonic() + pauses[name]
+                while not stopping and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                if stopping:
+                    break
+                children[name] = start(name)
+                pauses[name] = min(pauses[name] * 2, 60)
             time.sleep(0.2)
     finally:
         for child in children.values():
@@ -136,7 +165,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     print(f"Serving http://{args.host}:{args.port}/ with a background worker. Ctrl-C stops both.")
     return supervise(
-        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()}
+        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()},
+        restart=frozenset({"worker"}),
     )
 
 
@@ -166,6 +196,12 @@ def read_password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     import getpass
 
+    if not sys.stdin.isatty():
+        raise CommandFailed(
+            "no terminal to ask for the password: pass --password-stdin and send it on "
+            "standard input",
+            status=2,
+        )
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password (again): "):
         raise CommandFailed("the two passwords differ")
@@ -360,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("resilnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`resilnet catalog export | head`): stop quietly, as other
+        # tools do, with the status of a process ended by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:
         from django.db import Error as DatabaseError
 

@@ -28,6 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    latest = selectors.latest_worker_heartbeat()
     age = selectors.worker_heartbeat_age()
     worker_ok = age is not None and age < WORKER_STALE_SECONDS
     checks = module_checks()
@@ -39,6 +40,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "worker": {
                 "ok": worker_ok,
                 "heartbeat_age_seconds": None if age is None else round(age, 1),
+                "pid": latest.pid if latest else None,
             },
             "checks": checks,
         }

@@ -53,8 +53,11 @@ def test_the_queryset_update_is_refused_too(admin_user):
 
 
 def test_audit_page_is_for_administrators_only(client, contributor, admin_user):
+    assert client.get("/audit/").url == "/accounts/login/?next=/audit/"
     client.force_login(contributor)
-    assert client.get("/audit/").status_code == 302
+    forbidden = client.get("/audit/")
+    assert forbidden.status_code == 403
+    assert "Only administrators may open this page." in forbidden.content.decode()
     client.force_login(admin_user)
     assert client.get("/audit/").status_code == 200
 

@@ -11,7 +11,7 @@ def test_healthz_without_a_worker_is_degraded_but_up(client):
     body = client.get("/healthz").json()
     assert body["status"] == "degraded"
     assert body["database"]["ok"] is True
-    assert body["worker"] == {"ok": False, "heartbeat_age_seconds": None}
+    assert body["worker"] == {"ok": False, "heartbeat_age_seconds": None, "pid": None}
 
 
 def test_healthz_with_a_recent_heartbeat_is_ok(client):
