@@ -40,3 +40,6 @@ urlpatterns = [
 urlpatterns += [
     path(f"{module.slug}/", include(module.urls)) for module in modules.installed() if module.urls
 ]
+
+handler403 = "resilnet.core.views.forbidden"
+handler404 = "resilnet.core.views.not_found"

@@ -523,8 +523,13 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     user = request.user if request.user.is_authenticated else None
     if selectors.record_for(user, attachment.record_id) is None:
         raise Http404
+    try:
+        stream = attachment.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (restored without it, deleted by hand): say so plainly.
+        raise Http404(_("This file is missing from the server.")) from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.mime_type,

@@ -347,6 +347,12 @@ def remove_worker_heartbeat(worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
+def forget_worker_heartbeats() -> None:
+    """After a restore: the heartbeats in the backup are of workers long gone; running
+    workers report again within seconds."""
+    WorkerHeartbeat.objects.all().delete()
+
+
 def enqueue_due_periodic_tasks(
     periodic: Iterable[PeriodicTask], now: datetime | None = None
 ) -> list[str]:
