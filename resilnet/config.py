@@ -119,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
         parse_database_url,
     ),
     Setting(
+        "RESILNET_DB_LOCK_TIMEOUT",
+        "60",
+        "Seconds an SQLite connection waits for another's write to finish before it gives "
+        "up; longer than any transaction the site runs (long jobs commit in short ones).",
+        parse_positive_int,
+    ),
+    Setting(
         "RESILNET_SECRET_KEY",
         "",
         "Key for signing sessions and tokens, at least 50 characters. Empty means a key "

@@ -82,7 +82,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": CONFIG["RESILNET_DB_LOCK_TIMEOUT"],
     }
     # Tests run on a WAL file like the product: SQLite's in-memory shared cache
     # answers a concurrent writer with "table is locked" at once instead of waiting.

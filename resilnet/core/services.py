@@ -347,6 +347,21 @@ def remove_worker_heartbeat(worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
+def retry_task_later(task_id: Any, delay: timedelta) -> None:
+    """Put a task that failed on a busy database back in the queue, to run after `delay`."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(pk=task_id).update(
+        status=TaskResultStatus.READY,
+        run_after=timezone.now() + delay,
+        started_at=None,
+        finished_at=None,
+        exception_class_path="",
+        traceback="",
+    )
+
+
 def forget_worker_heartbeats() -> None:
     """After a restore: the heartbeats in the backup are of workers long gone; running
     workers report again within seconds."""
