@@ -25,7 +25,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from resilnet.catalog import services
+from resilnet.catalog import permissions, services
 from resilnet.catalog.models import Record
 from resilnet.catalog.taxonomy import (
     Audience,
@@ -2566,7 +2566,7 @@ def load_demo_catalog(*, size: int = 300, seed: int = 2020) -> dict[str, int]:
     """
     owner = _user(OWNER_USERNAME)
     moderator = _user(MODERATOR_USERNAME)
-    if not services.is_moderator(moderator):
+    if not permissions.is_moderator(moderator):
         raise RuntimeError(f"The demo user {MODERATOR_USERNAME!r} is not a moderator.")
     existing = set(demo_records().values_list("external_id", flat=True))
     missing = [n for n in range(size) if f"{EXTERNAL_PREFIX}{n}" not in existing]

@@ -33,6 +33,7 @@ from resilnet.catalog.models import (
     RecordFacet,
     Revision,
 )
+from resilnet.catalog.permissions import can_create, can_edit, is_moderator
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
@@ -42,21 +43,6 @@ from resilnet.core.services import record_audit
 # Facet name → how to read its values from validated content.
 LIST_FIELDS = {"action_line": "action_lines", "sdg": "sdgs", "audience": "audiences"}
 SCALAR_FIELDS = ("category", "phase", "binding", "stakeholder_type", "resource_type")
-
-
-def is_moderator(user: User | None) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.MODERATOR)) or bool(
-        user and user.is_authenticated and user.is_administrator
-    )
-
-
-def can_edit(user: User | None, record: Record) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if is_moderator(user) or user.has_perm("catalog.change_record", record):
-        return True
-    # Owners may propose changes to their published record; a moderator approves them.
-    return record.owner_id == user.pk and record.status == Status.PUBLISHED
 
 
 def validate(content: dict[str, Any]) -> RecordContent:
@@ -192,11 +178,7 @@ def do_create_record(
     external_id: str | None = None,
     submit: bool = False,
 ) -> Record:
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not (actor.has_role(Role.CONTRIBUTOR) or is_moderator(actor))
-    ):
+    if actor is None or not can_create(actor):
         raise PermissionDenied("Only contributors and moderators create records.")
     parsed = validate(content)
     if external_id and Record.objects.filter(external_id=external_id).exists():
