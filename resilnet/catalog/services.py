@@ -35,7 +35,7 @@ from resilnet.catalog.models import (
 )
 from resilnet.catalog.permissions import can_create, can_edit, is_moderator
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
-from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.catalog.taxonomy import Status
 from resilnet.core import selectors as core_selectors
 from resilnet.core.models import AuditAction, AuditEvent, Role, User
 from resilnet.core.services import record_audit
@@ -369,10 +369,6 @@ def do_propose(content: dict[str, Any], *, name: str, email: str) -> Record:
     )
     _notify(_moderator_emails(), f"[resilnet] Proposed: {record.title}", note)
     return record
-
-
-def collections() -> list[str]:
-    return list(Collection.values)
 
 
 # Bulk import ------------------------------------------------------------------------
