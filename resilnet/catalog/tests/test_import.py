@@ -194,9 +194,9 @@ def test_contributors_cannot_import(contributor):
 @pytest.mark.parametrize(
     ("model", "columns"),
     [
-        ("catalog.Record", services.RECORD_COLUMNS),
-        ("catalog.Revision", services.REVISION_COLUMNS),
-        ("core.AuditEvent", services.AUDIT_COLUMNS),
+        ("catalog.Record", services.imports.RECORD_COLUMNS),
+        ("catalog.Revision", services.imports.REVISION_COLUMNS),
+        ("core.AuditEvent", services.imports.AUDIT_COLUMNS),
     ],
 )
 def test_the_import_writes_every_column_of_its_rows(model, columns):
