@@ -1,7 +1,8 @@
 """Bulk import: validate every candidate an importer parsed, then create or update the
 records by external id and publish them, a chunk at a time, with a handful of bulk queries
 per chunk: new records and revisions as plain rows under ids reserved beforehand, their
-countries, facets and search index entries, and one audit event per record.
+countries, facets and search index entries, and one audit event per record through
+`core.services.record_audit_many`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from resilnet.catalog.taxonomy import Status
 from resilnet.core import selectors as core_selectors
 from resilnet.core.bulk import insert_rows
 from resilnet.core.exports import safe_cell
-from resilnet.core.models import AuditAction, AuditEvent, User
-from resilnet.core.services import record_audit
+from resilnet.core.models import AuditAction, User
+from resilnet.core.services import AuditRow, record_audit, record_audit_many
 
 ALL_OR_NOTHING = "all-or-nothing"
 VALID_ROWS = "valid-rows"
@@ -196,20 +197,6 @@ REVISION_COLUMNS = (
     "note",
     "created_at",
 )
-AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-    "reason",
-    "ip",
-    "request_id",
-)
 
 
 def _create_imported(
@@ -354,29 +341,20 @@ def _import_chunk(
     )
     _index_ids([w.id for w in written if w.created], new=True)
     _index_ids([w.id for w in written if not w.created])
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    label = author.get_username() if author else "system"
-    insert_rows(
-        AuditEvent._meta.db_table,
-        AUDIT_COLUMNS,
-        [
-            (
-                at,
-                author.pk if author else None,
-                label,
+    record_audit_many(
+        actor,
+        (
+            AuditRow(
                 AuditAction.CREATED if w.created else AuditAction.UPDATED,
-                "catalog.record",
-                str(w.id),
-                w.title[:200],
-                None,
-                ops.adapt_json_value({"status": Status.PUBLISHED, "revision": w.revision}, None),
-                "import",
-                None,
-                "",
+                object_type=Record._meta.label_lower,
+                object_id=str(w.id),
+                object_repr=w.title,
+                after={"status": Status.PUBLISHED, "revision": w.revision},
+                reason="import",
             )
             for w in written
-        ],
+        ),
+        at=now,
     )
     report.created += len(fresh)
     report.updated += len(changed)
