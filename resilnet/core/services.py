@@ -13,7 +13,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -84,8 +84,7 @@ def _actor_label(authenticated: User | None) -> str:
     return authenticated.get_username() if authenticated else "system"
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRow:
+class AuditRow(NamedTuple):
     """One event for `record_audit_many`: what `record_audit` takes besides the actor,
     the object named directly (bulk writers hold ids and titles, not model instances)."""
 
@@ -127,24 +126,26 @@ def record_audit_many(
     one executemany: the bulk import appends one per record it writes, where an ORM save
     per row would cost more than the records themselves. Returns the number of events."""
     authenticated = _authenticated(actor)
+    actor_id = authenticated.pk if authenticated else None
+    label = actor_label or _actor_label(authenticated)
     field = {f.name: f for f in AuditEvent._meta.concrete_fields}
-    # Each value as the ORM would prepare it; the ones every row shares, once.
+    # Each value as the ORM prepares it; those every row shares, once.
     at_value = field["at"].get_db_prep_save(at or timezone.now(), connection)
     ip = field["ip"].get_db_prep_save(current_ip(), connection)
     request_id = current_request_id()
-    label = actor_label or _actor_label(authenticated)
-    before, after = field["before"], field["after"]
+    before, after = (cast(models.JSONField, field[name]) for name in ("before", "after"))
+    adapt_json = connection.ops.adapt_json_value  # as JSONField does it; None is SQL NULL
     values = [
         (
             at_value,
-            authenticated.pk if authenticated else None,
+            actor_id,
             label,
             row.action,
             row.object_type,
             row.object_id,
             row.object_repr[:200],
-            before.get_db_prep_save(row.before, connection),
-            after.get_db_prep_save(row.after, connection),
+            None if row.before is None else adapt_json(row.before, before.encoder),
+            None if row.after is None else adapt_json(row.after, after.encoder),
             row.reason,
             ip,
             request_id,
