@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from resilnet.catalog import selectors, services
+from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.models import Record
 from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
 from resilnet.core.api import AUTH, Problem, ProblemSchema, signed_in
@@ -225,7 +225,7 @@ class RevisionOut(Schema):
 @router.get("/records/{record_id}/revisions", auth=AUTH, response=list[RevisionOut])
 def revisions(request: HttpRequest, record_id: int) -> Any:
     record = visible(request, record_id)
-    if not services.can_edit(signed_in(request), record) and not services.is_moderator(
+    if not permissions.can_edit(signed_in(request), record) and not permissions.is_moderator(
         signed_in(request)
     ):
         raise PermissionDenied("Only the owner and moderators see a record's revisions.")

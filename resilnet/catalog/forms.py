@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic.fields import FieldInfo
 
 from resilnet.catalog import importers
-from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
+from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
 from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS
 from resilnet.core import selectors as core_selectors
 
@@ -284,6 +284,3 @@ class ImportForm(forms.Form):
                 raise forms.ValidationError(_("Line %(n)d has no '='.") % {"n": number})
             mapping[source.strip()] = target.strip()
         return mapping
-
-
-__all__ = ["LANGUAGE_CODES", "ProposalForm", "ReasonForm", "RecordForm"]

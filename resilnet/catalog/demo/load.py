@@ -7,7 +7,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import QuerySet
 
-from resilnet.catalog import services
+from resilnet.catalog import permissions, services
 from resilnet.catalog.demo.content import EDIT_NOTE
 from resilnet.catalog.demo.generate import EXTERNAL_PREFIX, PENDING_EDIT, Plan, plan_record
 from resilnet.catalog.demo.places import Gazetteer
@@ -57,7 +57,7 @@ def load_demo_catalog(*, size: int = 300, seed: int = 2020) -> dict[str, int]:
     """
     owner = _user(OWNER_USERNAME)
     moderator = _user(MODERATOR_USERNAME)
-    if not services.is_moderator(moderator):
+    if not permissions.is_moderator(moderator):
         raise RuntimeError(f"The demo user {MODERATOR_USERNAME!r} is not a moderator.")
     existing = set(demo_records().values_list("external_id", flat=True))
     missing = [n for n in range(size) if f"{EXTERNAL_PREFIX}{n}" not in existing]

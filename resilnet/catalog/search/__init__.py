@@ -55,7 +55,7 @@ def on_segments() -> bool:
 
 
 # On the database engines services index in their transaction; on segments they write
-# an IndexChange row instead (catalog.services._index).
+# an IndexChange row instead (catalog.services.indexing).
 
 
 def index_record(record: Record) -> None:

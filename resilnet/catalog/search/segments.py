@@ -17,8 +17,9 @@ Layout under `VAR_DIR/search/`:
   `IndexChange` applied; replaced atomically, so a reader sees one consistent state.
 
 A posting key is `term << 3 | level` for a word (level = its quantised weight in the
-record, see ranking.py) and a flag bit with both term ids for a pair of adjacent words
-(how "quoted phrases" are answered exactly). Writers hold an exclusive file lock.
+record, from `postings` below; `segment_search.ranked` ranks the hits by it) and a flag
+bit with both term ids for a pair of adjacent words (how "quoted phrases" are answered
+exactly). Writers hold an exclusive file lock.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def test_a_removal_that_rolls_back_keeps_the_file(record, contributor, monkeypat
 
     attachment = services.do_add_attachment(contributor, record, "a.pdf", PDF)
     pk = attachment.pk
-    monkeypatch.setattr(services, "record_audit", _fail)
+    monkeypatch.setattr(services.attachments, "record_audit", _fail)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.do_remove_attachment(contributor, attachment)
     assert Attachment.objects.get(pk=pk).file.read() == PDF

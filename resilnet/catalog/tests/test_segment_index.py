@@ -273,8 +273,8 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
 
     from django.db import connections, transaction
 
-    from resilnet.catalog import services
     from resilnet.catalog.models import IndexChange
+    from resilnet.catalog.services import indexing
 
     # PostgreSQL through the advisory lock; SQLite through its single writer (IMMEDIATE).
     settings.SEARCH_ENGINE = "segments"
@@ -283,7 +283,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
 
     def first():
         with transaction.atomic():
-            services._queue_for_index([1])
+            indexing._queue_for_index([1])
             first_holds.set()
             time.sleep(0.5)
             committed.append("first")  # its last step before it commits
@@ -293,7 +293,7 @@ def test_index_changes_commit_in_the_order_of_their_ids(settings):
     thread.start()
     first_holds.wait(5)
     with transaction.atomic():
-        services._queue_for_index([2])  # waits for the first to commit
+        indexing._queue_for_index([2])  # waits for the first to commit
         committed.append("second")
     thread.join()
     assert committed == ["first", "second"]
