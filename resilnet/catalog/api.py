@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.models import Record
 from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
-from resilnet.core.api import AUTH, Problem, ProblemSchema, signed_in
+from resilnet.core.api import AUTH, OPTIONAL_AUTH, Problem, ProblemSchema, signed_in
 
 router = Router(tags=["catalog"])
 
@@ -151,6 +151,7 @@ def visible(request: HttpRequest, record_id: int) -> Record:
 
 @router.get(
     "/records/{record_id}",
+    auth=OPTIONAL_AUTH,
     response={200: RecordOut, 404: ProblemSchema},
     summary="One record (published ones for anybody; drafts for their owner and moderators)",
 )
