@@ -33,7 +33,7 @@ def _isolated_var_dir(settings, tmp_path):
 
 @pytest.fixture
 def reference_data(db):
-    """Countries and regions, reloaded for tests with real transactions (which flush them)."""
+    """Countries and regions, for tests that need them whatever ran before."""
     from resilnet.core.models import Country, Region
     from resilnet.core.reference_data import load_reference_data
 
@@ -83,8 +83,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for all the browser tests of a test process (each test opens its own
+    page, so nothing carries over but the start-up cost)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop on this thread; the database calls of the

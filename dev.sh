@@ -75,9 +75,14 @@ case "$cmd" in
       "$VENV/bin/ruff" format --check .
       say "mypy"
       "$VENV/bin/mypy" resilnet
+      say "import contract"
+      "$VENV/bin/lint-imports" --no-cache
     fi
-    say "pytest on ${RESILNET_DATABASE_URL:-SQLite}"
-    exec "$VENV/bin/pytest" "$@"
+    # One test process per core (RESILNET_TEST_WORKERS=0: one process), whole files per
+    # process; each process has its own test database and its own var/ folder.
+    workers=${RESILNET_TEST_WORKERS:-auto}
+    say "pytest on ${RESILNET_DATABASE_URL:-SQLite}, $workers workers"
+    exec "$VENV/bin/pytest" -n "$workers" --dist loadfile "$@"
     ;;
   *)
     echo "usage: ./dev.sh demo [--port N] | ./dev.sh test [pytest arguments]" >&2

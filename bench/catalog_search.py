@@ -1067,9 +1067,14 @@ def import_role(args: argparse.Namespace) -> None:
     """The child that times `resilnet catalog import FILE --format csv`, in-process."""
     use_code(args.code_dir)
     setup_django(args.database_url, Path(args.workdir) / "import-var")
-    from resilnet.catalog import services
-    from resilnet.catalog.cli import parse_file
+    from resilnet.catalog import importers, services
     from resilnet.catalog.importers.base import ImportFormatError
+
+    # Code before the format registry parsed files in the command line module.
+    parse_file = (
+        getattr(importers, "parse", None)
+        or __import__("resilnet.catalog.cli", fromlist=["parse_file"]).parse_file
+    )
 
     out: dict[str, Any] = {}
     with MemoryWatch() as watch:

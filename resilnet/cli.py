@@ -6,7 +6,6 @@ Failures exit non-zero with one line on standard error; long work shows a progre
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import subprocess
@@ -17,27 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from resilnet.config import ConfigError
-
-
-class CommandFailed(Exception):
-    """A failure to report as one line, with the exit status to use."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
-    import django
-
-    django.setup()
-
-
-def call_command(*args: str) -> None:
-    from django.core.management import call_command as django_call
-
-    django_call(*args)
+from resilnet.core import modules
+from resilnet.core.cli import (
+    CommandFailed,
+    call_command,
+    run_beside_progress_bar,
+    setup_django,
+    watch_job,
+)
 
 
 def prepare_database() -> None:
@@ -78,6 +64,9 @@ def server_command(host: str, port: int, dev: bool) -> list[str]:
         "-",
         "--graceful-timeout",
         "10",
+        # Its default control socket is one file in the user's home for every instance:
+        # stopping one would delete another's. resilnet does not use it.
+        "--no-control-socket",
     ]
 
 
@@ -85,12 +74,21 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "django", "run_worker"]
 
 
-def supervise(commands: dict[str, list[str]]) -> int:
-    """Run the commands together; stop them all on Ctrl-C or when one of them exits."""
-    children = {
-        name: subprocess.Popen(command, env=child_env(), start_new_session=True)
-        for name, command in commands.items()
-    }
+def supervise(commands: dict[str, list[str]], restart: frozenset[str] = frozenset()) -> int:
+    """Run the commands together; stop them all on Ctrl-C or when one of them exits,
+    except those in `restart`, which are started again (after a pause that grows while
+    they keep failing) so that a crashed worker never takes the site down."""
+
+    started_at: dict[str, float] = {}
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(commands[name], env=child_env(), start_new_session=True)
+        started_at[name] = time.monotonic()
+        print(f"resilnet: {name} started (pid {child.pid})", file=sys.stderr, flush=True)
+        return child
+
+    children = {name: start(name) for name in commands}
+    pauses = dict.fromkeys(commands, 1.0)
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -100,15 +98,32 @@ def supervise(commands: dict[str, list[str]]) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     status = 0
     try:
-        while not stopping:
-            exited = [name for name, child in children.items() if child.poll() is not None]
-            if exited:
-                status = children[exited[0]].returncode or 1
+        while not stopping and not status:
+            for name, child in list(children.items()):
+                if child.poll() is None:
+                    continue
+                code = child.returncode
+                if name not in restart:
+                    status = code or 1
+                    print(
+                        f"resilnet: {name} stopped (exit {code}); stopping the rest",
+                        file=sys.stderr,
+                    )
+                    break
+                if time.monotonic() - started_at[name] > 60:
+                    pauses[name] = 1.0  # it ran a good while: not a crash loop
                 print(
-                    f"resilnet: {exited[0]} stopped (exit {status}); stopping the rest",
+                    f"resilnet: {name} exited (exit {code}); starting it again in "
+                    f"{pauses[name]:.0f} s",
                     file=sys.stderr,
                 )
-                break
+                deadline = time.monotonic() + pauses[name]
+                while not stopping and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                if stopping:
+                    break
+                children[name] = start(name)
+                pauses[name] = min(pauses[name] * 2, 60)
             time.sleep(0.2)
     finally:
         for child in children.values():
@@ -133,23 +148,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     from django.test.utils import override_settings
 
-    from resilnet.catalog.demo import load_demo_catalog
     from resilnet.core import demo
 
     prepare_database()
     credentials = demo.load_demo_data()
+    loaded = []
     # The demo's hundreds of workflow emails would bury the console; they are not sent.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        catalog = load_demo_catalog()
-    created = catalog.get("created", 0)
-    print(f"resilnet demo data loaded ({created} new catalog records). Sign in with:")
+        for module in modules.installed():
+            if module.demo:
+                loaded.append(f"{module.slug}: {module.load('demo')()}")
+    print(f"resilnet demo data loaded ({'; '.join(loaded) or 'accounts only'}). Sign in with:")
     for username, password, roles in credentials:
         print(f"  {username:<12} {password:<24} {', '.join(roles)}")
     if args.no_serve:
         return 0
     print(f"Serving http://{args.host}:{args.port}/ with a background worker. Ctrl-C stops both.")
     return supervise(
-        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()}
+        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()},
+        restart=frozenset({"worker"}),
     )
 
 
@@ -179,6 +196,12 @@ def read_password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     import getpass
 
+    if not sys.stdin.isatty():
+        raise CommandFailed(
+            "no terminal to ask for the password: pass --password-stdin and send it on "
+            "standard input",
+            status=2,
+        )
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password (again): "):
         raise CommandFailed("the two passwords differ")
@@ -245,71 +268,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     print(f"restored from {args.path}")
     return 0
-
-
-def watch_job(job_id: int, poll: float = 0.5) -> int:
-    """Show a job's progress as a bar until it finishes; exit 1 if it failed."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from resilnet.core.models import Job, JobState
-
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None:
-        raise CommandFailed(f"no job with id {job_id}")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as progress:
-        bar = progress.add_task(job.label, total=None)
-        while True:
-            job.refresh_from_db()
-            progress.update(
-                bar,
-                completed=job.done,
-                total=job.total,
-                description=f"{job.label}: {job.message or job.get_state_display()}",
-            )
-            if job.finished:
-                break
-            time.sleep(poll)
-    if job.state == JobState.FAILED:
-        raise CommandFailed(f"job {job_id} failed: {job.message}")
-    print(f"job {job_id} {job.get_state_display()}: {job.message}")
-    return 0
-
-
-def run_beside_progress_bar(work: Callable[[], Any], job_id: int) -> None:
-    """Run a job's work in a thread here while the bar follows its progress."""
-    import threading
-
-    from django.db import connection
-
-    def run() -> None:
-        try:
-            work()
-        except Exception:
-            # The task marks its job failed with the reason, which watch_job reports.
-            logging.getLogger("resilnet.cli").debug("job %s failed", job_id, exc_info=True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name=f"job-{job_id}")
-    thread.start()
-    try:
-        watch_job(job_id)
-    finally:
-        thread.join()
 
 
 def cmd_jobs_watch(args: argparse.Namespace) -> int:
@@ -417,15 +375,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="")
     p.add_argument("--object-type", default="")
 
-    from resilnet.catalog.cli import register as register_catalog
-
-    register_catalog(sub)
+    # Each module's command group, `resilnet <slug> …` (the module contract).
+    setup_django()
+    for module in modules.installed():
+        if module.cli:
+            module.load("cli")(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except ConfigError as exc:
         print(f"resilnet: configuration error: {exc}", file=sys.stderr)
@@ -436,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("resilnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`resilnet catalog export | head`): stop quietly, as other
+        # tools do, with the status of a process ended by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:
         from django.db import Error as DatabaseError
 

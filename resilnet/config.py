@@ -7,6 +7,7 @@ missing or malformed value stops start-up with one line naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -42,6 +43,18 @@ def parse_bool(value: str) -> bool:
 
 def parse_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in parse_list(value):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not an address or network (10.0.0.5, 10.0.0.0/8)"
+            ) from None
+    return networks
 
 
 def parse_positive_int(value: str) -> int:
@@ -106,6 +119,13 @@ SETTINGS: tuple[Setting, ...] = (
         parse_database_url,
     ),
     Setting(
+        "RESILNET_DB_LOCK_TIMEOUT",
+        "60",
+        "Seconds an SQLite connection waits for another's write to finish before it gives "
+        "up; longer than any transaction the site runs (long jobs commit in short ones).",
+        parse_positive_int,
+    ),
+    Setting(
         "RESILNET_SECRET_KEY",
         "",
         "Key for signing sessions and tokens, at least 50 characters. Empty means a key "
@@ -123,6 +143,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins (`https://example.org`) trusted for form posts behind a proxy.",
         parse_list,
+    ),
+    Setting(
+        "RESILNET_TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or networks of the load balancers in front of the site. "
+        "A request from one of them is taken to come from the address it names in "
+        "`X-Forwarded-For` (sign-in and proposal limits, audit log); from anyone else the "
+        "header is ignored.",
+        parse_networks,
     ),
     Setting(
         "RESILNET_DEBUG",

@@ -14,6 +14,7 @@ DEBUG = CONFIG["RESILNET_DEBUG"]
 SECRET_KEY = CONFIG["RESILNET_SECRET_KEY"] or development_secret_key(VAR_DIR)
 ALLOWED_HOSTS = CONFIG["RESILNET_ALLOWED_HOSTS"]
 CSRF_TRUSTED_ORIGINS = CONFIG["RESILNET_CSRF_TRUSTED_ORIGINS"]
+TRUSTED_PROXIES = CONFIG["RESILNET_TRUSTED_PROXIES"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,7 +82,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": CONFIG["RESILNET_DB_LOCK_TIMEOUT"],
     }
     # Tests run on a WAL file like the product: SQLite's in-memory shared cache
     # answers a concurrent writer with "table is locked" at once instead of waiting.

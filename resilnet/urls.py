@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from resilnet.core import views
-from resilnet.core.api import api
+from resilnet.api import api
+from resilnet.core import modules, views
 from resilnet.core.auth import AdminLoginForm, LoginForm
 from resilnet.core.health import healthz
 from resilnet.core.metrics import metrics_view
@@ -34,9 +34,12 @@ urlpatterns = [
     path("audit/export", views.audit_export, name="audit_export"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/download", views.job_download, name="job_download"),
-    path("catalog/", include("resilnet.catalog.urls")),
-    path("schools/", include("resilnet.schools.urls")),
-    path("alerts/", include("resilnet.alerts.urls")),
-    path("planning/", include("resilnet.planning.urls")),
     path("admin/", admin.site.urls),
 ]
+# Each module's pages at /<slug>/, in the namespace <slug> (the module contract).
+urlpatterns += [
+    path(f"{module.slug}/", include(module.urls)) for module in modules.installed() if module.urls
+]
+
+handler403 = "resilnet.core.views.forbidden"
+handler404 = "resilnet.core.views.not_found"

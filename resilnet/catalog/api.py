@@ -9,10 +9,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from resilnet.catalog import selectors, services
+from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.models import Record
 from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
-from resilnet.core.api import AUTH, Problem, ProblemSchema, signed_in
+from resilnet.core.api import AUTH, OPTIONAL_AUTH, Problem, ProblemSchema, signed_in
 
 router = Router(tags=["catalog"])
 
@@ -151,6 +151,7 @@ def visible(request: HttpRequest, record_id: int) -> Record:
 
 @router.get(
     "/records/{record_id}",
+    auth=OPTIONAL_AUTH,
     response={200: RecordOut, 404: ProblemSchema},
     summary="One record (published ones for anybody; drafts for their owner and moderators)",
 )
@@ -225,7 +226,7 @@ class RevisionOut(Schema):
 @router.get("/records/{record_id}/revisions", auth=AUTH, response=list[RevisionOut])
 def revisions(request: HttpRequest, record_id: int) -> Any:
     record = visible(request, record_id)
-    if not services.can_edit(signed_in(request), record) and not services.is_moderator(
+    if not permissions.can_edit(signed_in(request), record) and not permissions.is_moderator(
         signed_in(request)
     ):
         raise PermissionDenied("Only the owner and moderators see a record's revisions.")

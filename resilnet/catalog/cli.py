@@ -7,25 +7,12 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-FORMATS = ("csv", "xlsx", "json", "oxcgrt", "acaps")
-
-
-def parse_file(stream: IO[bytes], file_format: str, mapping: dict[str, str]) -> Any:
-    from resilnet.catalog.importers import acaps, oxcgrt, tabular
-
-    if file_format == "oxcgrt":
-        return oxcgrt.parse(stream)
-    if file_format == "acaps":
-        return acaps.parse(stream)
-    return tabular.parse(stream, file_format=file_format, mapping=mapping)
+from resilnet.catalog import importers
+from resilnet.core.cli import CommandFailed, progress_bar, setup_django
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from resilnet.cli import CommandFailed, setup_django
-
     setup_django()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from resilnet.catalog import services
     from resilnet.catalog.importers.base import ImportFormatError
 
@@ -40,19 +27,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CommandFailed(f"{path} does not exist or is not a file", status=2)
     try:
         with path.open("rb") as stream:
-            parsed = parse_file(stream, args.format, mapping)
+            parsed = importers.parse(stream, args.format, mapping)
     except ImportFormatError as exc:
         raise CommandFailed(f"{path}: {exc}", status=2) from None
-    with Progress(
-        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), transient=True
-    ) as bar:
-        task = bar.add_task("import", total=len(parsed.candidates))
+    with progress_bar("importing", total=len(parsed.candidates)) as update:
         report = services.import_records(
-            None,
-            parsed,
-            mode=args.mode,
-            dry_run=args.dry_run,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            None, parsed, mode=args.mode, dry_run=args.dry_run, progress=update
         )
     for error in report.rejected[:200]:
         print(f"row {error.row}, {error.column or '(row)'}: {error.reason}")
@@ -77,8 +57,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from resilnet.cli import setup_django
-
     setup_django()
     from resilnet.catalog import exports, selectors
 
@@ -95,8 +73,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from resilnet.cli import setup_django
-
     setup_django()
     from resilnet.catalog import services
 
@@ -106,8 +82,6 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_check_index(args: argparse.Namespace) -> int:
-    from resilnet.cli import setup_django
-
     setup_django()
     from resilnet.catalog.search import consistency_report
 
@@ -124,8 +98,6 @@ def cmd_check_index(args: argparse.Namespace) -> int:
 
 def cmd_collect_files(args: argparse.Namespace) -> int:
     from datetime import timedelta
-
-    from resilnet.cli import CommandFailed, setup_django
 
     if not 0 <= args.min_age_hours < 10**6:
         raise CommandFailed("--min-age-hours must be between 0 and 1,000,000", status=2)
@@ -154,7 +126,7 @@ def register(sub: Any) -> None:
         "2: unusable input.",
     )
     p.add_argument("file")
-    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--format", choices=list(importers.FORMATS), required=True)
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     p.add_argument(
         "--mode",

@@ -12,6 +12,7 @@ podcast apps match `itunes:` literally, so the prefix must be exactly that.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Callable, Iterable
 from email.utils import format_datetime
@@ -213,7 +214,9 @@ def podcast_rss(
         _sub(item, "guid", record_tag(record, site_url), {"isPermaLink": "false"})
         if record.published_at:
             _sub(item, "pubDate", _rfc822(record.published_at))
-        _sub(item, "description", record.text("summary", language))
+        # Podcast apps render <description> as HTML: the summary is plain text, so it goes
+        # in escaped, and reaches the listener as the words that were written.
+        _sub(item, "description", html.escape(record.text("summary", language)))
         _sub(
             item,
             "enclosure",

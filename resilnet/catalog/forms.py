@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic.fields import FieldInfo
 
-from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
+from resilnet.catalog import importers
+from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
 from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS
 from resilnet.core import selectors as core_selectors
 
@@ -254,13 +255,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"))
     file_format = forms.ChoiceField(
         label=_("Format"),
-        choices=[
-            ("csv", "CSV"),
-            ("xlsx", "XLSX"),
-            ("json", "JSON"),
-            ("oxcgrt", _("OxCGRT (Oxford COVID-19 Government Response Tracker) CSV")),
-            ("acaps", _("ACAPS COVID-19 government measures CSV")),
-        ],
+        choices=importers.choices,
     )
     mode = forms.ChoiceField(
         label=_("When some rows are invalid"),
@@ -289,6 +284,3 @@ class ImportForm(forms.Form):
                 raise forms.ValidationError(_("Line %(n)d has no '='.") % {"n": number})
             mapping[source.strip()] = target.strip()
         return mapping
-
-
-__all__ = ["LANGUAGE_CODES", "ProposalForm", "ReasonForm", "RecordForm"]

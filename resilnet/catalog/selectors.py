@@ -11,6 +11,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from resilnet.catalog.models import Record, Revision
+from resilnet.catalog.permissions import is_moderator
 from resilnet.catalog.taxonomy import Status
 
 
@@ -21,8 +22,6 @@ def published() -> QuerySet[Record]:
 def record_for(user: Any, record_id: int) -> Record | None:
     """A record the user may see: published ones for everybody, others for their owner
     and moderators."""
-    from resilnet.catalog.services import is_moderator
-
     record = (
         Record.objects.select_related("owner", "live_revision", "pending_revision")
         .filter(pk=record_id)

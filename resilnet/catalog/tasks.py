@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django_tasks import task
 
-from resilnet.catalog import services
+from resilnet.catalog import importers, services
 from resilnet.catalog.importers.base import ImportFormatError
 from resilnet.core import services as core_services
 from resilnet.core.models import Job, User
@@ -30,7 +30,6 @@ def import_file(
     mapping: dict[str, str],
 ) -> dict[str, Any]:
     """Import an uploaded file, reporting progress; rejected rows go to a CSV beside the job."""
-    from resilnet.catalog.cli import parse_file
     from resilnet.core.tasks import exports_dir
 
     job = Job.objects.select_related("requested_by").get(pk=job_id)
@@ -39,7 +38,7 @@ def import_file(
     try:
         core_services.report_progress(job_id, 0, None, "Reading the file")
         with upload.open("rb") as stream:
-            parsed = parse_file(stream, file_format, mapping)
+            parsed = importers.parse(stream, file_format, mapping)
         report = services.import_records(
             actor,
             parsed,
@@ -79,3 +78,9 @@ def import_file(
         message = f"{len(report.rejected)} rejected rows; nothing written (all-or-nothing)."
     core_services.finish_job(job_id, result, message)
     return result
+
+
+@task()
+def collect_attachment_files() -> int:
+    """Delete stored files no attachment uses (scheduled daily by the catalog's module)."""
+    return len(services.collect_attachment_files())

@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resilnet.catalog import selectors, services
+from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
 from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
@@ -162,7 +162,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "results": results,
             "params": params.urlencode(),
             "collections": Collection.choices,
-            "queue": selectors.queue_summary() if services.is_moderator(request.user) else None,  # type: ignore[arg-type]
+            "queue": selectors.queue_summary() if permissions.is_moderator(request.user) else None,  # type: ignore[arg-type]
         },
     )
 
@@ -189,8 +189,8 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         ),
         "citation": citation(record, url, lang),
         "related": selectors.related(record) if record.status == Status.PUBLISHED else [],
-        "can_edit": services.can_edit(user, record),
-        "is_moderator": services.is_moderator(user),
+        "can_edit": permissions.can_edit(user, record),
+        "is_moderator": permissions.is_moderator(user),
         "pending": pending,
         "reason_form": ReasonForm(),
     }
@@ -228,7 +228,7 @@ def record_create(request: HttpRequest, collection: str) -> HttpResponse:
 @login_required
 def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.record_for(request.user, record_id)
-    if record is None or not services.can_edit(request.user, record):  # type: ignore[arg-type]
+    if record is None or not permissions.can_edit(request.user, record):  # type: ignore[arg-type]
         raise Http404(_("No such record, or you may not edit it."))
     source = record.pending_revision.content if record.pending_revision else record.content
     form = RecordForm(
@@ -279,7 +279,7 @@ def record_transition(request: HttpRequest, record_id: int, action: str) -> Http
 
 @login_required
 def moderation_queue(request: HttpRequest) -> HttpResponse:
-    if not services.is_moderator(request.user):  # type: ignore[arg-type]
+    if not permissions.is_moderator(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
     now = timezone.now()
     items = [{"revision": r, "age": now - r.created_at} for r in selectors.moderation_queue()[:200]]
@@ -412,7 +412,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     from resilnet.catalog.forms import ImportForm
     from resilnet.core import services as core_services
 
-    if not services.is_moderator(request.user):  # type: ignore[arg-type]
+    if not permissions.is_moderator(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -450,7 +450,7 @@ def record_revisions(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.record_for(request.user, record_id)
     user = request.user
     if record is None or not (
-        services.can_edit(user, record) or services.is_moderator(user)  # type: ignore[arg-type]
+        permissions.can_edit(user, record) or permissions.is_moderator(user)  # type: ignore[arg-type]
     ):
         raise Http404(_("No such record, or you may not see its history."))
     revisions = list(record.revisions.select_related("author"))
@@ -523,8 +523,13 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     user = request.user if request.user.is_authenticated else None
     if selectors.record_for(user, attachment.record_id) is None:
         raise Http404
+    try:
+        stream = attachment.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (restored without it, deleted by hand): say so plainly.
+        raise Http404(_("This file is missing from the server.")) from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.mime_type,

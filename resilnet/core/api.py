@@ -1,4 +1,5 @@
-"""The core HTTP API: countries, regions, the current user and their API tokens.
+"""The core HTTP API: countries, regions, the current user and their API tokens, and what
+every module's API shares (authentication, problem documents, pagination).
 
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
@@ -7,12 +8,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase, paginate
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from resilnet import __version__
@@ -27,6 +30,42 @@ class Problem(Exception):
     def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+class NulCharacter(ValueError):
+    """A NUL character in a request: text no database column can store (PostgreSQL refuses
+    it, SQLite keeps it and cuts strings at it later), so it is refused on every engine."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(f"{location}: NUL characters are not allowed")
+        self.location = location
+
+
+def _refuse_nul(value: Any, location: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise NulCharacter(location)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, location)
+            _refuse_nul(item, f"{location}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{location}.{index}")
+
+
+class StrictParser(Parser):
+    """JSON bodies and query strings as ninja parses them, less NUL characters."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        _refuse_nul(data, "body")
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result, "query")
+        return result
 
 
 class ProblemSchema(Schema):
@@ -54,15 +93,15 @@ session_auth = SessionAuth(csrf=True)
 token_auth = TokenAuth()
 AUTH = [token_auth, session_auth]
 
-api = NinjaAPI(
-    title="resilnet API",
-    version=__version__,
-    description=(
-        "Reference data, catalog, schools, alerts and planning. Browsers authenticate "
-        "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
-    ),
-    urls_namespace="api",
-)
+
+def anonymous(request: HttpRequest) -> bool:
+    """Last in OPTIONAL_AUTH: a request with neither token nor session goes on as a visitor."""
+    return True
+
+
+# For reads open to everybody that show more to some (a draft to its owner): a token is
+# honoured when sent (and refused when bad), as a session is.
+OPTIONAL_AUTH = [token_auth, session_auth, anonymous]
 
 
 def problem_response(
@@ -78,12 +117,10 @@ def problem_response(
     return response
 
 
-@api.exception_handler(Problem)
 def on_problem(request: HttpRequest, exc: Problem) -> HttpResponse:
     return problem_response(request, exc.status, exc.title, exc.detail, **exc.extra)
 
 
-@api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {
@@ -102,7 +139,6 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     )
 
 
-@api.exception_handler(DjangoValidationError)
 def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
         errors = [
@@ -118,16 +154,33 @@ def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) 
     return problem_response(request, 422, "Invalid request", detail, errors=errors)
 
 
-@api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
         request, 401, "Authentication required", "Sign in, or send Authorization: Bearer TOKEN."
     )
 
 
-@api.exception_handler(HttpError)
+def on_nul_character(request: HttpRequest, exc: NulCharacter) -> HttpResponse:
+    return problem_response(
+        request,
+        422,
+        "Invalid request",
+        str(exc),
+        errors=[{"location": exc.location, "message": "NUL characters are not allowed"}],
+    )
+
+
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_response(
+        request, 413, "Request body too large", f"The limit is {limit:,} bytes.", limit=limit
+    )
+
+
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    if isinstance(cause, NulCharacter):
+        return on_nul_character(request, cause)
     if isinstance(cause, json.JSONDecodeError):
         return problem_response(
             request,
@@ -152,14 +205,41 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(request, exc.status_code, str(exc))
 
 
-@api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(request, 404, "Not found", str(exc) or "")
 
 
-@api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return problem_response(request, 403, "Forbidden", str(exc))
+
+
+def new_api() -> NinjaAPI:
+    """The API with every error answered as a problem document; the project adds the
+    routers (resilnet/api.py)."""
+    api = NinjaAPI(
+        title="resilnet API",
+        version=__version__,
+        description=(
+            "Reference data and each module's data. Browsers authenticate "
+            "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
+        ),
+        urls_namespace="api",
+        parser=StrictParser(),
+    )
+    handlers: dict[type[Exception], Any] = {
+        Problem: on_problem,
+        ValidationError: on_validation_error,
+        DjangoValidationError: on_model_validation_error,
+        AuthenticationError: on_authentication_error,
+        HttpError: on_http_error,
+        Http404: on_not_found,
+        NulCharacter: on_nul_character,
+        RequestDataTooBig: on_body_too_large,
+        PermissionDenied: on_permission_denied,
+    }
+    for exception, handler in handlers.items():
+        api.add_exception_handler(exception, handler)
+    return api
 
 
 class Page(PaginationBase):
@@ -370,8 +450,3 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
         raise Problem(404, "Token not found", f"You have no API token with id {token_id}.")
     services.do_revoke_api_token(signed_in(request), token)
     return Status(204, None)
-
-
-api.add_router("/", reference)
-api.add_router("/", account)
-api.add_router("/catalog/", "resilnet.catalog.api.router")

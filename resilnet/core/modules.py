@@ -1,61 +1,87 @@
-"""The platform's modules as the navigation and the home page present them."""
+"""The module contract: what each app adds to the platform, declared in one place it owns.
 
+An app listed in INSTALLED_APPS is a module when it has a `module.py` defining
+`MODULE = Module(...)`. The project reads these declarations to mount the module's pages
+(`/<slug>/`) and API router (`/api/v1/<slug>/`), to add its command group to `resilnet`,
+its entry to the navigation, its card to the home page and its link to each country's
+page, to load its demo data, to schedule its periodic tasks and to run its health checks.
+Core declares its own tasks and checks the same way but has no navigation entry.
+
+Everything is named by dotted path, imported only when used: reading the declarations
+costs no import of a module's views, API or command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A django-tasks task (dotted path) that the workers enqueue once per `every`."""
+
+    task: str
+    every: timedelta
 
 
 @dataclass(frozen=True)
 class Module:
-    slug: str
-    url_name: str
+    slug: str  # URL prefix, CLI group name and URL namespace
     title: Promise
-    summary: Promise
-    coming: Promise
-    country_url_name: str = ""  # the module's page about one country, if it has one
+    summary: Promise  # one line for the navigation's home-page card
+    coming: Promise | str = ""  # while the module is not built: what it will do
+    urls: str = ""  # URLconf (with app_name == slug) mounted at /<slug>/
+    api_router: str = ""  # django-ninja Router mounted at /api/v1/<slug>/
+    cli: str = ""  # register(subparsers): adds `resilnet <slug> COMMAND`
+    demo: str = ""  # load() -> str: loads demo data, returns one line to print
+    periodic_tasks: tuple[PeriodicTask, ...] = ()
+    health_checks: tuple[str, ...] = ()  # check() -> dict with at least {"ok": bool}
+    country_url_name: str = ""  # its page about one country, reversed with the ISO3 code
+    in_navigation: bool = True
+
+    @property
+    def url_name(self) -> str:
+        """The module's start page; every module's URLconf names it `index`."""
+        return f"{self.slug}:index"
+
+    def load(self, what: str) -> Any:
+        return import_string(getattr(self, what))
 
 
-MODULES = (
-    Module(
-        "catalog",
-        "catalog:index",
-        _("Catalog"),
-        _("Policy and regulatory measures, ICT cases and cybersecurity resources."),
-        _(
-            "A moderated, searchable repository of emergency measures, ICT cases, "
-            "cybersecurity resources, news, podcasts, videos and reports, with feeds and exports."
-        ),
-        country_url_name="catalog:country",
-    ),
-    Module(
-        "schools",
-        "schools:index",
-        _("Schools"),
-        _("School connectivity: registry, measurements and a map."),
-        _(
-            "A registry of schools with their internet connectivity, measurements, "
-            "status roll-ups and a fast map that works on slow networks."
-        ),
-    ),
-    Module(
-        "alerts",
-        "alerts:index",
-        _("Alerts"),
-        _("Multilingual health alerts by CAP feed and SMS."),
-        _(
-            "Health alerts written once in several languages, approved, published as CAP 1.2 "
-            "feeds and sent by SMS to every phone through operators."
-        ),
-    ),
-    Module(
-        "planning",
-        "planning:index",
-        _("Planning"),
-        _("Last-mile connectivity plans and budgets."),
-        _(
-            "The least-cost technology to connect each school, with budgets and scenarios "
-            "a ministry can compare."
-        ),
-    ),
-)
+def declared_by(app_names: Iterable[str]) -> tuple[Module, ...]:
+    """The modules of these apps, in their order (INSTALLED_APPS' order)."""
+    found = []
+    for app in app_names:
+        if importlib.util.find_spec(f"{app}.module") is not None:
+            declared = importlib.import_module(f"{app}.module").MODULE
+            if not isinstance(declared, Module):
+                raise TypeError(f"{app}.module.MODULE is not a Module")
+            found.append(declared)
+    slugs = [m.slug for m in found]
+    if len(slugs) != len(set(slugs)):
+        raise ValueError(f"two modules share a slug: {slugs}")
+    return tuple(found)
+
+
+@cache
+def installed() -> tuple[Module, ...]:
+    from django.apps import apps
+
+    return declared_by(config.name for config in apps.get_app_configs())
+
+
+def navigation() -> tuple[Module, ...]:
+    return tuple(m for m in installed() if m.in_navigation)
+
+
+def by_slug(slug: str) -> Module:
+    return next(m for m in installed() if m.slug == slug)

@@ -141,10 +141,13 @@ def audit_object_types() -> list[str]:
     )
 
 
+def latest_worker_heartbeat() -> WorkerHeartbeat | None:
+    return WorkerHeartbeat.objects.order_by("-last_seen").first()
+
+
 def worker_heartbeat_age() -> float | None:
     """Seconds since the most recent heartbeat of any worker; None when none ever ran."""
-    latest = WorkerHeartbeat.objects.order_by("-last_seen").values_list("last_seen", flat=True)
-    last_seen = latest.first()
-    if last_seen is None:
+    latest = latest_worker_heartbeat()
+    if latest is None:
         return None
-    return max(0.0, (timezone.now() - last_seen).total_seconds())
+    return max(0.0, (timezone.now() - latest.last_seen).total_seconds())

@@ -13,15 +13,16 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from resilnet.core.bulk import insert_rows
 from resilnet.core.models import (
     APIToken,
     AuditAction,
@@ -29,10 +30,12 @@ from resilnet.core.models import (
     Job,
     JobState,
     LoginFailure,
+    PeriodicRun,
     Role,
     User,
     WorkerHeartbeat,
 )
+from resilnet.core.modules import PeriodicTask
 from resilnet.core.request_context import current_ip, current_request_id
 
 TOKEN_PREFIX = "rn"  # noqa: S105 (the marker before every token, not a secret)
@@ -61,10 +64,10 @@ def record_audit(
 ) -> AuditEvent:
     """Append one event; `target` may name object_type/object_id/object_repr directly."""
     fields = describe(obj) | target
-    authenticated = actor if actor is not None and actor.pk else None
+    authenticated = _authenticated(actor)
     return AuditEvent.objects.create(
         actor=authenticated,
-        actor_label=actor_label or (authenticated.get_username() if authenticated else "system"),
+        actor_label=actor_label or _actor_label(authenticated),
         action=action,
         before=before,
         after=after,
@@ -73,6 +76,86 @@ def record_audit(
         request_id=current_request_id(),
         **fields,
     )
+
+
+def _authenticated(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.pk else None
+
+
+def _actor_label(authenticated: User | None) -> str:
+    return authenticated.get_username() if authenticated else "system"
+
+
+class AuditRow(NamedTuple):
+    """One event for `record_audit_many`: what `record_audit` takes besides the actor,
+    the object named directly (bulk writers hold ids and titles, not model instances)."""
+
+    action: AuditAction
+    object_type: str = ""
+    object_id: str = ""
+    object_repr: str = ""
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+
+
+# The columns record_audit_many writes, in order (a test checks they cover the model).
+AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "ip",
+    "request_id",
+)
+
+
+def record_audit_many(
+    actor: User | None,
+    rows: Iterable[AuditRow],
+    *,
+    at: datetime | None = None,
+    actor_label: str = "",
+) -> int:
+    """Append one event per row, each as `record_audit` would write it (actor and label,
+    request id and ip of the request being served), all at `at` (now by default), with
+    one executemany: the bulk import appends one per record it writes, where an ORM save
+    per row would cost more than the records themselves. Returns the number of events."""
+    authenticated = _authenticated(actor)
+    actor_id = authenticated.pk if authenticated else None
+    label = actor_label or _actor_label(authenticated)
+    field = {f.name: f for f in AuditEvent._meta.concrete_fields}
+    # Each value as the ORM prepares it; those every row shares, once.
+    at_value = field["at"].get_db_prep_save(at or timezone.now(), connection)
+    ip = field["ip"].get_db_prep_save(current_ip(), connection)
+    request_id = current_request_id()
+    before, after = (cast(models.JSONField, field[name]) for name in ("before", "after"))
+    adapt_json = connection.ops.adapt_json_value  # as JSONField does it; None is SQL NULL
+    values = [
+        (
+            at_value,
+            actor_id,
+            label,
+            row.action,
+            row.object_type,
+            row.object_id,
+            row.object_repr[:200],
+            None if row.before is None else adapt_json(row.before, before.encoder),
+            None if row.after is None else adapt_json(row.after, after.encoder),
+            row.reason,
+            ip,
+            request_id,
+        )
+        for row in rows
+    ]
+    insert_rows(AuditEvent._meta.db_table, AUDIT_COLUMNS, values)
+    return len(values)
 
 
 # Users and roles -------------------------------------------------------------------
@@ -343,6 +426,49 @@ def record_worker_heartbeat(worker_id: str) -> None:
 
 def remove_worker_heartbeat(worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def retry_task_later(task_id: Any, delay: timedelta) -> None:
+    """Put a task that failed on a busy database back in the queue, to run after `delay`."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(pk=task_id).update(
+        status=TaskResultStatus.READY,
+        run_after=timezone.now() + delay,
+        started_at=None,
+        finished_at=None,
+        exception_class_path="",
+        traceback="",
+    )
+
+
+def forget_worker_heartbeats() -> None:
+    """After a restore: the heartbeats in the backup are of workers long gone; running
+    workers report again within seconds."""
+    WorkerHeartbeat.objects.all().delete()
+
+
+def enqueue_due_periodic_tasks(
+    periodic: Iterable[PeriodicTask], now: datetime | None = None
+) -> list[str]:
+    """Enqueue each periodic task that is due, and set when it is next due. The schedule
+    row is locked while it is read and moved on, so of many workers one enqueues it."""
+    from django.utils.module_loading import import_string
+
+    now = now or timezone.now()
+    enqueued = []
+    for item in periodic:
+        with transaction.atomic():
+            PeriodicRun.objects.get_or_create(task=item.task, defaults={"next_at": now})
+            run = PeriodicRun.objects.select_for_update().get(task=item.task)
+            if run.next_at > now:
+                continue
+            run.next_at = now + item.every
+            run.save(update_fields=["next_at"])
+            import_string(item.task).enqueue()
+        enqueued.append(item.task)
+    return enqueued
 
 
 def record_operation(actor: User | None, action: AuditAction, *, what: str, detail: Any) -> None:

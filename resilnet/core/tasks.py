@@ -101,3 +101,9 @@ def export_audit_log(job_id: int, filters: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
         raise
+
+
+@task()
+def prune_login_failures() -> int:
+    """Forget failed sign-ins older than the lockout window (scheduled hourly by core)."""
+    return services.prune_login_failures()

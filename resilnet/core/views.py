@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,10 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resilnet.core import selectors, services, tasks
+from resilnet.core import modules, selectors, services, tasks
 from resilnet.core.forms import AuditFilterForm, NewUserForm, TokenForm, UserRolesForm
 from resilnet.core.models import Job
-from resilnet.core.modules import MODULES
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> dict[str, Any]:
@@ -41,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def module_placeholder(request: HttpRequest, slug: str) -> HttpResponse:
-    module = next(m for m in MODULES if m.slug == slug)
+    module = modules.by_slug(slug)
     return render(request, "core/module_placeholder.html", {"module": module})
 
 
@@ -80,7 +82,22 @@ def is_administrator(user: Any) -> bool:
     return user.is_authenticated and user.is_administrator
 
 
-@user_passes_test(is_administrator)
+def administrators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Visitors are sent to sign in; signed-in users without the role get 403 (sending
+    them to the sign-in page they just passed would loop)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_administrator(request.user):
+            raise PermissionDenied(_("Only administrators may open this page."))
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@administrators_only
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
@@ -92,7 +109,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@user_passes_test(is_administrator)
+@administrators_only
 def audit_export(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
@@ -168,14 +185,14 @@ def apply_validation_error(form: Any, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages_)
 
 
-@user_passes_test(is_administrator)
+@administrators_only
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:150]
     users = selectors.users(q=q)
     return render(request, "core/user_list.html", {**paginate(request, users), "q": q})
 
 
-@user_passes_test(is_administrator)
+@administrators_only
 def user_create(request: HttpRequest) -> HttpResponse:
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -197,7 +214,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_create.html", {"form": form})
 
 
-@user_passes_test(is_administrator)
+@administrators_only
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(selectors.users(), pk=user_id)
     actor = request.user
@@ -223,3 +240,17 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/csrf_failure.html", status=403)
+
+
+def _message(exception: Exception | None) -> str:
+    """The message a view gave its Http404 or PermissionDenied, if it gave one."""
+    message = exception.args[0] if exception is not None and exception.args else ""
+    return message if isinstance(message, str) else ""
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"message": _message(exception)}, status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"message": _message(exception)}, status=403)

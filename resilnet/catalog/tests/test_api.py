@@ -124,3 +124,55 @@ def test_a_token_acts_with_its_one_role_only(contributor, make_user):
     assert response.status_code == 404  # as a contributor it cannot even see the submission
     record.refresh_from_db()
     assert record.status == Status.SUBMITTED
+
+
+def test_a_token_sees_what_its_user_sees(contributor, make_user):
+    from resilnet.catalog import services
+
+    draft = services.do_create_record(contributor, measure())
+    anonymous = Client().get(f"/api/v1/catalog/records/{draft.pk}")
+    assert anonymous.status_code == 404
+    owner = Client().get(
+        f"/api/v1/catalog/records/{draft.pk}", **bearer(contributor, Role.CONTRIBUTOR)
+    )
+    assert owner.status_code == 200
+    assert owner.json()["status"] == "draft"
+    admin = make_user("adele", Role.ADMINISTRATOR)
+    assert (
+        Client()
+        .get(f"/api/v1/catalog/records/{draft.pk}", **bearer(admin, Role.ADMINISTRATOR))
+        .status_code
+        == 200
+    )
+    bad = Client().get(
+        f"/api/v1/catalog/records/{draft.pk}", HTTP_AUTHORIZATION="Bearer rn_nope_nope"
+    )
+    assert bad.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [("title", "body.content.title.en"), ("note", "body.note")],
+)
+def test_a_nul_character_is_422_on_every_engine(contributor, where, location):
+    from resilnet.catalog import services
+
+    record = services.do_create_record(contributor, measure())
+    content = measure(title="Zero\x00rating") if where == "title" else measure()
+    body = {"content": content, "note": "a\x00b" if where == "note" else ""}
+    response = Client().put(
+        f"/api/v1/catalog/records/{record.pk}",
+        body,
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["location"] == location
+    assert Record.objects.get(pk=record.pk).revisions.count() == 1
+
+
+def test_a_nul_character_in_a_search_is_422(client, db):
+    response = client.get("/api/v1/catalog/search?q=a%00b")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "query.q"

@@ -76,6 +76,18 @@ def test_download_is_forced_and_sandboxed(client, contributor, moderator, record
     assert "sandbox" in response["Content-Security-Policy"]
 
 
+def test_a_missing_file_answers_404(client, contributor, moderator, record):
+    from django.core.files.storage import default_storage
+
+    attachment = services.do_add_attachment(contributor, record, "a.png", PNG)
+    services.do_submit(contributor, record)
+    services.do_publish(moderator, record)
+    default_storage.delete(attachment.file.name)  # e.g. restored from an older backup
+    response = client.get(f"/catalog/attachments/{attachment.pk}/")
+    assert response.status_code == 404
+    assert "This file is missing from the server." in response.content.decode()
+
+
 def test_upload_through_the_page(client, contributor, record, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -119,7 +131,7 @@ def test_a_removal_that_rolls_back_keeps_the_file(record, contributor, monkeypat
 
     attachment = services.do_add_attachment(contributor, record, "a.pdf", PDF)
     pk = attachment.pk
-    monkeypatch.setattr(services, "record_audit", _fail)
+    monkeypatch.setattr(services.attachments, "record_audit", _fail)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.do_remove_attachment(contributor, attachment)
     assert Attachment.objects.get(pk=pk).file.read() == PDF

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from resilnet.catalog.demo import load_demo_catalog
+from resilnet.catalog.demo import Gazetteer, content, load_demo_catalog, plan_record
+from resilnet.catalog.demo.phrases import LANGUAGES
 from resilnet.catalog.models import Record, RecordFacet
 from resilnet.catalog.schemas import parse_content
 from resilnet.catalog.search import SearchQuery, search
@@ -101,3 +102,49 @@ def test_second_run_creates_nothing_and_search_finds_records(catalog):
     assert page.count >= 5
     assert all(r.status == Status.PUBLISHED for r in page.results)
     assert search(SearchQuery(q="opérateurs")).count >= 1
+
+
+def texts(value):
+    """Every string in a record's content, however deep."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts(item)
+
+
+def test_planned_records_are_valid_and_composed_in_their_languages(db):
+    atlas = Gazetteer()
+    plans = [plan_record(2020, n, atlas) for n in range(600)]
+    titles = " ".join(text for plan in plans for text in plan.content["title"].values())
+    for plan in plans:
+        record = plan.content
+        language = record["original_language"]
+        parse_content(record)
+        if plan.edit:
+            parse_content(plan.edit)
+        assert language in record["title"]
+        assert set(record["title"]) == set(record["summary"]) <= set(LANGUAGES)
+        assert set(record["body"]) == {language}
+        # A placeholder left unfilled, or a phrase missing in a language, shows here.
+        for text in texts(record):
+            assert text.strip(), plan.external_id
+            assert not set("{}") & set(text), (plan.external_id, text)
+    originals = Counter(plan.content["original_language"] for plan in plans)
+    translations = Counter(lang for plan in plans for lang in list(plan.content["title"])[1:])
+    assert set(originals) == set(translations) == set(LANGUAGES)
+    # Six hundred records draw every item of every table at least once.
+    tables = (
+        content.ACTIONS,
+        content.PROJECTS,
+        content.RESOURCES,
+        content.NEWS,
+        content.EPISODES,
+        content.VIDEOS,
+        content.REPORTS,
+    )
+    for item in (item for table in tables for item in table):
+        assert item.title["en"] in titles, item.key

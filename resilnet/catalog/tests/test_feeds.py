@@ -1,4 +1,5 @@
 import datetime as dt
+import html
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
@@ -263,3 +264,14 @@ def test_hostile_podcast_title(publish):
 )
 def test_duration_formatting(seconds, expected):
     assert format_duration(seconds) == expected
+
+
+def test_podcast_descriptions_cannot_become_markup(publish):
+    hostile = '<img src=x onerror="alert(1)"> & <b>bold</b>'
+    content = podcast()
+    content["summary"] = {"en": hostile}
+    episode = publish(content)
+    description = rss([episode]).find("channel/item/description").text
+    # What a podcast app renders as HTML shows the words, and makes no element of them.
+    assert "<" not in description
+    assert html.unescape(description) == hostile

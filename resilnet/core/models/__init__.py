@@ -2,7 +2,7 @@
 
 from resilnet.core.models.audit import AuditAction, AuditEvent
 from resilnet.core.models.geo import Country, Region, RegionKind
-from resilnet.core.models.jobs import Job, JobState, WorkerHeartbeat
+from resilnet.core.models.jobs import Job, JobState, PeriodicRun, WorkerHeartbeat
 from resilnet.core.models.users import APIToken, LoginFailure, Role, User
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Job",
     "JobState",
     "LoginFailure",
+    "PeriodicRun",
     "Region",
     "RegionKind",
     "Role",

@@ -53,3 +53,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.hostname}"
+
+
+class PeriodicRun(models.Model):
+    """When a module's periodic task is next due. Workers enqueue a due task after
+    taking this row's lock, so many workers enqueue it once."""
+
+    task = models.CharField(max_length=200, unique=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.task} next at {self.next_at:%Y-%m-%d %H:%M}"

@@ -183,3 +183,16 @@ def test_revoke_through_the_api(analyst, issued):
     )
     assert response.status_code == 204
     assert Client().get("/api/v1/me", **bearer(issued.plaintext)).status_code == 401
+
+
+def test_a_body_over_the_limit_is_a_413_problem(client, contributor, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(contributor)
+    response = client.post(
+        "/api/v1/catalog/records",
+        {"content": {"title": {"en": "x" * 5000}}},
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["limit"] == 1000

@@ -75,6 +75,32 @@ def test_createuser_with_an_unknown_role_fails_in_one_line(demo_dir):
     ]
 
 
+def test_createuser_without_a_terminal_asks_for_password_stdin(demo_dir):
+    result = run(["createuser", "zed", "--role", "Analyst"], demo_dir)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "resilnet: no terminal to ask for the password: pass --password-stdin and send it on "
+        "standard input"
+    ]
+
+
+def test_output_into_a_closed_pipe_stops_quietly(demo_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
+    env["RESILNET_VAR_DIR"] = str(demo_dir / "var")
+    export = subprocess.Popen(
+        [sys.executable, "-m", "resilnet.cli", "catalog", "export", "--format", "json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert export.stdout is not None
+    export.stdout.read(100)  # then go away, as `| head -c 100` does
+    export.stdout.close()
+    _, stderr = export.communicate(timeout=120)
+    assert export.returncode == 141
+    assert b"Traceback" not in stderr
+
+
 def test_createuser_refuses_a_weak_password(demo_dir):
     result = run(
         ["createuser", "zed", "--role", "Analyst", "--password-stdin"], demo_dir, stdin="123\n"

@@ -24,10 +24,26 @@ def get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
+def wait_for_worker(port: int, not_pid: int | None = None) -> dict:
+    """/healthz once a worker reports (a worker other than `not_pid`'s, if given)."""
+    health: dict = {}
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            health = json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])
+            if health["worker"]["ok"] and health["worker"].get("pid") != not_pid:
+                return health
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return health
+
+
 def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
     env["RESILNET_VAR_DIR"] = str(tmp_path / "var")
+    env["HOME"] = str(tmp_path / "home")
     demo = subprocess.Popen(
         [sys.executable, "-m", "resilnet.cli", "demo", "--port", str(port)],
         env=env,
@@ -36,28 +52,28 @@ def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
         text=True,
     )
     try:
-        health = None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/healthz")
-                health = json.loads(body)
-                if health["worker"]["ok"]:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        assert health is not None, "the server never answered"
+        health = wait_for_worker(port)
+        assert health, "the server never answered"
         assert health["status"] == "ok", health
         status, body = get(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert b"resilnet" in body
         status, body = get(f"http://127.0.0.1:{port}/static/vendor/htmx/htmx.min.js")
         assert status == 200
+        # A worker that dies is started again; the site keeps answering meanwhile.
+        first = health["worker"]["pid"]
+        os.kill(first, signal.SIGKILL)
+        assert get(f"http://127.0.0.1:{port}/")[0] == 200
+        again = wait_for_worker(port, not_pid=first)
+        assert again["worker"]["ok"], again
+        assert again["worker"]["pid"] != first
     finally:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=30)
     assert demo.returncode == 0, output
     assert "admin" in output
+    assert "worker exited (exit -9); starting it again" in output
     with pytest.raises(urllib.error.URLError, match="Connection refused"):
         get(f"http://127.0.0.1:{port}/healthz")
+    # gunicorn's control socket would be shared by every instance of the user.
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.ctl"))

@@ -74,3 +74,24 @@ def test_hostile_usernames_are_refused_cleanly(client, contributor, username):
     response = attempt(client, username, "whatever")
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_for_invented_names_are_pruned_by_the_worker_once_past_the_window():
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from resilnet.core import modules, services
+
+    for n in range(30):  # a spray of names nobody has
+        services.record_login_failure(f"nobody{n}")
+    LoginFailure.objects.filter(username__in=["nobody0", "nobody1"]).update(
+        at=timezone.now() - timedelta(minutes=16)
+    )
+    periodic = [task for module in modules.installed() for task in module.periodic_tasks]
+    services.enqueue_due_periodic_tasks(periodic)
+    call_command("run_worker", "--batch", "--interval", "0")
+    assert LoginFailure.objects.count() == 28
+    assert not LoginFailure.objects.filter(username="nobody0").exists()

@@ -11,7 +11,7 @@ def test_healthz_without_a_worker_is_degraded_but_up(client):
     body = client.get("/healthz").json()
     assert body["status"] == "degraded"
     assert body["database"]["ok"] is True
-    assert body["worker"] == {"ok": False, "heartbeat_age_seconds": None}
+    assert body["worker"] == {"ok": False, "heartbeat_age_seconds": None, "pid": None}
 
 
 def test_healthz_with_a_recent_heartbeat_is_ok(client):
@@ -69,3 +69,22 @@ def test_json_logs_are_one_object_per_line():
         "message": "hello wörld",
         "request_id": "r1",
     }
+
+
+def test_metrics_stay_bounded_whatever_methods_and_paths_are_sent(client):
+    client.get("/metrics")
+    before = client.get("/metrics").content
+    for n in range(200):
+        client.generic(f"INVENTED{n}", "/")
+        client.get(f"/no-such-page-{n}")
+    after = client.get("/metrics").content.decode()
+    assert "INVENTED" not in after
+    assert 'method="other",route="/"' in after
+    # One series more for the invented methods, one for the unknown pages: a few lines.
+    assert len(after) - len(before) < 3000
+
+
+def test_metrics_name_the_home_page_route(client, reference_data):
+    client.get("/")
+    text = client.get("/metrics").content.decode()
+    assert 'resilnet_http_requests_total{method="GET",route="/",status="200"}' in text

@@ -8,9 +8,11 @@ MANAGER_WRITES = {"create", "bulk_create", "bulk_update", "get_or_create", "upda
 QUERYSET_WRITES = {"update", "delete"}
 QUERYSET_METHODS = {"filter", "exclude", "all", "select_for_update"}
 INSTANCE_WRITES = {"save", "delete"}
-# Services write; so do migrations and the reference-data loader they call; tests build
-# fixtures through services wherever one exists.
+# Services write (a `services.py`, or every module of a `services/` package); so do
+# migrations and the reference-data loader they call; tests build fixtures through
+# services wherever one exists.
 ALLOWED_NAMES = {"services.py", "reference_data.py"}
+ALLOWED_FOLDERS = {"services", "migrations", "tests"}
 # The search index's bookkeeping (its change log), written by the search backend that
 # services call in their transaction, and by nothing else.
 ALLOWED_PATHS = {"catalog/search/segments/writer.py"}
@@ -18,12 +20,10 @@ ALLOWED_PATHS = {"catalog/search/segments/writer.py"}
 
 def allowed(path: Path) -> bool:
     relative = path.relative_to(PACKAGE)
-    parts = relative.parts
     return (
         path.name in ALLOWED_NAMES
         or relative.as_posix() in ALLOWED_PATHS
-        or "migrations" in parts
-        or "tests" in parts
+        or bool(ALLOWED_FOLDERS.intersection(relative.parts[:-1]))
     )
 
 
@@ -59,6 +59,17 @@ def test_no_module_outside_services_writes_models():
         if not allowed(path):
             offenders += writes_in(path, PACKAGE.parent)
     assert offenders == []
+
+
+def test_every_module_of_a_services_package_counts_as_services():
+    assert allowed(PACKAGE / "core" / "services.py")
+    assert allowed(PACKAGE / "catalog" / "services" / "workflow.py")
+    assert allowed(PACKAGE / "catalog" / "services" / "__init__.py")
+    assert not allowed(PACKAGE / "catalog" / "views.py")
+    assert not allowed(PACKAGE / "catalog" / "search" / "services_of_search.py")
+    # The package's modules do write: were they not counted as services, the scan above
+    # would fail on them.
+    assert writes_in(PACKAGE / "catalog" / "services" / "workflow.py", PACKAGE.parent)
 
 
 def test_the_scan_catches_each_kind_of_write(tmp_path):

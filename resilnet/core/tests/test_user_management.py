@@ -13,9 +13,11 @@ def admin_client(client, admin_user):
 
 
 def test_only_administrators_see_users(client, contributor):
+    assert client.get("/users/").url == "/accounts/login/?next=/users/"
     client.force_login(contributor)
-    assert client.get("/users/").status_code == 302
-    assert client.get("/users/new").status_code == 302
+    # Signed in without the role: refused, not sent back to the sign-in page.
+    assert client.get("/users/").status_code == 403
+    assert client.get("/users/new").status_code == 403
 
 
 def test_create_a_user_with_roles(admin_client):

@@ -19,8 +19,9 @@ Layout under `VAR_DIR/search/`:
   reader sees one consistent state.
 
 A posting key is `term << 3 | level` for a word (level = its quantised weight in the
-record, see `postings`) and a flag bit with both term ids for a pair of adjacent words
-(how "quoted phrases" are answered exactly). Writers hold an exclusive file lock.
+record, from `postings` below; `reader.ranked` ranks the hits by it) and a flag bit
+with both term ids for a pair of adjacent words (how "quoted phrases" are answered
+exactly). Writers hold an exclusive file lock.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from resilnet.catalog.search import fields
 from resilnet.catalog.search.segments.storage import DAY, FACET, Batch, SegmentIndex
 from resilnet.catalog.taxonomy import Status
 from resilnet.catalog.text_analysis import analyse_contents
+from resilnet.core.bulk import insert_rows
 
 SYNC_CHUNK = 5_000  # records analysed and written per segment while syncing
 PARALLEL_FROM = 20_000  # records from which a sync analyses text in a pipeline
@@ -70,12 +71,7 @@ def log_changes(record_ids: list[int]) -> None:
         # never applies id n+1 before n is visible. (SQLite has one writer at a time.)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOG_LOCK])
-    table = connection.ops.quote_name(IndexChange._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (record_id) VALUES (%s)",  # noqa: S608 (a model's table)
-            [(i,) for i in record_ids],
-        )
+    insert_rows(IndexChange._meta.db_table, ("record_id",), [(i,) for i in record_ids])
     transaction.on_commit(sync, robust=True)
 
 

@@ -1,16 +1,63 @@
 import logging
 import socket
 import threading
+import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, OperationalError, close_old_connections
 from django.utils.crypto import get_random_string
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import is_locked_database_exception
 
-from resilnet.core import services
+from resilnet.core import modules, services
 
 HEARTBEAT_SECONDS = 5
+LOCK_ATTEMPTS = 5  # runs of a task that keeps failing on a busy database
+SCHEDULE_SECONDS = 30  # how often a worker looks for due periodic tasks
 logger = logging.getLogger(__name__)
+
+
+class ResilientWorker(Worker):
+    """A worker that waits out a busy database instead of exiting, and runs again, a few
+    times and later each time, a task that failed only because the database was busy."""
+
+    def run(self) -> None:
+        while True:
+            try:
+                return super().run()
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    raise
+                logger.warning("database busy; polling again shortly: %s", exc)
+                close_old_connections()
+                if not self.running:
+                    return None
+                time.sleep(max(self.interval, 1.0))
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        super().run_task(db_task_result)
+        attempts = len(db_task_result.worker_ids)
+        if (
+            db_task_result.status == TaskResultStatus.FAILED
+            and _failed_on_a_busy_database(db_task_result)
+            and attempts < LOCK_ATTEMPTS
+        ):
+            delay = timedelta(seconds=5 * 2 ** (attempts - 1))
+            logger.warning(
+                "task %s failed on a busy database; running it again in %s",
+                db_task_result.id,
+                delay,
+            )
+            services.retry_task_later(db_task_result.id, delay)
+
+
+def _failed_on_a_busy_database(result: DBTaskResult) -> bool:
+    return result.exception_class_path.endswith("OperationalError") and (
+        "database is locked" in result.traceback or "database table is locked" in result.traceback
+    )
 
 
 class Command(BaseCommand):
@@ -36,10 +83,24 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(HEARTBEAT_SECONDS)
 
+        def schedule() -> None:
+            periodic = [task for module in modules.installed() for task in module.periodic_tasks]
+            while not stop.is_set():
+                try:
+                    services.enqueue_due_periodic_tasks(periodic)
+                except DatabaseError as exc:
+                    logger.warning("periodic tasks not scheduled: %s", exc)
+                finally:
+                    close_old_connections()
+                stop.wait(SCHEDULE_SECONDS)
+
         services.record_worker_heartbeat(worker_id)
-        heartbeat = threading.Thread(target=beat, name="heartbeat", daemon=True)
-        heartbeat.start()
-        worker = Worker(
+        threads = [threading.Thread(target=beat, name="heartbeat", daemon=True)]
+        if not batch:  # a batch run works off what is queued; it schedules nothing new
+            threads.append(threading.Thread(target=schedule, name="scheduler", daemon=True))
+        for thread in threads:
+            thread.start()
+        worker = ResilientWorker(
             queue_names=queue.split(","),
             interval=interval,
             batch=batch,
@@ -56,5 +117,6 @@ class Command(BaseCommand):
         finally:
             worker.reset_signals()
             stop.set()
-            heartbeat.join(timeout=HEARTBEAT_SECONDS + 1)
+            for thread in threads:
+                thread.join(timeout=SCHEDULE_SECONDS + 1)
             services.remove_worker_heartbeat(worker_id)

@@ -1,0 +1,29 @@
+"""What the catalog adds to the platform (the module contract: resilnet/core/modules.py)."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from resilnet.core.modules import Module, PeriodicTask
+
+MODULE = Module(
+    slug="catalog",
+    title=_("Catalog"),
+    summary=_("Policy and regulatory measures, ICT cases and cybersecurity resources."),
+    urls="resilnet.catalog.urls",
+    api_router="resilnet.catalog.api.router",
+    cli="resilnet.catalog.cli.register",
+    demo="resilnet.catalog.module.load_demo",
+    periodic_tasks=(
+        # Files left by deleted records and interrupted uploads (`catalog collect-files`).
+        PeriodicTask("resilnet.catalog.tasks.collect_attachment_files", timedelta(days=1)),
+    ),
+    country_url_name="catalog:country",
+)
+
+
+def load_demo() -> str:
+    from resilnet.catalog.demo import load_demo_catalog
+
+    created = load_demo_catalog().get("created", 0)
+    return f"{created} new catalog records"

@@ -1,0 +1,135 @@
+"""The moderation workflow: submit, publish, request changes, reject, archive, and the
+emails that tell owners what moderators decided.
+
+Workflow: draft → submitted → changes requested ⇄ submitted → published → archived
+(or rejected). Edits to a published record become a pending revision under moderation
+while the published content stays live.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from resilnet.catalog.models import Record, RecordFacet, Revision
+from resilnet.catalog.schemas import parse_content
+from resilnet.catalog.services.indexing import _unindex
+from resilnet.catalog.services.permissions import is_moderator
+from resilnet.catalog.services.records import (
+    _apply,
+    _audit,
+    _notify,
+    _pending,
+    _refresh_live,
+    _submit,
+)
+from resilnet.catalog.taxonomy import Status
+from resilnet.core.models import User
+
+
+@transaction.atomic
+def do_submit(actor: User, record: Record) -> None:
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    _submit(actor, record)
+
+
+def _notify_owner(record: Record, subject: str, body: str) -> None:
+    if record.owner is not None:
+        _notify([record.owner.email], subject, body)
+
+
+def _moderate(actor: User, record: Record) -> tuple[Record, Revision]:
+    if not is_moderator(actor):
+        raise PermissionDenied("Only moderators approve, reject or request changes.")
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    revision = _pending(record)
+    if revision.state != Status.SUBMITTED:
+        raise ValidationError({"status": "Only a submitted revision can be moderated."})
+    return record, revision
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason: the contributor will read it."})
+    return reason[:5000]
+
+
+@transaction.atomic
+def do_publish(actor: User, record: Record) -> None:
+    record, revision = _moderate(actor, record)
+    before = record.status
+    parsed = parse_content(revision.content)
+    _apply(record, parsed)
+    record.status = Status.PUBLISHED
+    record.published_at = record.published_at or timezone.now()
+    record.live_revision = revision
+    record.pending_revision = None
+    record.save()
+    revision.state = Status.PUBLISHED
+    revision.save(update_fields=["state"])
+    _refresh_live(record, parsed)
+    _audit(actor, record, before, revision)
+    _notify_owner(
+        record,
+        f"[resilnet] Published: {record.title}",
+        f"Revision {revision.number} of “{record.title}” is now published.",
+    )
+
+
+@transaction.atomic
+def _turn_down(
+    actor: User, record: Record, reason: str, state: Status, subject: str, text: str
+) -> None:
+    """Request changes to, or reject, the submitted revision; the owner reads why."""
+    reason = _require_reason(reason)
+    record, revision = _moderate(actor, record)
+    before = record.status
+    revision.state = state
+    revision.note = reason
+    revision.save(update_fields=["state", "note"])
+    if state == Status.REJECTED:
+        record.pending_revision = None
+    if record.status != Status.PUBLISHED:
+        record.status = state
+    record.save(update_fields=["status", "pending_revision"])
+    _audit(actor, record, before, revision, reason)
+    _notify_owner(record, f"[resilnet] {subject}: {record.title}", f"{text}\n\n{reason}")
+
+
+def do_request_changes(actor: User, record: Record, reason: str) -> None:
+    _turn_down(
+        actor,
+        record,
+        reason,
+        Status.CHANGES_REQUESTED,
+        "Changes requested",
+        f"A moderator asks for changes to “{record.title}”:",
+    )
+
+
+def do_reject(actor: User, record: Record, reason: str) -> None:
+    _turn_down(
+        actor,
+        record,
+        reason,
+        Status.REJECTED,
+        "Not accepted",
+        f"A moderator did not accept “{record.title}”:",
+    )
+
+
+@transaction.atomic
+def do_archive(actor: User, record: Record, reason: str = "") -> None:
+    if not is_moderator(actor):
+        raise PermissionDenied("Only moderators archive records.")
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.status != Status.PUBLISHED:
+        raise ValidationError({"status": "Only published records are archived."})
+    before = record.status
+    record.status = Status.ARCHIVED
+    record.save(update_fields=["status"])
+    RecordFacet.objects.filter(record=record).delete()
+    _unindex(record.pk)
+    _audit(actor, record, before, record.live_revision, reason)
