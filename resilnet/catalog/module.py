@@ -17,6 +17,8 @@ MODULE = Module(
     periodic_tasks=(
         # Files left by deleted records and interrupted uploads (`catalog collect-files`).
         PeriodicTask("resilnet.catalog.tasks.collect_attachment_files", timedelta(days=1)),
+        # The segment index's change log, shared by every host (docs/adr/0007).
+        PeriodicTask("resilnet.catalog.tasks.prune_search_index", timedelta(days=1)),
     ),
     country_url_name="catalog:country",
 )

@@ -84,3 +84,10 @@ def import_file(
 def collect_attachment_files() -> int:
     """Delete stored files no attachment uses (scheduled daily by the catalog's module)."""
     return len(services.collect_attachment_files())
+
+
+@task()
+def prune_search_index() -> int:
+    """Delete the search index's changes older than a week (scheduled daily by the
+    catalog's module)."""
+    return services.prune_search_index()

@@ -33,7 +33,7 @@ from resilnet.catalog.services.imports import (
     ImportReport,
     import_records,
 )
-from resilnet.catalog.services.indexing import reindex_all
+from resilnet.catalog.services.indexing import prune_search_index, reindex_all
 from resilnet.catalog.services.permissions import can_create, can_edit, is_moderator
 from resilnet.catalog.services.records import (
     do_create_record,
@@ -72,6 +72,7 @@ __all__ = [
     "import_records",
     "is_moderator",
     "itu_region_codes",
+    "prune_search_index",
     "reindex_all",
     "validate",
 ]

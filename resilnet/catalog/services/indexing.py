@@ -13,8 +13,17 @@ from resilnet.catalog.models import Record
 
 
 def reindex_all() -> int:
-    """Rebuild the search index from the published records (`resilnet catalog reindex`)."""
-    return search.backend().rebuild()
+    """Rebuild the search index from the published records (`resilnet catalog reindex`),
+    and prune what it keeps beside it, as the daily task does."""
+    count = search.backend().rebuild()
+    search.backend().prune()
+    return count
+
+
+def prune_search_index() -> int:
+    """Delete what the search index keeps beside it and no longer needs (scheduled daily
+    by the catalog's module): the segment index's changes older than a week."""
+    return search.backend().prune()
 
 
 def _index(records: list[Record]) -> None:

@@ -258,6 +258,34 @@ def test_reindex_prunes_only_changes_older_than_the_retention(
     assert writer.log_state().latest == changes[2] == writer.current().applied
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_prunes_the_changes_older_than_the_retention_daily(
+    publish, reference_data, settings
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from resilnet.catalog.models import IndexChange
+    from resilnet.catalog.search import SearchQuery, search
+    from resilnet.catalog.tests.conftest import measure
+    from resilnet.core import modules
+    from resilnet.core import services as core_services
+
+    settings.SEARCH_ENGINE = "segments"
+    for n in range(3):
+        publish(measure(title=f"Measure number {n}"))
+    changes = list(IndexChange.objects.order_by("id").values_list("id", flat=True))
+    IndexChange.objects.filter(id__in=changes[:2]).update(
+        created_at=timezone.now() - writer.LOG_RETENTION - timedelta(minutes=1)
+    )
+    periodic = [task for module in modules.installed() for task in module.periodic_tasks]
+    core_services.enqueue_due_periodic_tasks(periodic)
+    call_command("run_worker", "--batch", "--interval", "0")
+    assert list(IndexChange.objects.values_list("id", flat=True)) == changes[2:]
+    assert search(SearchQuery(q="measure")).count == 3
+
+
 def test_a_reader_follows_a_rebuild_to_its_new_vocabulary(index):
     add(index, [doc(1, "alpha beta"), doc(2, "gamma")])
     reader = SegmentIndex(index.root)

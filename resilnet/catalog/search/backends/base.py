@@ -70,6 +70,11 @@ class SearchBackend(ABC):
     def database_replaced(self, emptied: bool) -> None:
         """The database was flushed (`emptied`) or restored from a backup."""
 
+    def prune(self) -> int:
+        """Delete what the engine keeps beside its index that it no longer needs (a daily
+        task); how many rows. The engines inside the database keep nothing."""
+        return 0
+
     def check(self) -> IndexReport:
         """How the index differs from the published records (`resilnet catalog check-index`)."""
         published = set(Record.objects.filter(status=Status.PUBLISHED).values_list("id", flat=True))

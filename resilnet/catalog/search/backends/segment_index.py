@@ -38,11 +38,12 @@ class SegmentIndexBackend(SearchBackend):
             writer.log_changes(ids)
 
     def rebuild(self) -> int:
-        count = writer.rebuild()
-        # Changes older than a week; not all the rebuild covers: other hosts that share
-        # the log may not have applied them yet.
-        writer.prune_log()
-        return count
+        return writer.rebuild()
+
+    def prune(self) -> int:
+        # Changes older than a week, not all those this host has applied: other hosts
+        # that share the log may not have applied them yet.
+        return writer.prune_log()
 
     def indexed_ids(self) -> set[int]:
         with writer.synced() as index:
