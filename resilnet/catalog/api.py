@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.models import Record
-from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
+from resilnet.catalog.search import SearchQuery, hits, search
 from resilnet.core.api import AUTH, OPTIONAL_AUTH, Problem, ProblemSchema, signed_in
 
 router = Router(tags=["catalog"])
@@ -34,19 +34,6 @@ class SearchParams(Schema):
     lang: str = Field("en", max_length=8, description="Language to show titles in, if translated.")
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=100)
-
-    def to_query(self) -> SearchQuery:
-        filters = {
-            name: [v.upper() if name == "country" else v for v in getattr(self, name)]
-            for name in FACETS
-        }
-        return SearchQuery(
-            q=self.q,
-            filters={k: v for k, v in filters.items() if v},
-            sort=self.sort,
-            page=self.page,
-            page_size=self.page_size,
-        )
 
 
 class Hit(Schema):
@@ -79,27 +66,24 @@ def record_url(request: HttpRequest, record: Record) -> str:
 
 @router.get("/search", response=SearchOut, summary="Search published records, with facet counts")
 def search_records(request: HttpRequest, params: Query[SearchParams]) -> Any:
-    page = search(params.to_query())
+    # The parameters are validated above; the search is read from them as the pages read it.
+    page = search(SearchQuery.from_params(request.GET, page_size=params.page_size))
     return {
         "count": page.count,
         "page": page.page,
         "pages": page.pages,
         "results": [
             {
-                "id": record.pk,
-                "collection": record.collection,
-                "title": record.text("title", params.lang),
-                "url": record_url(request, record),
-                "snippet": highlight(
-                    record.text("summary", params.lang) or record.text("body", params.lang),
-                    page.parsed,
-                    record.original_language,
-                ),
-                "countries": record.content.get("countries", []),
-                "date": record.record_date,
-                "published_at": record.published_at,
+                "id": hit.record.pk,
+                "collection": hit.record.collection,
+                "title": hit.title,
+                "url": record_url(request, hit.record),
+                "snippet": hit.snippet,
+                "countries": hit.record.content.get("countries", []),
+                "date": hit.record.record_date,
+                "published_at": hit.record.published_at,
             }
-            for record in page.results
+            for hit in hits(page, params.lang)
         ],
         "facets": {
             name: [{"value": value, "count": n} for value, n in values]

@@ -22,7 +22,7 @@ from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
 from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
-from resilnet.catalog.search import FACETS, SearchQuery, highlight, search
+from resilnet.catalog.search import SearchQuery, hits, search
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
 from resilnet.core.views import apply_validation_error
@@ -105,20 +105,8 @@ def describe_fields(record: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def search_query(request: HttpRequest) -> SearchQuery:
-    filters = {name: request.GET.getlist(name)[:50] for name in FACETS if request.GET.getlist(name)}
-    if "country" in filters:
-        filters["country"] = [c.upper()[:3] for c in filters["country"]]
-    try:
-        page = max(1, min(10_000, int(request.GET.get("page", "1"))))
-    except ValueError:
-        page = 1
-    sort = "date" if request.GET.get("sort") == "date" else "relevance"
-    return SearchQuery(q=request.GET.get("q", "")[:500], filters=filters, sort=sort, page=page)
-
-
 def index(request: HttpRequest) -> HttpResponse:
-    query = search_query(request)
+    query = SearchQuery.from_params(request.GET)
     page = search(query)
     lang = language()
     labels = facet_value_labels()
@@ -138,18 +126,7 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         for name, values in page.facets.items()
     ]
-    results = [
-        {
-            "record": record,
-            "title": record.text("title", lang),
-            "snippet": highlight(
-                record.text("summary", lang) or record.text("body", lang),
-                page.parsed,
-                record.original_language,
-            ),
-        }
-        for record in page.results
-    ]
+    results = hits(page, lang)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -342,7 +319,7 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
 def search_atom(request: HttpRequest) -> HttpResponse:
     from resilnet.catalog.feeds import atom_feed
 
-    query = search_query(request)
+    query = SearchQuery.from_params(request.GET)
     page = search(SearchQuery(q=query.q, filters=query.filters, sort="date", page_size=50))
     params = request.GET.urlencode()
     body = atom_feed(
@@ -374,7 +351,7 @@ def search_csv(request: HttpRequest) -> HttpResponse:
     from resilnet.catalog.exports import write_csv
     from resilnet.catalog.search import newest_ids
 
-    ids = newest_ids(search_query(request), SEARCH_CSV_LIMIT)
+    ids = newest_ids(SearchQuery.from_params(request.GET), SEARCH_CSV_LIMIT)
     out = io.StringIO()
     write_csv(_in_order(ids), out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

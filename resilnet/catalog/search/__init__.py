@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from resilnet.catalog.search.backends import backend
 from resilnet.catalog.search.backends.base import IndexReport, SearchPage
-from resilnet.catalog.search.highlight import highlight
+from resilnet.catalog.search.highlight import Hit, highlight, hits
 from resilnet.catalog.search.query import FACET_LIMIT, FACETS, SearchQuery
 
 
@@ -44,6 +44,7 @@ def database_replaced(emptied: bool) -> None:
 __all__ = [
     "FACETS",
     "FACET_LIMIT",
+    "Hit",
     "IndexReport",
     "SearchPage",
     "SearchQuery",
@@ -51,6 +52,7 @@ __all__ = [
     "consistency_report",
     "database_replaced",
     "highlight",
+    "hits",
     "newest_ids",
     "search",
 ]

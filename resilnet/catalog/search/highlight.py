@@ -4,9 +4,39 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resilnet.catalog.search.query import ParsedQuery
 from resilnet.catalog.text_analysis import index_terms, normalise
+
+if TYPE_CHECKING:
+    from resilnet.catalog.models import Record
+    from resilnet.catalog.search.backends.base import SearchPage
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result as the pages and the API show it."""
+
+    record: Record
+    title: str  # in the language asked for, else the record's own
+    snippet: str  # HTML-escaped, the matched words in <mark>
+
+
+def hits(page: SearchPage, language: str) -> list[Hit]:
+    return [
+        Hit(
+            record,
+            record.text("title", language),
+            highlight(
+                record.text("summary", language) or record.text("body", language),
+                page.parsed,
+                record.original_language,
+            ),
+        )
+        for record in page.results
+    ]
 
 
 def highlight(text: str, parsed: ParsedQuery, language: str, limit: int = 240) -> str:

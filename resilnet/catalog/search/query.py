@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from resilnet.catalog.text_analysis import STEMMERS, query_variants, stem, words
 
@@ -27,6 +28,8 @@ FACETS = (
     "language",
 )
 FACET_LIMIT = 300  # values per facet; every facet here has fewer (249 countries at most)
+MAX_FILTER_VALUES = 50  # values asked for per facet
+MAX_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,30 @@ class SearchQuery:
     @property
     def start(self) -> int:
         return (self.page - 1) * self.page_size
+
+    @classmethod
+    def from_params(cls, params: Any, *, page_size: int = 20) -> SearchQuery:
+        """The search that request parameters ask for (`q`, one list per facet, `sort`,
+        `page`), cleaned the same way for the pages, the feeds and the API: text and lists
+        clipped, country codes upper-cased, anything unreadable taken as its default."""
+        filters = {}
+        for name in FACETS:
+            values = [v for v in params.getlist(name)[:MAX_FILTER_VALUES] if v]
+            if name == "country":
+                values = [v.upper()[:3] for v in values]
+            if values:
+                filters[name] = values
+        try:
+            page = max(1, min(MAX_PAGE, int(params.get("page", "1"))))
+        except ValueError:
+            page = 1
+        return cls(
+            q=params.get("q", "")[:MAX_QUERY_CHARS],
+            filters=filters,
+            sort="date" if params.get("sort") == "date" else "relevance",
+            page=page,
+            page_size=page_size,
+        )
 
 
 def top_values(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:

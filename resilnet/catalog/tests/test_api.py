@@ -176,3 +176,16 @@ def test_a_nul_character_in_a_search_is_422(client, db):
     response = client.get("/api/v1/catalog/search?q=a%00b")
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "query.q"
+
+
+def test_the_page_and_the_api_read_one_search_the_same_way(client, publish):
+    publish(measure(title="Spectrum for operators", countries=["EGY"]))
+    publish(measure(title="Operators zero-rate health sites", countries=["KEN"]))
+    asked = "q=operators&country=egy&country=&page=1"
+    api = client.get(f"/api/v1/catalog/search?{asked}").json()
+    page = client.get(f"/catalog/?{asked}").content.decode()
+    assert api["count"] == 1
+    hit = api["results"][0]
+    assert hit["title"] == "Spectrum for operators"
+    assert hit["snippet"] in page  # the same snippet, marks and all
+    assert "Operators zero-rate" not in page
