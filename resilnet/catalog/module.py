@@ -20,6 +20,7 @@ MODULE = Module(
         # The segment index's change log, shared by every host (docs/adr/0007).
         PeriodicTask("resilnet.catalog.tasks.prune_search_index", timedelta(days=1)),
     ),
+    health_checks=("resilnet.catalog.module.search",),
     country_url_name="catalog:country",
 )
 
@@ -29,3 +30,21 @@ def load_demo() -> str:
 
     created = load_demo_catalog().get("created", 0)
     return f"{created} new catalog records"
+
+
+def search() -> dict[str, object]:
+    """The search engine answers (on the segment index, after catching up with the log)."""
+    import time
+
+    from django.conf import settings
+
+    from resilnet.catalog.search import SearchQuery, backend
+
+    started = time.perf_counter()
+    page = backend().search(SearchQuery(page_size=1, facets=()))
+    return {
+        "ok": True,
+        "engine": settings.SEARCH_ENGINE,
+        "published": page.count,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }

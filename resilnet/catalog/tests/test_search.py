@@ -139,3 +139,11 @@ def test_words_are_cut_at_60_characters_and_lone_underscores_dropped():
     assert words("A" * 70 + " b") == ["a" * 60, "b"]
     assert words("x _ y_z") == ["x", "y_z"]
     assert words("Plain words only") == ["plain", "words", "only"]
+
+
+def test_healthz_reports_that_search_answers(client, publish, settings):
+    publish()
+    check = client.get("/healthz").json()["checks"]["catalog.search"]
+    assert check["ok"] is True
+    assert check["engine"] == settings.SEARCH_ENGINE
+    assert check["published"] == 1
