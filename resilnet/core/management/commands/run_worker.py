@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, OperationalError, close_old_connections
+from django.db import DatabaseError, OperationalError, close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -82,6 +82,7 @@ class Command(BaseCommand):
                 finally:
                     close_old_connections()
                 stop.wait(HEARTBEAT_SECONDS)
+            connection.close()  # this thread's own: left open, it would outlive the worker
 
         def schedule() -> None:
             periodic = [task for module in modules.installed() for task in module.periodic_tasks]
@@ -93,6 +94,7 @@ class Command(BaseCommand):
                 finally:
                     close_old_connections()
                 stop.wait(SCHEDULE_SECONDS)
+            connection.close()
 
         services.record_worker_heartbeat(worker_id)
         threads = [threading.Thread(target=beat, name="heartbeat", daemon=True)]
