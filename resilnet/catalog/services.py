@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from resilnet.catalog import search
-from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
+from resilnet.catalog.importers.base import Candidate, ParseResult, RowError, rejected_rows_csv
 from resilnet.catalog.models import (
     ATTACHMENT_FOLDER,
     Attachment,
@@ -409,23 +409,14 @@ class ImportReport:
     rejected: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     mode: str = ALL_OR_NOTHING
+    columns: tuple[str, ...] = ()  # the file's, naming the cells of each rejected row
 
     @property
     def written(self) -> bool:
         return not self.dry_run and not (self.mode == ALL_OR_NOTHING and self.rejected)
 
     def rejected_rows_csv(self) -> str:
-        import csv
-        import io
-
-        from resilnet.core.exports import safe_cell
-
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["row", "column", "reason"])
-        for error in self.rejected:
-            writer.writerow([error.row, safe_cell(error.column), safe_cell(error.reason)])
-        return out.getvalue()
+        return rejected_rows_csv(self.columns, self.rejected)
 
 
 def _check_candidates(
@@ -438,13 +429,19 @@ def _check_candidates(
             content = parse_content(candidate.content)
         except ContentError as exc:
             errors += [
-                RowError(candidate.row, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors
+                RowError(candidate.row, ".".join(map(str, e["loc"])), e["msg"], candidate.cells)
+                for e in exc.errors
             ]
             continue
         unknown = sorted(set(content.countries) - known)
         if unknown:
             errors.append(
-                RowError(candidate.row, "countries", f"unknown code(s) {', '.join(unknown)}")
+                RowError(
+                    candidate.row,
+                    "countries",
+                    f"unknown code(s) {', '.join(unknown)}",
+                    candidate.cells,
+                )
             )
             continue
         valid.append((candidate, content))
@@ -476,6 +473,7 @@ def import_records(
         rejected=errors,
         dry_run=dry_run,
         mode=mode,
+        columns=parsed.columns,
     )
     if not report.written:
         return report
