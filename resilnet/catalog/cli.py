@@ -25,6 +25,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandFailed(f"{path} does not exist or is not a file", status=2)
+    if args.rejected and not Path(args.rejected).parent.is_dir():
+        raise CommandFailed(f"--rejected: the folder of {args.rejected} does not exist", status=2)
     try:
         with path.open("rb") as stream:
             parsed = importers.parse(stream, args.format, mapping)
@@ -39,7 +41,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if len(report.rejected) > 200:
         print(f"… and {len(report.rejected) - 200} more rejected rows")
     if args.rejected and report.rejected:
-        Path(args.rejected).write_text(report.rejected_rows_csv(), encoding="utf-8")
+        try:
+            Path(args.rejected).write_text(report.rejected_rows_csv(), encoding="utf-8")
+        except OSError as exc:
+            raise CommandFailed(f"cannot write {args.rejected}: {exc.strerror}") from None
         print(f"rejected rows written to {args.rejected}")
     valid = len(parsed.candidates) - len(
         {e.row for e in report.rejected} - {e.row for e in parsed.errors}

@@ -46,6 +46,7 @@ from resilnet.catalog.importers.base import (
     ImportFormatError,
     ParseResult,
     RowError,
+    first_duplicate,
     open_csv,
     require_columns,
 )
@@ -76,17 +77,17 @@ MEASURE_ONLY_NETWORK_WORDS = re.compile(r"\binternet\b|\bmobile\b", re.IGNORECAS
 
 
 def parse(stream: IO[bytes]) -> ParseResult:
-    header, rows = open_csv(stream)
+    result = ParseResult()
+    header, rows = open_csv(stream, result)
     names = {column: " ".join(column.split()).upper() for column in header}
-    if len(set(names.values())) != len(names):
-        duplicate = next(n for n in names.values() if list(names.values()).count(n) > 1)
+    duplicate = first_duplicate(names.values())
+    if duplicate is not None:
         raise ImportFormatError(f"row 1: the column {duplicate!r} appears twice")
     require_columns(set(names.values()), REQUIRED, "ACAPS government measures")
     spelt = {name: column for column, name in names.items()}  # errors name the file's column
 
-    result = ParseResult()
     first_row: dict[str, int] = {}
-    for number, raw_row in rows:
+    for number, raw_row, cells in rows:
         row = {names.get(column, column): value for column, value in raw_row.items()}
         errors: list[RowError] = []
 
@@ -123,11 +124,11 @@ def parse(stream: IO[bytes]) -> ParseResult:
             )
         if errors:
             result.errors.extend(
-                RowError(e.row, spelt.get(e.column, e.column), e.reason) for e in errors
+                RowError(e.row, spelt.get(e.column, e.column), e.reason, cells) for e in errors
             )
             continue
         content = _content(row, country, date)
-        result.candidates.append(Candidate(number, f"acaps:{identifier}", content))
+        result.candidates.append(Candidate(number, f"acaps:{identifier}", content, cells))
     return result
 
 

@@ -56,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -207,6 +208,14 @@ VARIANTS: dict[str, tuple[str, str]] = {  # variant → (who it applies to, tag)
 # the others (NAT_GOV, STATE_WIDE, STATE_GOV, CITY_WIDE: the policies of one level of
 # government) are kept apart, in the series key and, after "~", in the external id.
 TOTAL_JURISDICTIONS = frozenset({"", "NAT_TOTAL", "STATE_TOTAL", "CITY_TOTAL"})
+IDENTITY_COLUMNS = (
+    "CountryName",
+    "CountryCode",
+    "RegionName",
+    "RegionCode",
+    "Jurisdiction",
+    "Date",
+)
 
 
 @dataclass
@@ -263,64 +272,54 @@ class Series:
 
 
 def parse(stream: IO[bytes]) -> ParseResult:
-    header, rows = open_csv(stream)
+    result = ParseResult()
+    header, rows = open_csv(stream, result)
     require_columns(set(header), {"CountryCode", "Date"}, "OxCGRT")
-    columns, indicators = _indicators(header)
+    # A day keeps the columns that say where and when, then those its indicators read:
+    # they are also the cells of its rows in the file of rejected rows.
+    identity = [column for column in IDENTITY_COLUMNS if column in header]
+    columns, indicators = _indicators(header, identity)
     if not indicators:
         raise ImportFormatError(
             "not an OxCGRT file: no indicator columns such as 'C1_School closing' in the header"
         )
-
-    result = ParseResult()
+    result.columns = tuple(columns)
     series: dict[tuple[str, str, str], Series] = {}
     first_row: dict[tuple[tuple[str, str, str], dt.date], int] = {}
     dates: dict[str, dt.date | None] = {}
     short_strings: dict[str, str] = {}  # one object per repeated cell value ("0", "2.00")
 
-    for number, row in rows:
+    for number, row, _cells in rows:
         country = row.get("CountryCode", "").upper()
-        if not COUNTRY_CODE.match(country):
-            result.errors.append(
-                RowError(number, "CountryCode", f"{_show(country)} is not a 3-letter ISO code")
-            )
-            continue
         raw_date = row.get("Date", "")
         if raw_date not in dates:
             dates[raw_date] = _parse_date(raw_date)
         date = dates[raw_date]
-        if date is None:
-            result.errors.append(
-                RowError(number, "Date", f"{_show(raw_date)} is not a date like 20200316")
-            )
-            continue
         region = row.get("RegionCode", "")
         region_name = row.get("RegionName", "")
         jurisdiction = row.get("Jurisdiction", "").upper()
-        if jurisdiction and not JURISDICTION.match(jurisdiction):
-            result.errors.append(
-                RowError(number, "Jurisdiction", f"{_show(jurisdiction)} is not a jurisdiction")
-            )
-            continue
-        if not region and (region_name or jurisdiction.startswith(("STATE", "CITY"))):
-            result.errors.append(
-                RowError(number, "RegionCode", "a subnational row needs a region code")
-            )
-            continue
-        if region and not REGION_CODE.match(region):
-            result.errors.append(
-                RowError(number, "RegionCode", f"{_show(region)} is not a region code")
-            )
-            continue
         key = (country, region, "" if jurisdiction in TOTAL_JURISDICTIONS else jurisdiction)
-        if (key, date) in first_row:
-            result.errors.append(
-                RowError(
-                    number,
-                    "Date",
-                    f"row {first_row[key, date]} already holds this jurisdiction and date",
-                )
+        problem: tuple[str, str] | None = None
+        if not COUNTRY_CODE.match(country):
+            problem = ("CountryCode", f"{_show(country)} is not a 3-letter ISO code")
+        elif date is None:
+            problem = ("Date", f"{_show(raw_date)} is not a date like 20200316")
+        elif jurisdiction and not JURISDICTION.match(jurisdiction):
+            problem = ("Jurisdiction", f"{_show(jurisdiction)} is not a jurisdiction")
+        elif not region and (region_name or jurisdiction.startswith(("STATE", "CITY"))):
+            problem = ("RegionCode", "a subnational row needs a region code")
+        elif region and not REGION_CODE.match(region):
+            problem = ("RegionCode", f"{_show(region)} is not a region code")
+        elif (key, date) in first_row:
+            problem = (
+                "Date",
+                f"row {first_row[key, date]} already holds this jurisdiction and date",
             )
+        if problem:
+            cells = tuple(row.get(name, "") for name in columns)
+            result.errors.append(RowError(number, *problem, cells))
             continue
+        assert date is not None  # else a problem
         first_row[key, date] = number
         if key not in series:
             series[key] = Series(
@@ -331,9 +330,9 @@ def parse(stream: IO[bytes]) -> ParseResult:
                 jurisdiction=key[2],
             )
         values = []
-        for column in columns:
+        for position, column in enumerate(columns):
             value = row.get(column, "")
-            if len(value) <= 8:
+            if len(value) <= 8 or position < len(identity):  # values that repeat
                 value = short_strings.setdefault(value, value)
             values.append(value)
         series[key].days.append(Day(date, number, tuple(values)))
@@ -347,8 +346,9 @@ def parse(stream: IO[bytes]) -> ParseResult:
     return result
 
 
-def _indicators(header: list[str]) -> tuple[list[str], list[Indicator]]:
-    """The columns kept per day, and the indicators that read them."""
+def _indicators(header: list[str], first: Sequence[str] = ()) -> tuple[list[str], list[Indicator]]:
+    """The columns kept per day (`first`, then those of the indicators), and the
+    indicators that read them."""
     found: dict[str, dict[str, str]] = {}
     for column in header:
         match = INDICATOR_COLUMN.match(column)
@@ -366,8 +366,8 @@ def _indicators(header: list[str]) -> tuple[list[str], list[Indicator]]:
             role = "level"
         found.setdefault(code, {}).setdefault(role, column)
 
-    columns: list[str] = []
-    positions: dict[str, int] = {}
+    columns: list[str] = list(first)
+    positions = {column: position for position, column in enumerate(first)}
 
     def position(column: str | None) -> int | None:
         if column is None:
@@ -420,13 +420,13 @@ def _walk(series: Series, indicator: Indicator, columns: list[str], result: Pars
             levels[raw_level] = _parse_level(indicator, raw_level)
         level, problem = levels[raw_level]
         if problem:
-            result.errors.append(RowError(day.row, columns[indicator.level], problem))
+            result.errors.append(RowError(day.row, columns[indicator.level], problem, day.values))
             continue
         flag = _parse_flag(raw_flag) if raw_flag else None
         if raw_flag and flag is None:
             assert indicator.flag is not None
             reason = f"{_show(raw_flag)} is not a flag (0 or 1)"
-            result.errors.append(RowError(day.row, columns[indicator.flag], reason))
+            result.errors.append(RowError(day.row, columns[indicator.flag], reason, day.values))
             continue
         last_valid_cells = cells
         if indicator.kind == "money":
@@ -585,7 +585,7 @@ def _candidate(
     if len(note) > SUMMARY_CHARS:
         content["body"] = {"en": _clip(note, BODY_CHARS)}
     external_id = f"oxcgrt:{series.country}:{series.id_part}:{code}:{iso_date}"
-    return Candidate(day.row, external_id, content)
+    return Candidate(day.row, external_id, content, day.values)
 
 
 def _urls(text: str) -> list[str]:

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, cast
 
+from resilnet.catalog.importers import xlsx
 from resilnet.catalog.importers.base import (
     MAX_BYTES,
     Candidate,
+    Cells,
     ImportFormatError,
     ParseResult,
     RowError,
     decode,
+    first_duplicate,
     open_csv,
 )
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
@@ -29,6 +32,20 @@ from resilnet.catalog.schemas import FIELDS_BY_COLLECTION, LANGUAGE_CODES
 LIST_COLUMNS = {"countries", "tags", "links"}
 TEXT_COLUMNS = {"title", "summary", "body"}
 PLAIN_COLUMNS = {"collection", "original_language", "date", "organisation", "licence"}
+KNOWN_COLUMNS = (  # every plain column, in the order messages name them
+    "external_id",
+    "collection",
+    "original_language",
+    "title",
+    "summary",
+    "body",
+    "countries",
+    "tags",
+    "links",
+    "date",
+    "organisation",
+    "licence",
+)
 
 
 def _list_fields(collection: str) -> set[str]:
@@ -91,49 +108,90 @@ def _mapped(row: dict[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def _rows_xlsx(raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    from zipfile import BadZipFile
+def _is_known(column: str) -> bool:
+    base, _, suffix = column.partition(".")
+    return (
+        column in KNOWN_COLUMNS
+        or (base in TEXT_COLUMNS and suffix in LANGUAGE_CODES)
+        or (base == "fields" and bool(suffix))
+    )
 
-    from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+def _require_a_known_column(header: Iterable[str], mapping: Mapping[str, str]) -> None:
+    """A file none of whose columns this format knows is not in it at all (a file of
+    another kind, a header row missing, or columns still to be mapped)."""
+    names = [str(name) for name in header]
+    if not any(_is_known(mapping.get(name, name)) for name in names):
+        shown = ", ".join(repr(name[:40]) for name in names[:5]) + (", …" if len(names) > 5 else "")
         raise ImportFormatError(
-            f"not a readable XLSX workbook ({exc.__class__.__name__})"
-        ) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
+            f"no column of the file is one this format knows (found {shown}); expected "
+            f"{', '.join(KNOWN_COLUMNS)}, title.fr and so on for translations, or fields.NAME; "
+            "rename other columns with a column mapping"
+        )
+
+
+def _rows_xlsx(
+    stream: IO[bytes], result: ParseResult, mapping: Mapping[str, str]
+) -> Iterator[tuple[int, dict[str, Any], Cells]]:
+    rows = xlsx.rows(stream if stream.seekable() else io.BytesIO(stream.read(MAX_BYTES + 1)))
+    first = next(rows, None)
+    if first is None:
         raise ImportFormatError("the first sheet is empty")
-    names = [str(h).strip() if h is not None else "" for h in header]
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        cells = {}
-        for name, value in zip(names, values, strict=False):
-            if name:
-                cells[name] = value.isoformat()[:10] if hasattr(value, "isoformat") else value
-        yield number, cells
+    number, header = first
+    if number != 1:
+        raise ImportFormatError("row 1 of the first sheet is empty: it must name the columns")
+    names = {column: str(name).strip() for column, name in header.items() if str(name).strip()}
+    duplicate = first_duplicate(names.values())
+    if duplicate is not None:
+        raise ImportFormatError(f"row 1: the column {duplicate!r} appears twice")
+    _require_a_known_column(names.values(), mapping)
+    width = max(names, default=0)
+    result.columns = tuple(names.get(column, "") for column in range(1, width + 1))
+    for number, values in rows:
+        cells = tuple(_cell(values.get(column)) for column in range(1, width + 1))
+        row = {name: cells[column - 1] for column, name in names.items()}
+        if any(value not in (None, "") for value in row.values()):
+            yield number, row, cells
 
 
-def _rows_json(raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+def _cell(value: Any) -> Any:
+    """A cell's value as the catalog takes it: a date as its day, 2020-03-20."""
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else value
+
+
+def _rows_json(
+    stream: IO[bytes], mapping: Mapping[str, str]
+) -> Iterator[tuple[int, dict[str, Any], Cells]]:
+    raw = stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ImportFormatError(f"the file is larger than {MAX_BYTES:,} bytes")
     try:
         data = json.loads(decode(raw))
     except json.JSONDecodeError as exc:
         raise ImportFormatError(
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise ImportFormatError("the JSON is nested too deeply to be records") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise ImportFormatError("the JSON holds a number too long to read") from None
+    del raw
     if isinstance(data, dict) and isinstance(data.get("records"), list):
         data = data["records"]
     if not isinstance(data, list):
         raise ImportFormatError('expected a JSON list of records (or {"records": [...]})')
+    records = [item for item in data if isinstance(item, dict)]
+    if data and not records:
+        raise ImportFormatError("no record of the list is a JSON object")
+    keys = dict.fromkeys(key for item in records for key in item)
+    if records and "content" not in keys:  # records shaped as content need no column
+        _require_a_known_column(keys, mapping)
+    del records, keys
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            yield number, {"__error__": "each record must be a JSON object"}
+            yield number, {"__error__": "each record must be a JSON object"}, ()
         else:
-            yield number, item
+            yield number, item, item
 
 
 def parse(
@@ -141,18 +199,18 @@ def parse(
 ) -> ParseResult:
     mapping = mapping or {}
     result = ParseResult()
-    rows: Iterator[tuple[int, dict[str, Any]]]
+    rows: Iterator[tuple[int, dict[str, Any], Cells]]
     if file_format == "csv":
-        _header, rows = open_csv(stream)
+        header, rows = open_csv(stream, result)
+        _require_a_known_column(header, mapping)
+    elif file_format == "xlsx":
+        rows = _rows_xlsx(stream, result, mapping)
     else:
-        raw = stream.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise ImportFormatError(f"the file is larger than {MAX_BYTES:,} bytes")
-        rows = _rows_xlsx(raw) if file_format == "xlsx" else _rows_json(raw)
+        rows = _rows_json(stream, mapping)
     seen: dict[str, int] = {}
-    for number, row in rows:
+    for number, row, cells in rows:
         if "__error__" in row:
-            result.errors.append(RowError(number, "", row["__error__"]))
+            result.errors.append(RowError(number, "", row["__error__"], cells))
             continue
         content: dict[str, Any]
         problems: list[tuple[str, str]] = []
@@ -162,17 +220,17 @@ def parse(
         else:
             external_id, content, problems = row_to_content(_mapped(row, mapping))
         for column, reason in problems:
-            result.errors.append(RowError(number, column, reason))
+            result.errors.append(RowError(number, column, reason, cells))
         if problems:
             continue
         if external_id and external_id in seen:
             result.errors.append(
-                RowError(number, "external_id", f"duplicate of row {seen[external_id]}")
+                RowError(number, "external_id", f"duplicate of row {seen[external_id]}", cells)
             )
             continue
         if external_id:
             seen[external_id] = number
-        result.candidates.append(Candidate(number, external_id, content))
+        result.candidates.append(Candidate(number, external_id, content, cells))
     if not result.candidates and not result.errors:
         raise ImportFormatError("the file holds no records")
     return result

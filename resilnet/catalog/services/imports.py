@@ -7,8 +7,6 @@ countries, facets and search index entries, and one audit event per record throu
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +16,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from resilnet.catalog.importers.base import Candidate, ParseResult, RowError
+from resilnet.catalog.importers.base import Candidate, ParseResult, RowError, rejected_rows_csv
 from resilnet.catalog.models import Record, RecordFacet, Revision
 from resilnet.catalog.schemas import ContentError, RecordContent, parse_content
 from resilnet.catalog.services.indexing import _index_ids
@@ -27,7 +25,6 @@ from resilnet.catalog.services.records import _apply, facets_of, itu_region_code
 from resilnet.catalog.taxonomy import Status
 from resilnet.core import selectors as core_selectors
 from resilnet.core.bulk import insert_rows
-from resilnet.core.exports import safe_cell
 from resilnet.core.models import AuditAction, User
 from resilnet.core.services import AuditRow, record_audit, record_audit_many
 
@@ -45,18 +42,14 @@ class ImportReport:
     rejected: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     mode: str = ALL_OR_NOTHING
+    columns: tuple[str, ...] = ()  # the file's, naming the cells of each rejected row
 
     @property
     def written(self) -> bool:
         return not self.dry_run and not (self.mode == ALL_OR_NOTHING and self.rejected)
 
     def rejected_rows_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["row", "column", "reason"])
-        for error in self.rejected:
-            writer.writerow([error.row, safe_cell(error.column), safe_cell(error.reason)])
-        return out.getvalue()
+        return rejected_rows_csv(self.columns, self.rejected)
 
 
 def _check_candidates(
@@ -69,13 +62,19 @@ def _check_candidates(
             content = parse_content(candidate.content)
         except ContentError as exc:
             errors += [
-                RowError(candidate.row, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors
+                RowError(candidate.row, ".".join(map(str, e["loc"])), e["msg"], candidate.cells)
+                for e in exc.errors
             ]
             continue
         unknown = sorted(set(content.countries) - known)
         if unknown:
             errors.append(
-                RowError(candidate.row, "countries", f"unknown code(s) {', '.join(unknown)}")
+                RowError(
+                    candidate.row,
+                    "countries",
+                    f"unknown code(s) {', '.join(unknown)}",
+                    candidate.cells,
+                )
             )
             continue
         valid.append((candidate, content))
@@ -107,6 +106,7 @@ def import_records(
         rejected=errors,
         dry_run=dry_run,
         mode=mode,
+        columns=parsed.columns,
     )
     if not report.written:
         return report

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from resilnet.catalog.models import Record
+from resilnet.catalog.tests import hostile_files as hostile
 from resilnet.catalog.tests.conftest import measure
 from resilnet.cli import main
 
@@ -47,7 +48,10 @@ def test_import_exit_1_with_rejected_rows_and_the_report(write, capsys, tmp_path
     assert code == 1
     assert "row 3, fields.category" in out
     assert "1 created" in out
-    assert list(csv.reader(rejected.open()))[1][:2] == ["3", "fields.category"]
+    rows = list(csv.reader(rejected.open()))
+    assert rows[0] == ["row", "column", "reason", *HEADER.strip().split(",")]
+    assert rows[1][:2] == ["3", "fields.category"]
+    assert rows[1][3:] == ["a2", "measure", "Bad", "KEN", "astrology", "mandatory"]
 
 
 def test_dry_run_writes_nothing(write, capsys, db):
@@ -66,6 +70,37 @@ def test_import_exit_2_on_unusable_input(write, capsys, db, name, text, fmt):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("resilnet: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "fmt", "reason"),
+    [
+        ("bomb.xlsx", lambda: hostile.xlsx_bomb(50_000_000), "xlsx", "-fold"),
+        ("laughs.xlsx", hostile.billion_laughs, "xlsx", "declares a DTD or entities"),
+        ("undefined.xlsx", hostile.undefined_entity, "xlsx", "undefined entity"),
+        ("malformed.xlsx", hostile.malformed_sheet, "xlsx", "mismatched tag"),
+        ("no-sheet.xlsx", hostile.no_worksheet, "xlsx", "the workbook has no worksheet"),
+        ("deep.json", hostile.deep_json, "json", "nested too deeply"),
+        ("garbage.csv", lambda: b"foo,bar\n1,2\n", "csv", "no column of the file is one"),
+    ],
+)
+def test_hostile_and_odd_files_exit_2_with_one_line(tmp_path, capsys, db, name, make, fmt, reason):
+    path = tmp_path / name
+    path.write_bytes(make())
+    assert main(["catalog", "import", str(path), "--format", fmt]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"resilnet: {path}: ")
+    assert reason in err[0]
+    assert not Record.objects.exists()
+
+
+def test_the_rejected_rows_file_must_have_a_folder(write, capsys, db):
+    path = write("ok.csv", HEADER + "a1,measure,Zero-rating,KEN,consumer_protection,mandatory\n")
+    code = main(["catalog", "import", path, "--format", "csv", "--rejected", "/nowhere/r.csv"])
+    assert code == 2
+    assert "the folder of /nowhere/r.csv does not exist" in capsys.readouterr().err
+    assert not Record.objects.exists()
 
 
 def test_import_of_a_missing_file_is_2(capsys, db):

@@ -1,5 +1,6 @@
 """Bulk import: resilnet's tabular format from CSV, XLSX and JSON, dry runs and modes."""
 
+import codecs
 import io
 import json
 
@@ -12,6 +13,7 @@ from resilnet.catalog.importers.base import ImportFormatError
 from resilnet.catalog.models import Record
 from resilnet.catalog.search import SearchQuery, search
 from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.tests import hostile_files
 
 HEADER = (
     "external_id,collection,title,title.fr,summary,countries,date,"
@@ -95,7 +97,7 @@ def test_valid_rows_mode_imports_the_rest_and_returns_the_rejected(moderator):
     assert report.created == 2
     assert len(report.rejected) == 3
     rejected = report.rejected_rows_csv()
-    assert rejected.splitlines()[0] == "row,column,reason"
+    assert rejected.splitlines()[0] == "row,column,reason," + HEADER.strip()
     assert "duplicate of row 2" in rejected
 
 
@@ -105,8 +107,10 @@ def test_dry_run_validates_without_writing(moderator):
     assert not Record.objects.exists()
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
-def test_bom_and_latin_1_files(moderator, encoding):
+@pytest.mark.parametrize(
+    "encoding", ["utf-8-sig", "cp1252", "utf-16", "utf-16-le", "utf-16-be", "utf-32"]
+)
+def test_bom_latin_1_utf_16_and_utf_32_files(moderator, encoding):
     row = "c1,measure,Côte d'Ivoire: gratuité,,Résumé,CIV,2020-05-05,other,voluntary,\n"
     report = run(csv_bytes(row, encoding=encoding), moderator)
     assert report.created == 1
@@ -127,10 +131,60 @@ def test_unusable_files_are_refused_with_a_reason(moderator, data, message):
         run(data, moderator)
 
 
+def test_a_file_marked_utf_16_that_is_not_says_so(moderator):
+    data = codecs.BOM_UTF16_LE + "title\nx\n".encode("utf-16-le") + b"\x00\xd8"
+    with pytest.raises(ImportFormatError, match="marked as UTF-16 text, but its byte 18 is not"):
+        run(data, moderator)
+
+
+@pytest.mark.parametrize(
+    ("file_format", "data"),
+    [
+        ("csv", b"foo,bar,baz\n1,2,3\n4,5,6\n"),
+        ("csv", b"Title.xx,fields\n1,2\n"),  # no such language; fields of nothing
+        ("json", b'[{"foo": 1, "bar": 2}, {"baz": 3}]'),
+        ("xlsx", hostile_files.workbook(hostile_files.sheet(hostile_files.row("foo", "bar")))),
+    ],
+)
+def test_a_file_with_no_known_column_is_unusable_and_names_the_expected_ones(
+    moderator, file_format, data
+):
+    with pytest.raises(ImportFormatError) as refused:
+        run(data, moderator, file_format=file_format)
+    assert "no column of the file is one this format knows" in str(refused.value)
+    assert "expected external_id, collection, original_language, title" in str(refused.value)
+
+
+def test_a_mapping_can_make_an_unknown_header_known(moderator):
+    parsed = tabular.parse(
+        io.BytesIO(b"foo,bar\nx,y\n"), file_format="csv", mapping={"foo": "title"}
+    )
+    assert [e.column for e in parsed.errors] == ["bar"]
+
+
+def test_json_records_that_are_not_objects_make_the_file_unusable(moderator):
+    with pytest.raises(ImportFormatError, match="no record of the list is a JSON object"):
+        run(b"[1, [2], null]", moderator, file_format="json")
+
+
 def test_a_broken_row_is_rejected_with_its_column(moderator):
-    report = run(b'external_id,title\n"unterminated,x\n', moderator)
+    report = run(b"external_id,title\nb1,\n", moderator)
     assert {e.column for e in report.rejected} == {"collection", "title"}
     assert not Record.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("a2,measure,Extra,KEN,surplus\n", "row 3 has 5 cells; the header has 4"),
+        ("a2,measure\n", "row 3 has 2 cells; the header has 4"),
+        ('"unterminated,x\n', "row 3 has 1 cell; the header has 4"),
+    ],
+)
+def test_a_row_with_more_or_fewer_cells_than_the_header_is_rejected(moderator, row, reason):
+    data = f"external_id,collection,title,countries\na1,measure,Fine,KEN\n{row}".encode()
+    report = run(data, moderator, dry_run=True, mode=services.VALID_ROWS)
+    assert [(e.row, e.column, e.reason) for e in report.rejected] == [(3, "", reason)]
 
 
 def test_json_in_content_shape(moderator):
@@ -161,6 +215,42 @@ def test_xlsx(moderator, tmp_path):
         run(b"PK\x03\x04 broken zip", moderator, file_format="xlsx")
 
 
+@pytest.mark.parametrize("calendar", ["1900", "1904"])
+def test_xlsx_dates_numbers_and_texts_as_excel_shows_them(moderator, calendar):
+    import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = Workbook()
+    if calendar == "1904":
+        workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    header = ["external_id", "collection", "title", "countries", "date", None, "fields.category"]
+    sheet.append(header)
+    sheet.append(["x1", "measure", "Côte d'Ivoire", "CIV", datetime.date(2020, 3, 20), "", "other"])
+    sheet.append([])
+    sheet.append([42, "measure", "A number as id", "KEN", datetime.datetime(2021, 1, 2, 3, 4)])
+    workbook.create_sheet("Notes").append(["not", "read"])
+    data = io.BytesIO()
+    workbook.save(data)
+    parsed = tabular.parse(io.BytesIO(data.getvalue()), file_format="xlsx")
+    assert [(c.row, c.external_id, c.content.get("date")) for c in parsed.candidates] == [
+        (2, "x1", "2020-03-20"),
+        (4, "42", "2021-01-02"),
+    ]
+    assert parsed.candidates[0].content["title"] == {"en": "Côte d'Ivoire"}
+    assert parsed.columns == (
+        "external_id", "collection", "title", "countries", "date", "", "fields.category"
+    )  # fmt: skip
+
+
+def test_xlsx_header_must_be_row_1(moderator):
+    sheet = hostile_files.sheet(b'<row r="2"><c t="inlineStr"><is><t>title</t></is></c></row>')
+    with pytest.raises(ImportFormatError, match="row 1 of the first sheet is empty"):
+        run(hostile_files.workbook(sheet), moderator, file_format="xlsx")
+
+
 def test_column_mapping(moderator):
     data = b"ID,Kind,Name,ISO,Cat,Bind\nx1,measure,Mapped title,KEN,other,voluntary\n"
     mapping = {
@@ -173,6 +263,39 @@ def test_column_mapping(moderator):
     }
     parsed = tabular.parse(io.BytesIO(data), file_format="csv", mapping=mapping)
     assert services.import_records(moderator, parsed).created == 1
+
+
+def test_the_rejected_rows_file_holds_the_rows_themselves(moderator):
+    import csv
+
+    data = csv_bytes(GOOD[0], BAD[0], "m5,measure,=cmd|' /C calc'!A0,,x,XXX,2020-01-01,other,no,\n")
+    report = run(data, moderator, mode=services.VALID_ROWS, dry_run=True)
+    rows = list(csv.reader(io.StringIO(report.rejected_rows_csv())))
+    assert rows[0] == ["row", "column", "reason", *HEADER.strip().split(",")]
+    assert rows[1][:2] == ["3", "fields.category"]
+    assert rows[1][3:] == BAD[0].strip().split(",")
+    # One line per row, however many problems it has; formulas are made plain text.
+    assert rows[2][:2] == ["4", "fields.binding"]
+    assert rows[2][3:6] == ["m5", "measure", "'=cmd|' /C calc'!A0"]
+    assert len(rows) == 3
+
+
+def test_the_rejected_rows_file_of_json_and_xlsx_imports(moderator):
+    import csv
+
+    records = [{"external_id": "j1", "title": "No collection", "tags": ["a", "b"]}]
+    report = run(json.dumps(records).encode(), moderator, file_format="json")
+    rows = list(csv.reader(io.StringIO(report.rejected_rows_csv())))
+    assert rows[0] == ["row", "column", "reason", "external_id", "title", "tags"]
+    assert rows[1][3:] == ["j1", "No collection", '["a", "b"]']
+
+    sheet = hostile_files.sheet(
+        hostile_files.row("external_id", "title"), hostile_files.row("x1", "@SUM(1)")
+    )
+    report = run(hostile_files.workbook(sheet), moderator, file_format="xlsx")
+    rows = list(csv.reader(io.StringIO(report.rejected_rows_csv())))
+    assert rows[0] == ["row", "column", "reason", "external_id", "title"]
+    assert rows[1][3:] == ["x1", "'@SUM(1)"]
 
 
 def test_formula_cells_are_escaped_in_the_rejected_rows_file(moderator):

@@ -44,6 +44,36 @@ def test_valid_rows_are_imported(client, reference_data, moderator):
     assert list(Record.objects.values_list("external_id", flat=True)) == ["w1"]
 
 
+def test_the_rejected_rows_download_holds_the_rows(client, reference_data, moderator):
+    import csv
+
+    from resilnet.core.tasks import exports_dir
+
+    client.force_login(moderator)
+    upload(client, dry_run="on")
+    call_command("run_worker", "--batch", "--interval", "0")
+    job = Job.objects.get()
+    with (exports_dir() / job.result["file"]).open(newline="") as rejected:
+        rows = list(csv.reader(rejected))
+    assert rows[0] == ["row", "column", "reason", *CSV.decode().splitlines()[0].split(",")]
+    assert rows[1][3:] == CSV.decode().splitlines()[2].split(",")
+
+
+def test_an_xml_bomb_fails_the_job_with_its_reason(client, reference_data, moderator):
+    from resilnet.catalog.tests.hostile_files import billion_laughs
+
+    client.force_login(moderator)
+    data = {"file_format": "xlsx", "mode": "valid-rows", "mapping": ""}
+    data["file"] = SimpleUploadedFile("bomb.xlsx", billion_laughs())
+    client.post("/catalog/import/", data)
+    call_command("run_worker", "--batch", "--interval", "0")
+    job = Job.objects.get()
+    assert job.state == JobState.FAILED
+    assert job.message.startswith("Unusable file: the workbook's part xl/worksheets/sheet1.xml")
+    assert "declares a DTD or entities" in job.message
+    assert not Record.objects.exists()
+
+
 def test_only_moderators_import(client, reference_data, contributor):
     client.force_login(contributor)
     assert upload(client).status_code == 403
