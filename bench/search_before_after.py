@@ -97,6 +97,8 @@ def search_role(args: argparse.Namespace) -> None:
 def child(role: str, code: Path, database: Path, var_dir: Path, args: argparse.Namespace) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
     env["RESILNET_SEARCH_ENGINE"] = args.search_engine
+    # The search index's analysis processes start afresh: they find the code by the path.
+    env["PYTHONPATH"] = str(code)
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
