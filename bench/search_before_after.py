@@ -117,7 +117,8 @@ def child(role: str, code: Path, database: Path, var_dir: Path, args: argparse.N
         "--seed",
         str(args.seed),
     ]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    # Not from the repository: its resilnet/ would come first on the path of every process.
+    result = subprocess.run(command, env=env, cwd=code, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"{role} with {code.name} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
