@@ -20,6 +20,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -42,7 +43,8 @@ def snapshot(revision: str, target: Path) -> str:
         capture_output=True,
         check=True,
     ).stdout
-    target.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)  # a kept workdir gets a fresh snapshot
+    target.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     (target / "node_modules").symlink_to(cs.ROOT / "node_modules")
