@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from resilnet.catalog.taxonomy import (
     ACTION_LINES,
@@ -71,8 +79,13 @@ class MeasureFields(Strict):
 class CaseFields(Strict):
     organisation: str = Field("", max_length=300)
     stakeholder_type: StakeholderType = StakeholderType.GOVERNMENT
-    action_lines: list[str] = Field(default_factory=list, max_length=19)
-    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    # The validators below check these (with their own messages); the schema says them too.
+    action_lines: list[Annotated[str, Field(json_schema_extra={"enum": list(ACTION_LINES)})]] = (
+        Field(default_factory=list, max_length=19)
+    )
+    sdgs: list[Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 17})]] = Field(
+        default_factory=list, max_length=17
+    )
     scope: Scope = Scope.NATIONAL
     project_status: ProjectStatus = ProjectStatus.ONGOING
     started_on: dt.date | None = None
@@ -149,12 +162,34 @@ FIELDS_BY_COLLECTION: dict[str, type[Strict]] = {
 }
 
 
+def _title_in_original_language(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Say in the JSON schema what parse_content checks: a title in the original language
+    (which is `original_language`, or its default when absent)."""
+    default = model.model_fields["original_language"].default
+    # One branch per language (rather than if/then pairs, which schema-driven generators
+    # multiply out into more cases than they can handle).
+    schema["anyOf"] = [
+        {
+            "properties": {
+                "original_language": {"const": language},
+                "title": {"required": [language]},
+            },
+            **({} if language == default else {"required": ["original_language"]}),
+        }
+        for language in LANGUAGE_CODES
+    ]
+
+
 class RecordContent(Strict):
     """Everything a person writes about a record. Translatable texts map language → text."""
 
+    model_config = ConfigDict(json_schema_extra=_title_in_original_language)
+
     collection: Collection
     original_language: Language = "en"
-    title: dict[Language, ShortText]
+    title: dict[Language, ShortText] = Field(
+        ..., description="At least in the original language; more languages are translations."
+    )
     summary: dict[Language, Annotated[str, Field(max_length=5000)]] = Field(default_factory=dict)
     body: dict[Language, LongText] = Field(default_factory=dict)
     countries: list[ISO3] = Field(default_factory=list, max_length=250)
@@ -184,6 +219,30 @@ class RecordContent(Strict):
             if values.get(candidate):
                 return values[candidate]
         return ""
+
+
+def _content_of(collection: str, fields: type[Strict]) -> type[RecordContent]:
+    """RecordContent of one collection, its `fields` of that collection's model."""
+    needs_fields = any(field.is_required() for field in fields.model_fields.values())
+    this_collection: Any = Literal[collection]
+    model: type[RecordContent] = create_model(
+        f"{fields.__name__.removesuffix('Fields')}Content",
+        __base__=RecordContent,
+        __doc__=f"A record of the collection {collection!r}: {Collection(collection).label}.",
+        collection=(this_collection, ...),
+        fields=(fields, ... if needs_fields else Field(default_factory=fields)),
+    )
+    return model
+
+
+# A record's content as the OpenAPI document describes it: one shape per collection,
+# told apart by `collection`. Built from the models above, which parse_content validates
+# against (with the rules a schema cannot say: a title in the original language, known
+# countries, an ICT case's summary at most 200 words).
+RECORD_CONTENT_SCHEMA: Any = Annotated[
+    Union[tuple(_content_of(c, f) for c, f in FIELDS_BY_COLLECTION.items())],  # noqa: UP007
+    Field(discriminator="collection"),
+]
 
 
 class ContentError(Exception):
