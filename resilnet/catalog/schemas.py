@@ -203,8 +203,10 @@ class RecordContent(Strict):
     @field_validator("countries", mode="before")
     @classmethod
     def upper_countries(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return sorted({v.strip().upper() if isinstance(v, str) else v for v in value})
+        # Only a list of strings: anything else is left for the field's own validation
+        # to name (a set of dicts cannot be built, nor mixed types sorted).
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return sorted({v.strip().upper() for v in value})
         return value
 
     @field_validator("tags")

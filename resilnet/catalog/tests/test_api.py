@@ -176,3 +176,18 @@ def test_a_nul_character_in_a_search_is_422(client, db):
     response = client.get("/api/v1/catalog/search?q=a%00b")
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == "query.q"
+
+
+@pytest.mark.parametrize(
+    ("countries", "location"),
+    [([{}], "countries.0"), (["KEN", 5], "countries.1"), ([["KEN"]], "countries.0")],
+)
+def test_countries_that_are_not_text_are_422_naming_the_item(contributor, countries, location):
+    response = Client().post(
+        "/api/v1/catalog/records",
+        {"content": measure(countries=countries)},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == location
