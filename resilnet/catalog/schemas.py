@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -19,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from resilnet.catalog.taxonomy import (
     ACTION_LINES,
@@ -42,6 +44,20 @@ LongText = Annotated[str, Field(max_length=100_000)]
 Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s<>\"]+$")]
 ISO3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
+NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    # pydantic reads a number, or a text of digits, as seconds since 1970: 0 would be
+    # stored as 1970-01-01. A date is a date, or a text like 2020-03-12.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("date_type", "Input should be a date like 2020-03-12")
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        raise PydanticCustomError("date_type", "Input should be a date like 2020-03-12")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 class Strict(BaseModel):
@@ -61,9 +77,9 @@ class MeasureFields(Strict):
     phase: Phase = Phase.EMERGENCY
     binding: Binding = Binding.VOLUNTARY
     measure_status: MeasureStatus = MeasureStatus.IN_FORCE
-    announced_on: dt.date | None = None
-    effective_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    announced_on: Day | None = None
+    effective_on: Day | None = None
+    ends_on: Day | None = None
     sources: list[Url] = Field(default_factory=list, max_length=20)
     outcome: LongText = ""
     lessons: LongText = ""
@@ -88,8 +104,8 @@ class CaseFields(Strict):
     )
     scope: Scope = Scope.NATIONAL
     project_status: ProjectStatus = ProjectStatus.ONGOING
-    started_on: dt.date | None = None
-    ended_on: dt.date | None = None
+    started_on: Day | None = None
+    ended_on: Day | None = None
     impact: LongText = ""
     partners: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -195,7 +211,7 @@ class RecordContent(Strict):
     countries: list[ISO3] = Field(default_factory=list, max_length=250)
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     links: list[Link] = Field(default_factory=list, max_length=30)
-    date: dt.date | None = Field(None, description="The record's main date (publication, start).")
+    date: Day | None = Field(None, description="The record's main date (publication, start).")
     organisation: str = Field("", max_length=300, description="Owner organisation.")
     licence: str = Field("CC-BY-4.0", max_length=60)
     fields: dict[str, Any] = Field(default_factory=dict)
