@@ -455,7 +455,9 @@ def list_countries(request: HttpRequest, filters: Query[CountryFilters]) -> Any:
     summary="One country by ISO 3166-1 alpha-3 code",
 )
 def get_country(request: HttpRequest, iso3: str) -> Any:
-    country = selectors.country_by_iso3(iso3) if len(iso3) == 3 else None
+    # Letters only: PostgreSQL refuses a NUL character in a query, and a path may hold one.
+    code = len(iso3) == 3 and iso3.isascii() and iso3.isalpha()
+    country = selectors.country_by_iso3(iso3) if code else None
     if country is None:
         raise Problem(
             404,
