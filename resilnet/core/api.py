@@ -278,6 +278,10 @@ class OpenAPIDocument(OpenAPISchema):
 
     def responses(self, operation: Operation) -> dict[int, Any]:
         result = super().responses(operation)
+        result[414] = {
+            "description": "URI too long: answered by the web server, before the site, "
+            "to a request line over its limit (8,190 bytes with `resilnet serve`)."
+        }
         for status, model in operation.response_models.items():
             if not _is_problem(model):
                 continue
