@@ -1,10 +1,7 @@
 """`resilnet serve` takes the requests the API lets people send: a search of 500 Chinese
 characters is a 4,500-byte URL, over gunicorn's default limit on the request line."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -12,20 +9,12 @@ import urllib.request
 
 import pytest
 
-from resilnet.core.tests.test_demo_serves import free_port, get
+from resilnet.core.tests.test_demo_serves import free_port, get, launch
 
 
 def test_serve_takes_a_request_line_up_to_8190_bytes(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
-    env["RESILNET_VAR_DIR"] = str(tmp_path / "var")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "resilnet.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = launch(tmp_path, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}/api/v1/regions?kind="
     try:
         deadline = time.monotonic() + 90
