@@ -2,6 +2,7 @@
 # The two commands of the README:
 #   ./dev.sh demo   set up everything, load demo data, serve http://127.0.0.1:8000 with a worker
 #   ./dev.sh test   set up everything, then lint, type-check and run the whole test suite
+#   ./dev.sh api-fuzz   set up, then fuzz the HTTP API against a live server (scripts/api-fuzz)
 # Both are idempotent: a second run reuses the virtual environment and node_modules.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -84,8 +85,13 @@ case "$cmd" in
     say "pytest on ${RESILNET_DATABASE_URL:-SQLite}, $workers workers"
     exec "$VENV/bin/pytest" -n "$workers" --dist loadfile "$@"
     ;;
+  api-fuzz)
+    # schemathesis over the whole HTTP API against a live server (scripts/api-fuzz).
+    setup_python
+    exec "$VENV/bin/python" scripts/api-fuzz "$@"
+    ;;
   *)
-    echo "usage: ./dev.sh demo [--port N] | ./dev.sh test [pytest arguments]" >&2
+    echo "usage: ./dev.sh demo [--port N] | ./dev.sh test [pytest arguments] | ./dev.sh api-fuzz" >&2
     exit 2
     ;;
 esac

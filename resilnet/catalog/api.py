@@ -2,17 +2,19 @@
 
 import io
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.models import Record
+from resilnet.catalog.schemas import RECORD_CONTENT_SCHEMA
 from resilnet.catalog.search import SearchQuery, hits, search
-from resilnet.core.api import AUTH, OPTIONAL_AUTH, Problem, ProblemSchema, signed_in
+from resilnet.core.api import AUTH, OPTIONAL_AUTH, DescribedAs, Problem, errors, signed_in
 
 router = Router(tags=["catalog"])
 
@@ -64,7 +66,11 @@ def record_url(request: HttpRequest, record: Record) -> str:
     return request.build_absolute_uri(reverse("catalog:record", args=[record.pk]))
 
 
-@router.get("/search", response=SearchOut, summary="Search published records, with facet counts")
+@router.get(
+    "/search",
+    response={200: SearchOut, **errors(422)},
+    summary="Search published records, with facet counts",
+)
 def search_records(request: HttpRequest, params: Query[SearchParams]) -> Any:
     # The parameters are validated above; the search is read from them as the pages read it.
     page = search(SearchQuery.from_params(request.GET, page_size=params.page_size))
@@ -92,13 +98,18 @@ def search_records(request: HttpRequest, params: Query[SearchParams]) -> Any:
     }
 
 
+# Content is validated by the catalog's own schemas (services.validate), whose messages name
+# the content's fields; the OpenAPI document shows the same schemas.
+Content = Annotated[dict[str, Any], DescribedAs(RECORD_CONTENT_SCHEMA)]
+
+
 class RecordOut(Schema):
     id: int
     collection: str
     status: str
     title: str
     url: str
-    content: dict[str, Any]
+    content: Content
     owner: str | None
     published_at: datetime | None
     updated_at: datetime
@@ -136,20 +147,48 @@ def visible(request: HttpRequest, record_id: int) -> Record:
 @router.get(
     "/records/{record_id}",
     auth=OPTIONAL_AUTH,
-    response={200: RecordOut, 404: ProblemSchema},
+    response={200: RecordOut, **errors(401, 404, 422)},
     summary="One record (published ones for anybody; drafts for their owner and moderators)",
 )
 def get_record(request: HttpRequest, record_id: int) -> Any:
     return record_out(request, visible(request, record_id))
 
 
+def _operation_id(view: str) -> str:
+    """The operationId ninja gives a view of this module."""
+    return f"{__name__}.{view}".replace(".", "_")
+
+
+def _links_to_record() -> dict[str, Any]:
+    """OpenAPI links from a response carrying a record to what can be done with it next."""
+    views = {
+        "read": "get_record",
+        "edit": "update_record",
+        "move": "transition",
+        "revisions": "revisions",
+    }
+    return {
+        name: {
+            "operationId": _operation_id(view),
+            "parameters": {"record_id": "$response.body#/id"},
+        }
+        for name, view in views.items()
+    }
+
+
 class RecordIn(Schema):
-    content: dict[str, Any] = Field(..., description="RecordContent: see the catalog guide.")
+    content: Content = Field(..., description="What the record says: see the catalog guide.")
     external_id: str | None = Field(None, max_length=200)
     submit: bool = False
 
 
-@router.post("/records", auth=AUTH, response={201: RecordOut}, summary="Create a record")
+@router.post(
+    "/records",
+    auth=AUTH,
+    response={201: RecordOut, **errors(400, 401, 403, 413, 422)},
+    summary="Create a record",
+    openapi_extra={"responses": {201: {"links": _links_to_record()}}},
+)
 def create_record(request: HttpRequest, payload: RecordIn) -> Any:
     record = services.do_create_record(
         signed_in(request), payload.content, external_id=payload.external_id, submit=payload.submit
@@ -159,11 +198,16 @@ def create_record(request: HttpRequest, payload: RecordIn) -> Any:
 
 
 class RecordUpdate(Schema):
-    content: dict[str, Any]
+    content: Content
     note: str = Field("", max_length=2000)
 
 
-@router.put("/records/{record_id}", auth=AUTH, response=RecordOut, summary="Edit a record")
+@router.put(
+    "/records/{record_id}",
+    auth=AUTH,
+    response={200: RecordOut, **errors(400, 401, 403, 404, 413, 422)},
+    summary="Edit a record",
+)
 def update_record(request: HttpRequest, record_id: int, payload: RecordUpdate) -> Any:
     record = visible(request, record_id)
     services.do_update_record(signed_in(request), record, payload.content, payload.note)
@@ -172,14 +216,27 @@ def update_record(request: HttpRequest, record_id: int, payload: RecordUpdate) -
 
 
 class TransitionIn(Schema):
+    # The workflow asks a reason of a moderator who turns a revision down; say so.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"action": {"enum": ["request_changes", "reject"]}},
+                "required": ["action"],
+            },
+            "then": {"properties": {"reason": {"pattern": r"\S"}}, "required": ["reason"]},
+        }
+    )
+
     action: Literal["submit", "publish", "request_changes", "reject", "archive"]
-    reason: str = Field("", max_length=5000)
+    reason: str = Field(
+        "", max_length=5000, description="Why: required to request changes or to reject."
+    )
 
 
 @router.post(
     "/records/{record_id}/transitions",
     auth=AUTH,
-    response=RecordOut,
+    response={200: RecordOut, **errors(400, 401, 403, 404, 413, 422)},
     summary="Move a record through the workflow",
 )
 def transition(request: HttpRequest, record_id: int, payload: TransitionIn) -> Any:
@@ -207,7 +264,12 @@ class RevisionOut(Schema):
     note: str
 
 
-@router.get("/records/{record_id}/revisions", auth=AUTH, response=list[RevisionOut])
+@router.get(
+    "/records/{record_id}/revisions",
+    auth=AUTH,
+    response={200: list[RevisionOut], **errors(401, 403, 404, 422)},
+    summary="A record's revisions (for its owner and moderators)",
+)
 def revisions(request: HttpRequest, record_id: int) -> Any:
     record = visible(request, record_id)
     if not permissions.can_edit(signed_in(request), record) and not permissions.is_moderator(
@@ -226,18 +288,49 @@ def revisions(request: HttpRequest, record_id: int) -> Any:
     ]
 
 
-@router.get("/export.csv", summary="The whole published catalog as CSV", response={200: None})
+def _download(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """openapi_extra for an operation answering a file of its own (no response schema)."""
+    return {"responses": {200: {"content": {media_type: {"schema": schema}}}}}
+
+
+CSV = _download("text/csv", {"type": "string"})
+
+
+@router.get(
+    "/export.csv",
+    summary="The whole published catalog as CSV",
+    response={200: None},
+    openapi_extra=CSV,
+)
 def export_csv(request: HttpRequest) -> Any:
     return _export("csv")
 
 
-@router.get("/export.json", summary="The whole published catalog as JSON", response={200: None})
+@router.get(
+    "/export.json",
+    summary="The whole published catalog as JSON",
+    response={200: None},
+    openapi_extra=_download(
+        "application/json",
+        {
+            "type": "object",
+            "properties": {
+                "data_dictionary": {"type": "array", "items": {"type": "object"}},
+                "records": {"type": "array", "items": {"type": "object"}},
+            },
+            "required": ["data_dictionary", "records"],
+        },
+    ),
+)
 def export_json(request: HttpRequest) -> Any:
     return _export("json")
 
 
 @router.get(
-    "/data-dictionary.csv", summary="What every exported column means", response={200: None}
+    "/data-dictionary.csv",
+    summary="What every exported column means",
+    response={200: None},
+    openapi_extra=CSV,
 )
 def data_dictionary(request: HttpRequest) -> Any:
     from django.http import HttpResponse

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from resilnet.catalog.taxonomy import (
     ACTION_LINES,
@@ -34,6 +44,20 @@ LongText = Annotated[str, Field(max_length=100_000)]
 Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s<>\"]+$")]
 ISO3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
+NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    # pydantic reads a number, or a text of digits, as seconds since 1970: 0 would be
+    # stored as 1970-01-01. A date is a date, or a text like 2020-03-12.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("date_type", "Input should be a date like 2020-03-12")
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        raise PydanticCustomError("date_type", "Input should be a date like 2020-03-12")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 class Strict(BaseModel):
@@ -53,9 +77,9 @@ class MeasureFields(Strict):
     phase: Phase = Phase.EMERGENCY
     binding: Binding = Binding.VOLUNTARY
     measure_status: MeasureStatus = MeasureStatus.IN_FORCE
-    announced_on: dt.date | None = None
-    effective_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    announced_on: Day | None = None
+    effective_on: Day | None = None
+    ends_on: Day | None = None
     sources: list[Url] = Field(default_factory=list, max_length=20)
     outcome: LongText = ""
     lessons: LongText = ""
@@ -71,12 +95,17 @@ class MeasureFields(Strict):
 class CaseFields(Strict):
     organisation: str = Field("", max_length=300)
     stakeholder_type: StakeholderType = StakeholderType.GOVERNMENT
-    action_lines: list[str] = Field(default_factory=list, max_length=19)
-    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    # The validators below check these (with their own messages); the schema says them too.
+    action_lines: list[Annotated[str, Field(json_schema_extra={"enum": list(ACTION_LINES)})]] = (
+        Field(default_factory=list, max_length=19)
+    )
+    sdgs: list[Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": 17})]] = Field(
+        default_factory=list, max_length=17
+    )
     scope: Scope = Scope.NATIONAL
     project_status: ProjectStatus = ProjectStatus.ONGOING
-    started_on: dt.date | None = None
-    ended_on: dt.date | None = None
+    started_on: Day | None = None
+    ended_on: Day | None = None
     impact: LongText = ""
     partners: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -149,18 +178,40 @@ FIELDS_BY_COLLECTION: dict[str, type[Strict]] = {
 }
 
 
+def _title_in_original_language(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Say in the JSON schema what parse_content checks: a title in the original language
+    (which is `original_language`, or its default when absent)."""
+    default = model.model_fields["original_language"].default
+    # One branch per language (rather than if/then pairs, which schema-driven generators
+    # multiply out into more cases than they can handle).
+    schema["anyOf"] = [
+        {
+            "properties": {
+                "original_language": {"const": language},
+                "title": {"required": [language]},
+            },
+            **({} if language == default else {"required": ["original_language"]}),
+        }
+        for language in LANGUAGE_CODES
+    ]
+
+
 class RecordContent(Strict):
     """Everything a person writes about a record. Translatable texts map language → text."""
 
+    model_config = ConfigDict(json_schema_extra=_title_in_original_language)
+
     collection: Collection
     original_language: Language = "en"
-    title: dict[Language, ShortText]
+    title: dict[Language, ShortText] = Field(
+        ..., description="At least in the original language; more languages are translations."
+    )
     summary: dict[Language, Annotated[str, Field(max_length=5000)]] = Field(default_factory=dict)
     body: dict[Language, LongText] = Field(default_factory=dict)
     countries: list[ISO3] = Field(default_factory=list, max_length=250)
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     links: list[Link] = Field(default_factory=list, max_length=30)
-    date: dt.date | None = Field(None, description="The record's main date (publication, start).")
+    date: Day | None = Field(None, description="The record's main date (publication, start).")
     organisation: str = Field("", max_length=300, description="Owner organisation.")
     licence: str = Field("CC-BY-4.0", max_length=60)
     fields: dict[str, Any] = Field(default_factory=dict)
@@ -168,8 +219,10 @@ class RecordContent(Strict):
     @field_validator("countries", mode="before")
     @classmethod
     def upper_countries(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return sorted({v.strip().upper() if isinstance(v, str) else v for v in value})
+        # Only a list of strings: anything else is left for the field's own validation
+        # to name (a set of dicts cannot be built, nor mixed types sorted).
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return sorted({v.strip().upper() for v in value})
         return value
 
     @field_validator("tags")
@@ -184,6 +237,30 @@ class RecordContent(Strict):
             if values.get(candidate):
                 return values[candidate]
         return ""
+
+
+def _content_of(collection: str, fields: type[Strict]) -> type[RecordContent]:
+    """RecordContent of one collection, its `fields` of that collection's model."""
+    needs_fields = any(field.is_required() for field in fields.model_fields.values())
+    this_collection: Any = Literal[collection]
+    model: type[RecordContent] = create_model(
+        f"{fields.__name__.removesuffix('Fields')}Content",
+        __base__=RecordContent,
+        __doc__=f"A record of the collection {collection!r}: {Collection(collection).label}.",
+        collection=(this_collection, ...),
+        fields=(fields, ... if needs_fields else Field(default_factory=fields)),
+    )
+    return model
+
+
+# A record's content as the OpenAPI document describes it: one shape per collection,
+# told apart by `collection`. Built from the models above, which parse_content validates
+# against (with the rules a schema cannot say: a title in the original language, known
+# countries, an ICT case's summary at most 200 words).
+RECORD_CONTENT_SCHEMA: Any = Annotated[
+    Union[tuple(_content_of(c, f) for c, f in FIELDS_BY_COLLECTION.items())],  # noqa: UP007
+    Field(discriminator="collection"),
+]
 
 
 class ContentError(Exception):

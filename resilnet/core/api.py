@@ -14,9 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.pagination import PaginationBase, paginate
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import GetJsonSchemaHandler, TypeAdapter
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from resilnet import __version__
 from resilnet.core import selectors, services
@@ -68,11 +73,58 @@ class StrictParser(Parser):
         return result
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
 class ProblemSchema(Schema):
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str = ""
+    """An RFC 9457 problem document. Some carry more members: the country code of a 404,
+    `limit` on a 413, `line`, `column` and `position` on malformed JSON."""
+
+    type: str = Field("about:blank", description="Always about:blank: the status says it.")
+    title: str = Field(..., description="A short summary, the same for every such problem.")
+    status: int = Field(..., description="The HTTP status code.")
+    detail: str = Field(..., description="What went wrong with this request.")
+    instance: str = Field(..., description="The path of the request.")
+
+
+class FieldProblem(Schema):
+    location: str = Field(
+        ...,
+        description="Where: a dotted path into the request (`body.payload.note`, "
+        "`query.page`) or into a record's content (`fields.category`); empty for the whole.",
+    )
+    message: str
+
+
+class ValidationProblemSchema(ProblemSchema):
+    """A 422: every bad parameter or field, each with its location."""
+
+    errors: list[FieldProblem] = Field(..., min_length=1)
+
+
+# What each error status means across the API (the OpenAPI document's descriptions).
+ERROR_DESCRIPTIONS = {
+    400: "Malformed body: not JSON, or not UTF-8.",
+    401: "No valid credentials: no session nor token, or a token that is unknown, "
+    "expired or revoked.",
+    403: "Not allowed to the user (or the token's role), or a session without its CSRF token.",
+    404: "Nothing there, or nothing that the user may see.",
+    413: "A body over the upload limit (`limit`, in bytes).",
+    422: "Invalid parameters or body: `errors` names each location.",
+}
+
+
+def errors(*statuses: int) -> dict[int, type[ProblemSchema]]:
+    """The problem responses an operation can give, to spread into its `response`:
+    `response={200: RecordOut, **errors(401, 404, 422)}`. They are described as
+    application/problem+json in the OpenAPI document."""
+    unknown = set(statuses) - set(ERROR_DESCRIPTIONS)
+    if unknown:
+        raise ValueError(f"no problem response is described for {sorted(unknown)}")
+    return {
+        status: ValidationProblemSchema if status == 422 else ProblemSchema
+        for status in sorted(statuses)
+    }
 
 
 class TokenAuth(HttpBearer):
@@ -213,15 +265,76 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
     return problem_response(request, 403, "Forbidden", str(exc))
 
 
+def _is_problem(response_model: Any) -> bool:
+    # ninja wraps each declared response type in a model with one field, `response`.
+    fields = getattr(response_model, "model_fields", {})
+    declared = fields["response"].annotation if "response" in fields else None
+    return isinstance(declared, type) and issubclass(declared, ProblemSchema)
+
+
+class OpenAPIDocument(OpenAPISchema):
+    """ninja's OpenAPI document, with problem responses as application/problem+json and
+    reads open to visitors saying so (an empty security requirement)."""
+
+    def responses(self, operation: Operation) -> dict[int, Any]:
+        result = super().responses(operation)
+        result[414] = {
+            "description": "URI too long: answered by the web server, before the site, "
+            "to a request line over its limit (8,190 bytes with `resilnet serve`)."
+        }
+        for status, model in operation.response_models.items():
+            if not _is_problem(model):
+                continue
+            content = result[status]["content"]
+            result[status] = {
+                "description": ERROR_DESCRIPTIONS[status],
+                "content": {PROBLEM_MEDIA_TYPE: content.pop(self.api.renderer.media_type)},
+            }
+        return result
+
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        security = super().operation_security(operation)
+        if security and anonymous in operation.auth_callbacks:
+            security.append({})
+        return security
+
+
+class API(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return OpenAPIDocument(self, path_prefix)
+
+
+class DescribedAs:
+    """Annotates a field that is checked later, by a fuller validation than the request's
+    (e.g. a record's content by the catalog's schemas, whose messages name its fields), to
+    show `described` as its schema in the OpenAPI document:
+    `content: Annotated[dict[str, Any], DescribedAs(RECORD_CONTENT_SCHEMA)]`."""
+
+    def __init__(self, described: Any) -> None:
+        self.core_schema = TypeAdapter(described).core_schema
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(self.core_schema)
+
+
 def new_api() -> NinjaAPI:
     """The API with every error answered as a problem document; the project adds the
     routers (resilnet/api.py)."""
-    api = NinjaAPI(
+    api = API(
         title="resilnet API",
         version=__version__,
         description=(
             "Reference data and each module's data. Browsers authenticate "
-            "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`."
+            "with their session (and CSRF token); machines with `Authorization: Bearer TOKEN`. "
+            "Every error is an RFC 9457 problem document (`application/problem+json`); a 422 "
+            "names each bad location in `errors`. No text may hold a NUL character (U+0000): "
+            "a request with one is a 422."
         ),
         urls_namespace="api",
         parser=StrictParser(),
@@ -332,7 +445,9 @@ class CountryFilters(Schema):
     sids: bool | None = None
 
 
-@reference.get("/countries", response=list[CountryOut], summary="List countries")
+@reference.get(
+    "/countries", response={200: list[CountryOut], **errors(422)}, summary="List countries"
+)
 @paginate(Page)
 def list_countries(request: HttpRequest, filters: Query[CountryFilters]) -> Any:
     return selectors.countries(**filters.dict())
@@ -340,11 +455,13 @@ def list_countries(request: HttpRequest, filters: Query[CountryFilters]) -> Any:
 
 @reference.get(
     "/countries/{iso3}",
-    response={200: CountryOut, 404: ProblemSchema},
+    response={200: CountryOut, **errors(404)},
     summary="One country by ISO 3166-1 alpha-3 code",
 )
 def get_country(request: HttpRequest, iso3: str) -> Any:
-    country = selectors.country_by_iso3(iso3) if len(iso3) == 3 else None
+    # Letters only: PostgreSQL refuses a NUL character in a query, and a path may hold one.
+    code = len(iso3) == 3 and iso3.isascii() and iso3.isalpha()
+    country = selectors.country_by_iso3(iso3) if code else None
     if country is None:
         raise Problem(
             404,
@@ -355,7 +472,11 @@ def get_country(request: HttpRequest, iso3: str) -> Any:
     return country
 
 
-@reference.get("/regions", response=list[RegionOut], summary="List ITU and UN M49 regions")
+@reference.get(
+    "/regions",
+    response={200: list[RegionOut], **errors(422)},
+    summary="List ITU and UN M49 regions",
+)
 def list_regions(request: HttpRequest, kind: str = "") -> Any:
     return list(selectors.regions(kind).order_by("kind", "code"))
 
@@ -381,7 +502,7 @@ def signed_in(request: HttpRequest) -> User:
     return request.user
 
 
-@account.get("/me", response=MeOut, summary="The user making the request")
+@account.get("/me", response={200: MeOut, **errors(401)}, summary="The user making the request")
 def me(request: HttpRequest) -> Any:
     user = signed_in(request)
     token: APIToken | None = getattr(request, "api_token", None)
@@ -423,12 +544,16 @@ def require_session(request: HttpRequest) -> None:
         raise Problem(403, "Forbidden", "Manage API tokens from a signed-in browser session.")
 
 
-@account.get("/me/tokens", response=list[TokenOut], summary="My API tokens")
+@account.get("/me/tokens", response={200: list[TokenOut], **errors(401)}, summary="My API tokens")
 def list_tokens(request: HttpRequest) -> Any:
     return list(signed_in(request).api_tokens.all())
 
 
-@account.post("/me/tokens", response={201: IssuedTokenOut}, summary="Create an API token")
+@account.post(
+    "/me/tokens",
+    response={201: IssuedTokenOut, **errors(400, 401, 403, 413, 422)},
+    summary="Create an API token",
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     require_session(request)
     issued = services.do_create_api_token(
@@ -442,7 +567,11 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     return Status(201, {**out, "token": issued.plaintext})
 
 
-@account.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
+@account.delete(
+    "/me/tokens/{token_id}",
+    response={204: None, **errors(401, 403, 404, 422)},
+    summary="Revoke an API token",
+)
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     require_session(request)
     token = signed_in(request).api_tokens.filter(pk=token_id).first()

@@ -189,3 +189,39 @@ def test_the_page_and_the_api_read_one_search_the_same_way(client, publish):
     assert hit["title"] == "Spectrum for operators"
     assert hit["snippet"] in page  # the same snippet, marks and all
     assert "Operators zero-rate" not in page
+
+
+@pytest.mark.parametrize(
+    ("countries", "location"),
+    [([{}], "countries.0"), (["KEN", 5], "countries.1"), ([["KEN"]], "countries.0")],
+)
+def test_countries_that_are_not_text_are_422_naming_the_item(contributor, countries, location):
+    response = Client().post(
+        "/api/v1/catalog/records",
+        {"content": measure(countries=countries)},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == location
+
+
+@pytest.mark.parametrize("value", [0, 86400, 1.5, "0", " 1584662400 "])
+@pytest.mark.parametrize("field", ["date", "fields.effective_on"])
+def test_a_number_is_not_taken_for_a_date(contributor, field, value):
+    content = measure()
+    if field == "date":
+        content["date"] = value
+    else:
+        content["fields"]["effective_on"] = value
+    response = Client().post(
+        "/api/v1/catalog/records",
+        {"content": content},
+        content_type="application/json",
+        **bearer(contributor, Role.CONTRIBUTOR),
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [
+        {"location": field, "message": "Input should be a date like 2020-03-12"}
+    ]
+    assert not Record.objects.exists()

@@ -26,6 +26,12 @@ def test_unknown_country_is_a_404_problem_naming_the_code(client, code):
     assert repr(code[:20]) in problem["detail"]
 
 
+def test_a_nul_character_in_a_country_code_is_a_404_on_every_engine(client):
+    response = client.get("/api/v1/countries/K%00E")
+    assert response.status_code == 404
+    assert response.json()["title"] == "Country not found"
+
+
 def test_countries_are_paginated_with_links(client):
     response = client.get("/api/v1/countries?page_size=100&page=2")
     body = response.json()

@@ -39,18 +39,23 @@ def wait_for_worker(port: int, not_pid: int | None = None) -> dict:
     return health
 
 
-def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
-    port = free_port()
+def launch(tmp_path, *args: str) -> subprocess.Popen:
+    """`resilnet ARGS…` with a var/ folder and a home of its own, none of our settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
     env["RESILNET_VAR_DIR"] = str(tmp_path / "var")
     env["HOME"] = str(tmp_path / "home")
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "resilnet.cli", "demo", "--port", str(port)],
+    return subprocess.Popen(
+        [sys.executable, "-m", "resilnet.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    demo = launch(tmp_path, "demo", "--port", str(port))
     try:
         health = wait_for_worker(port)
         assert health, "the server never answered"
