@@ -17,6 +17,9 @@ MODULE = Module(
     periodic_tasks=(
         # Files left by deleted records and interrupted uploads (`catalog collect-files`).
         PeriodicTask("resilnet.catalog.tasks.collect_attachment_files", timedelta(days=1)),
+        # An import interrupted after its commit point (a crash, a database error) is
+        # finished; one interrupted before it is discarded (services/imports.py).
+        PeriodicTask("resilnet.catalog.tasks.finish_imports", timedelta(minutes=2)),
     ),
     country_url_name="catalog:country",
 )

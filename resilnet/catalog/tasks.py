@@ -84,3 +84,10 @@ def import_file(
 def collect_attachment_files() -> int:
     """Delete stored files no attachment uses (scheduled daily by the catalog's module)."""
     return len(services.collect_attachment_files())
+
+
+@task()
+def finish_imports() -> dict[str, int]:
+    """Finish imports that stopped after their commit point, discard those that stopped
+    before it (scheduled every few minutes by the catalog's module)."""
+    return services.finish_imports()

@@ -11,7 +11,7 @@ One module per domain, each importing only the ones below it:
     indexing      the search index kept in step with the records
     records       content, facets, revisions; create, edit, propose; shared helpers
     workflow      submit, publish, request changes, reject, archive; owners' emails
-    imports       bulk import: chunks of plain rows, reserved ids
+    imports       bulk import: staged rows applied in short transactions, reserved ids
     attachments   files attached to records
 
     permissions ← records ← workflow;  records ← imports;  permissions ← attachments;
@@ -30,7 +30,9 @@ from resilnet.catalog.services.attachments import (
 from resilnet.catalog.services.imports import (
     ALL_OR_NOTHING,
     VALID_ROWS,
+    ImportIncomplete,
     ImportReport,
+    finish_imports,
     import_records,
 )
 from resilnet.catalog.services.indexing import reindex_all
@@ -54,6 +56,7 @@ from resilnet.catalog.services.workflow import (
 __all__ = [
     "ALL_OR_NOTHING",
     "VALID_ROWS",
+    "ImportIncomplete",
     "ImportReport",
     "can_create",
     "can_edit",
@@ -69,6 +72,7 @@ __all__ = [
     "do_submit",
     "do_update_record",
     "facets_of",
+    "finish_imports",
     "import_records",
     "is_moderator",
     "itu_region_codes",
