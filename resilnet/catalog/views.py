@@ -192,6 +192,11 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "can_edit": permissions.can_edit(user, record),
         "is_moderator": permissions.is_moderator(user),
         "pending": pending,
+        # An import (or another approved edit) changed the live content after the
+        # pending revision was written: approving it replaces that content.
+        "changed_underneath": pending is not None
+        and record.live_revision is not None
+        and record.live_revision.number > pending.number,
         "reason_form": ReasonForm(),
     }
     if pending is not None and (context["can_edit"] or context["is_moderator"]):

@@ -13,7 +13,9 @@ the worker runs every few minutes, applies it: the import is then complete.
 
 Each chunk writes with a handful of bulk queries: new records and revisions as plain rows
 under ids reserved beforehand, their countries, facets and search index entries, and one
-audit event per record through `core.services.record_audit_many`.
+audit event per record through `core.services.record_audit_many`. An import changes the
+live content of a record and never its pending revision: a moderator still decides on
+that, and the record page shows that the live content changed underneath it.
 """
 
 from __future__ import annotations
@@ -458,6 +460,7 @@ class _Written:
     title: str
     published: date | None
     created: bool
+    pending: int | None = None  # the number of the pending revision it kept, if any
 
 
 # Columns of the rows an import writes, in order (a test checks they cover the models).
@@ -543,7 +546,6 @@ UPDATED_COLUMNS = (
     "content",
     "record_date",
     "live_revision_id",
-    "pending_revision_id",
     "updated_at",
     "published_at",
 )
@@ -552,7 +554,9 @@ UPDATED_COLUMNS = (
 def _update_imported(
     author: User | None, changed: list[tuple[Record, RecordContent, dict]], now: datetime
 ) -> list[_Written]:
-    """Changed records get their new content live and a new revision, as plain rows too."""
+    """Changed records get their new content live and a new revision, as plain rows too.
+    A pending revision stays pending, for a moderator to decide on: the import never
+    drops a person's edit (the record page says the live content changed under it)."""
     if not changed:
         return []
     ops = connection.ops
@@ -564,6 +568,11 @@ def _update_imported(
         .values_list("record_id")
         .annotate(n=Max("number"))
         .order_by()
+    )
+    pending = dict(
+        Revision.objects.filter(
+            id__in=[r.pending_revision_id for r in records if r.pending_revision_id]
+        ).values_list("record_id", "number")
     )
     revision_ids = _reserve_ids(Revision, len(changed))
     revisions, updates, written = [], [], []
@@ -584,7 +593,6 @@ def _update_imported(
                 stored,
                 ops.adapt_datefield_value(content.date),
                 revision_id,
-                None,
                 at,
                 ops.adapt_datetimefield_value(published_at),
                 record.pk,
@@ -598,6 +606,7 @@ def _update_imported(
                 title,
                 published_at.date(),
                 created=False,
+                pending=pending.get(record.pk),
             )
         )
     insert_rows(Revision._meta.db_table, REVISION_COLUMNS, revisions)
@@ -666,7 +675,8 @@ def _import_chunk(
                 object_type=Record._meta.label_lower,
                 object_id=str(w.id),
                 object_repr=w.title,
-                after={"status": Status.PUBLISHED, "revision": w.revision},
+                after={"status": Status.PUBLISHED, "revision": w.revision}
+                | ({"pending_revision": w.pending} if w.pending else {}),
                 reason="import",
             )
             for w in written

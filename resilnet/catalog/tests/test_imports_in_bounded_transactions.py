@@ -146,6 +146,7 @@ def test_a_record_created_meanwhile_with_the_same_external_id_is_updated(
     record = Record.objects.get(external_id="x3")
     assert record.status == Status.PUBLISHED
     assert record.title == "Imported measure 3"
+    assert record.pending_revision.content["title"] == {"en": "Mine"}  # still the owner's
 
 
 def test_finish_imports_from_the_command_line(moderator, small_chunks, capsys):
