@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.catalog.taxonomy import AttachmentState, Collection, Status
 from resilnet.core.models import Country
 
 
@@ -142,6 +142,11 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A contributor's file is a change to the record like an edit: pending until a
+    # moderator approves it (services/attachments.py).
+    state = models.CharField(
+        max_length=8, choices=AttachmentState.choices, default=AttachmentState.LIVE, db_index=True
+    )
 
     class Meta:
         ordering = ["record", "created_at"]

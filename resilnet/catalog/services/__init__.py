@@ -12,9 +12,9 @@ One module per domain, each importing only the ones below it:
     records       content, facets, revisions; create, edit, propose; shared helpers
     workflow      submit, publish, request changes, reject, archive; owners' emails
     imports       bulk import: staged rows applied in short transactions, reserved ids
-    attachments   files attached to records
+    attachments   files attached to records, moderated like edits
 
-    permissions ← records ← workflow;  records ← imports;  permissions ← attachments;
+    permissions ← records ← workflow;  records ← imports;  records ← attachments ← workflow;
     indexing ← records, workflow, imports.
 
 Reads never import writes: selectors, feeds, exports and every other read-only module
@@ -25,6 +25,8 @@ Names with a leading underscore are private to the package.
 from resilnet.catalog.services.attachments import (
     collect_attachment_files,
     do_add_attachment,
+    do_approve_attachment,
+    do_reject_attachment,
     do_remove_attachment,
 )
 from resilnet.catalog.services.imports import (
@@ -62,11 +64,13 @@ __all__ = [
     "can_edit",
     "collect_attachment_files",
     "do_add_attachment",
+    "do_approve_attachment",
     "do_archive",
     "do_create_record",
     "do_propose",
     "do_publish",
     "do_reject",
+    "do_reject_attachment",
     "do_remove_attachment",
     "do_request_changes",
     "do_submit",
