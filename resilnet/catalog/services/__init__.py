@@ -3,6 +3,8 @@
 Each action checks who may do it, validates the content against RecordContent, writes
 the record, its revision, its facets and its search index entry, and appends to the
 audit log, all in one transaction; emails go out only once that transaction commits.
+The import takes these steps for a chunk of rows per transaction, so that a long one
+never holds the database for long (imports.py).
 Callers use the package: `from resilnet.catalog import services; services.do_publish(…)`.
 
 One module per domain, each importing only the ones below it:

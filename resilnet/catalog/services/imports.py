@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Max
 from django.utils import timezone
 
@@ -167,7 +174,12 @@ def import_records(
     try:
         batch = _apply_batch(batch_id, contents, progress, clock)
     except Exception as exc:
-        applied = len(contents) - StagedRow.objects.filter(batch_id=batch_id).count()
+        try:
+            applied: int | None = (
+                len(contents) - StagedRow.objects.filter(batch_id=batch_id).count()
+            )
+        except DatabaseError:
+            applied = None  # the database itself is what failed
         raise ImportIncomplete(batch_id, applied, len(contents), exc) from exc
     report.created, report.updated, report.unchanged = batch.created, batch.updated, batch.unchanged
     report.transactions, report.longest_transaction = clock.count, clock.longest
@@ -185,9 +197,12 @@ class ImportIncomplete(Exception):
     """An import stopped after its commit point: what it applied stays, and the rest of
     its rows, still staged, are applied by `finish_imports` (the worker runs it)."""
 
-    def __init__(self, batch_id: int, applied: int, total: int, cause: BaseException) -> None:
+    def __init__(
+        self, batch_id: int, applied: int | None, total: int, cause: BaseException
+    ) -> None:
+        done = "some" if applied is None else f"{applied:,}"
         super().__init__(
-            f"import {batch_id} stopped after {applied:,} of {total:,} rows "
+            f"import {batch_id} stopped after {done} of {total:,} rows "
             f"({cause.__class__.__name__}: {cause}); the worker applies the rest within "
             "minutes (or run `resilnet catalog finish-imports`)"
         )
