@@ -82,8 +82,13 @@ case "$cmd" in
     # One test process per core (RESILNET_TEST_WORKERS=0: one process), whole files per
     # process; each process has its own test database and its own var/ folder.
     workers=${RESILNET_TEST_WORKERS:-auto}
+    # The reliability tests take minutes: CI runs them on their own (-m reliability).
+    select=(-m "not reliability")
+    for arg in "$@"; do
+      case "$arg" in -m|-m*) select=() ;; esac
+    done
     say "pytest on ${RESILNET_DATABASE_URL:-SQLite}, $workers workers"
-    exec "$VENV/bin/pytest" -n "$workers" --dist loadfile "$@"
+    exec "$VENV/bin/pytest" -n "$workers" --dist loadfile "${select[@]}" "$@"
     ;;
   api-fuzz)
     # schemathesis over the whole HTTP API against a live server (scripts/api-fuzz).

@@ -32,10 +32,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             parsed = importers.parse(stream, args.format, mapping)
     except ImportFormatError as exc:
         raise CommandFailed(f"{path}: {exc}", status=2) from None
-    with progress_bar("importing", total=len(parsed.candidates)) as update:
-        report = services.import_records(
-            None, parsed, mode=args.mode, dry_run=args.dry_run, progress=update
-        )
+    try:
+        with progress_bar("importing", total=len(parsed.candidates)) as update:
+            report = services.import_records(
+                None, parsed, mode=args.mode, dry_run=args.dry_run, progress=update
+            )
+    except services.ImportIncomplete as exc:
+        raise CommandFailed(str(exc)) from None
     for error in report.rejected[:200]:
         print(f"row {error.row}, {error.column or '(row)'}: {error.reason}")
     if len(report.rejected) > 200:
@@ -101,6 +104,20 @@ def cmd_check_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finish_imports(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    if not 0 <= args.quiet_minutes < 10**6:
+        raise CommandFailed("--quiet-minutes must be between 0 and 1,000,000", status=2)
+    setup_django()
+
+    from resilnet.catalog import services
+
+    done = services.finish_imports(quiet_for=timedelta(minutes=args.quiet_minutes))
+    print(f"{done['finished']} interrupted imports finished, {done['discarded']} discarded")
+    return 0
+
+
 def cmd_collect_files(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -148,6 +165,21 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--rejected", metavar="PATH", help="write the rejected rows to this CSV file")
     p.set_defaults(handler=cmd_import)
+
+    p = commands.add_parser(
+        "finish-imports",
+        help="Finish interrupted imports.",
+        description="Apply the rest of each import that stopped after its commit point "
+        "(a crash, a database error) and discard those that stopped before it. The worker "
+        "does this every two minutes.",
+    )
+    p.add_argument(
+        "--quiet-minutes",
+        type=float,
+        default=2.0,
+        help="take an import as stopped once it has written nothing for this long (2)",
+    )
+    p.set_defaults(handler=cmd_finish_imports)
 
     p = commands.add_parser(
         "export",

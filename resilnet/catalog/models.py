@@ -10,7 +10,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.catalog.taxonomy import AttachmentState, Collection, Status
 from resilnet.core.models import Country
 
 
@@ -159,9 +159,67 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A contributor's file is a change to the record like an edit: pending until a
+    # moderator approves it (services/attachments.py).
+    state = models.CharField(
+        max_length=8, choices=AttachmentState.choices, default=AttachmentState.LIVE, db_index=True
+    )
 
     class Meta:
         ordering = ["record", "created_at"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportBatch(models.Model):
+    """One import past validation. Its rows are staged first (`StagedRow`, seen by no
+    page), then applied a few hundred at a time, each chunk in its own short transaction.
+    Turning `staging` into `applying` is the import's commit point: a batch that stops
+    before it is discarded, one that stops after it is finished, by another process if
+    need be (services/imports.py, docs/adr/0008-imports-in-bounded-transactions.md)."""
+
+    class State(models.TextChoices):
+        STAGING = "staging"
+        APPLYING = "applying"
+        DONE = "done"
+        DISCARDED = "discarded"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mode = models.CharField(max_length=20)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.STAGING, db_index=True
+    )
+    total = models.PositiveIntegerField(default=0)  # rows in the file
+    rejected = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    # Moved on by every transaction of the import: a batch quiet for long has stopped.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.state})"
+
+
+class StagedRow(models.Model):
+    """A validated row of an import, waiting to be applied (and deleted as it is)."""
+
+    # No index of its own: the unique constraint below starts with it.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
+    row = models.PositiveIntegerField()  # in the source file
+    external_id = models.CharField(max_length=200, blank=True)
+    content = models.JSONField()  # RecordContent, validated
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "row"], name="staged_row_unique")]
+
+    def __str__(self) -> str:
+        return f"import {self.batch_id} row {self.row}"

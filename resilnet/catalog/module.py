@@ -19,6 +19,9 @@ MODULE = Module(
         PeriodicTask("resilnet.catalog.tasks.collect_attachment_files", timedelta(days=1)),
         # The segment index's change log, shared by every host (docs/adr/0007).
         PeriodicTask("resilnet.catalog.tasks.prune_search_index", timedelta(days=1)),
+        # An import interrupted after its commit point (a crash, a database error) is
+        # finished; one interrupted before it is discarded (services/imports.py).
+        PeriodicTask("resilnet.catalog.tasks.finish_imports", timedelta(minutes=2)),
     ),
     health_checks=("resilnet.catalog.module.search",),
     country_url_name="catalog:country",

@@ -7,8 +7,8 @@ import this module, never `catalog.services`.
 
 from __future__ import annotations
 
-from resilnet.catalog.models import Record
-from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.models import Attachment, Record
+from resilnet.catalog.taxonomy import AttachmentState, Status
 from resilnet.core.models import Role, User
 
 
@@ -34,3 +34,23 @@ def can_edit(user: User | None, record: Record) -> bool:
         return True
     # Owners may propose changes to their published record; a moderator approves them.
     return record.owner_id == user.pk and record.status == Status.PUBLISHED
+
+
+def can_see_attachment(user: User | None, attachment: Attachment) -> bool:
+    """Live files go with their record; a file awaiting approval is seen by those who
+    may edit the record (its owner) and by moderators."""
+    return attachment.state == AttachmentState.LIVE or can_edit(user, attachment.record)
+
+
+def can_remove_attachment(user: User | None, attachment: Attachment) -> bool:
+    """Moderators remove any file; those who may edit the record withdraw a file awaiting
+    approval, or any file of a record never published. A live file of a published record
+    is published content: removing it is a moderator's decision."""
+    record = attachment.record
+    if not can_edit(user, record):
+        return False
+    return (
+        is_moderator(user)
+        or attachment.state == AttachmentState.PENDING
+        or record.published_at is None
+    )

@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
-from resilnet.catalog.models import Record, Revision
-from resilnet.catalog.permissions import is_moderator
-from resilnet.catalog.taxonomy import Status
+from resilnet.catalog.models import Attachment, Record, Revision
+from resilnet.catalog.permissions import can_remove_attachment, can_see_attachment, is_moderator
+from resilnet.catalog.taxonomy import AttachmentState, Status
 
 
 def published() -> QuerySet[Record]:
@@ -45,17 +45,47 @@ def moderation_queue() -> QuerySet[Revision]:
     )
 
 
+def pending_attachments() -> QuerySet[Attachment]:
+    """Files added to published records, awaiting a moderator, oldest first. (Those of a
+    record never published are decided with the record, on its page.)"""
+    return (
+        Attachment.objects.filter(state=AttachmentState.PENDING, record__status=Status.PUBLISHED)
+        .select_related("record", "uploaded_by")
+        .order_by("created_at")
+    )
+
+
 def queue_summary(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     queue = moderation_queue()
     summary = queue.aggregate(count=Count("id"), oldest=Min("created_at"))
     by_collection = dict(queue.values_list("record__collection").annotate(n=Count("id")).order_by())
     oldest = summary["oldest"]
+    files = pending_attachments().count()
     return {
         "count": summary["count"],
+        "files": files,
+        "waiting": summary["count"] + files,
         "oldest_age": (now - oldest) if oldest else None,
         "by_collection": by_collection,
     }
+
+
+def record_files(user: Any, record: Record) -> list[dict[str, Any]]:
+    """The record's files the user may see, each with whether it awaits approval and
+    whether the user may remove it."""
+    files = []
+    for attachment in record.attachments.all():
+        attachment.record = record  # the permission checks read it
+        if can_see_attachment(user, attachment):
+            files.append(
+                {
+                    "file": attachment,
+                    "pending": attachment.state == AttachmentState.PENDING,
+                    "can_remove": can_remove_attachment(user, attachment),
+                }
+            )
+    return files
 
 
 def my_records(user: Any) -> QuerySet[Record]:

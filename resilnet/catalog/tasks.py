@@ -91,3 +91,10 @@ def prune_search_index() -> int:
     """Delete the search index's changes older than a week (scheduled daily by the
     catalog's module)."""
     return services.prune_search_index()
+
+
+@task()
+def finish_imports() -> dict[str, int]:
+    """Finish imports that stopped after their commit point, discard those that stopped
+    before it (scheduled every few minutes by the catalog's module)."""
+    return services.finish_imports()

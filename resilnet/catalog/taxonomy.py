@@ -26,6 +26,11 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
+class AttachmentState(models.TextChoices):
+    LIVE = "live", _("live")
+    PENDING = "pending", _("awaiting approval")
+
+
 class AuthorityType(models.TextChoices):
     REGULATOR = "regulator", _("Regulator")
     MINISTRY = "ministry", _("Ministry")

@@ -16,6 +16,11 @@ urlpatterns = [
     path(
         "attachments/<int:attachment_id>/remove", views.attachment_remove, name="attachment_remove"
     ),
+    path(
+        "attachments/<int:attachment_id>/<str:action>",
+        views.attachment_decide,
+        name="attachment_decide",
+    ),
     path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
     path("new/<str:collection>/", views.record_create, name="create"),
     path("moderation/", views.moderation_queue, name="moderation"),

@@ -153,6 +153,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     body_language = lang if record.content.get("body", {}).get(lang) else record.original_language
     url = request.build_absolute_uri(reverse("catalog:record", args=[record.pk]))
     pending = record.pending_revision
+    files = selectors.record_files(user, record)
     context: dict[str, Any] = {
         "record": record,
         "title": record.text("title", lang),
@@ -169,6 +170,13 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "can_edit": permissions.can_edit(user, record),
         "is_moderator": permissions.is_moderator(user),
         "pending": pending,
+        "files": files,
+        "pending_files": any(item["pending"] for item in files),
+        # An import (or another approved edit) changed the live content after the
+        # pending revision was written: approving it replaces that content.
+        "changed_underneath": pending is not None
+        and record.live_revision is not None
+        and record.live_revision.number > pending.number,
         "reason_form": ReasonForm(),
     }
     if pending is not None and (context["can_edit"] or context["is_moderator"]):
@@ -263,7 +271,12 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/moderation.html",
-        {"items": items, "summary": selectors.queue_summary(now)},
+        {
+            "items": items,
+            "files": selectors.pending_attachments()[:200],
+            "summary": selectors.queue_summary(now),
+            "reason_form": ReasonForm(),
+        },
     )
 
 
@@ -492,14 +505,42 @@ def attachment_remove(request: HttpRequest, attachment_id: int) -> HttpResponse:
     return redirect("catalog:record", record_id=attachment.record_id)
 
 
+@require_POST
+@login_required
+def attachment_decide(request: HttpRequest, attachment_id: int, action: str) -> HttpResponse:
+    """A moderator approves or rejects a file awaiting approval, from the record's page
+    or from the moderation queue (`back=queue`), where it returns."""
+    attachment = get_object_or_404(Attachment.objects.select_related("record"), pk=attachment_id)
+    if action not in ("approve", "reject") or not permissions.is_moderator(request.user):  # type: ignore[arg-type]
+        raise Http404
+    try:
+        if action == "approve":
+            services.do_approve_attachment(request.user, attachment)  # type: ignore[arg-type]
+            messages.success(request, _("File approved."))
+        else:
+            reason = request.POST.get("reason", "")[:5000]
+            services.do_reject_attachment(request.user, attachment, reason)  # type: ignore[arg-type]
+            messages.success(request, _("File rejected."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    if request.POST.get("back") == "queue":
+        return redirect("catalog:moderation")
+    return redirect("catalog:record", record_id=attachment.record_id)
+
+
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """Always a download with the sniffed type: a file can never run as a page here."""
     from django.http import FileResponse
 
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     user = request.user if request.user.is_authenticated else None
-    if selectors.record_for(user, attachment.record_id) is None:
+    record = selectors.record_for(user, attachment.record_id)
+    if record is None:
         raise Http404
+    attachment.record = record
+    if not permissions.can_see_attachment(user, attachment):
+        raise Http404  # awaiting a moderator's approval
     try:
         stream = attachment.file.open("rb")
     except FileNotFoundError:

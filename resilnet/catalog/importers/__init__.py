@@ -2,7 +2,8 @@
 
 Every importer yields `Candidate` (a record to create or update, keyed by external id) or
 `RowError` (row, column, reason) and never writes: `catalog.services.import_records`
-validates each candidate against `RecordContent` and writes them in one transaction.
+validates each candidate against `RecordContent` and writes them in short transactions
+(staged, then applied a chunk at a time: docs/adr/0008-imports-in-bounded-transactions.md).
 
 `FORMATS` is the one list of formats: the command line, the web form, the import task and
 the benchmark all read it, so a format added here is offered everywhere.

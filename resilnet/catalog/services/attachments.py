@@ -1,6 +1,13 @@
 """Files attached to records: adding one after checking what its bytes say it is,
-removing one (its file goes once the removal is committed), and collecting the stored
-files no attachment names.
+moderating it, removing one (its file goes once the removal is committed), and collecting
+the stored files no attachment names.
+
+A file is part of what a record publishes, so it is moderated like an edit: a moderator's
+file is live at once; anybody else's is pending, seen only by those who may edit the
+record and by moderators, until a moderator approves it, on its own or with the revision
+they publish (workflow.do_publish), or rejects it (the uploader reads why). A live file of
+a published record is removed by moderators only; its owner may withdraw a pending one,
+or remove any file while the record has never been published.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from django.utils import timezone
 
 from resilnet.catalog import attachments as kinds
 from resilnet.catalog.models import ATTACHMENT_FOLDER, Attachment, Record
-from resilnet.catalog.services.permissions import can_edit
+from resilnet.catalog.services.permissions import can_edit, can_remove_attachment, is_moderator
+from resilnet.catalog.services.records import _notify, _require_reason
+from resilnet.catalog.taxonomy import AttachmentState
 from resilnet.core.models import AuditAction, User
 from resilnet.core.services import record_audit
 
@@ -46,6 +55,7 @@ def do_add_attachment(actor: User, record: Record, name: str, data: bytes) -> At
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
+        state=AttachmentState.LIVE if is_moderator(actor) else AttachmentState.PENDING,
     )
     attachment.file.save(attachment.name, ContentFile(data), save=False)
     attachment.save()
@@ -53,20 +63,83 @@ def do_add_attachment(actor: User, record: Record, name: str, data: bytes) -> At
         actor,
         AuditAction.UPDATED,
         record,
-        after={"attachment": attachment.name, "bytes": len(data)},
+        after={"attachment": attachment.name, "bytes": len(data), "state": attachment.state},
     )
     return attachment
 
 
+def _awaiting(actor: User, attachment: Attachment) -> Attachment:
+    if not is_moderator(actor):
+        raise PermissionDenied("Only moderators approve or reject files.")
+    attachment = (
+        Attachment.objects.select_for_update(of=("self",))
+        .select_related("record", "uploaded_by")
+        .get(pk=attachment.pk)
+    )
+    if attachment.state != AttachmentState.PENDING:
+        raise ValidationError({"file": "This file is not awaiting approval."})
+    return attachment
+
+
+@transaction.atomic
+def do_approve_attachment(actor: User, attachment: Attachment) -> None:
+    attachment = _awaiting(actor, attachment)
+    attachment.state = AttachmentState.LIVE
+    attachment.save(update_fields=["state"])
+    _audit_approval(actor, attachment.record, attachment.name)
+
+
+def _approve_pending_files(actor: User, record: Record) -> None:
+    """Approve the files awaiting approval on `record`, in the caller's transaction (a
+    moderator publishing the record's pending revision)."""
+    pending = Attachment.objects.filter(record=record, state=AttachmentState.PENDING)
+    for name in pending.values_list("name", flat=True):
+        _audit_approval(actor, record, name)
+    pending.update(state=AttachmentState.LIVE)
+
+
+def _audit_approval(actor: User, record: Record, name: str) -> None:
+    record_audit(
+        actor,
+        AuditAction.TRANSITIONED,
+        record,
+        before={"attachment": name, "state": AttachmentState.PENDING},
+        after={"attachment": name, "state": AttachmentState.LIVE},
+    )
+
+
+@transaction.atomic
+def do_reject_attachment(actor: User, attachment: Attachment, reason: str) -> None:
+    """Remove a file awaiting approval; its uploader reads why."""
+    reason = _require_reason(reason)
+    attachment = _awaiting(actor, attachment)
+    uploader = attachment.uploaded_by
+    _remove(actor, attachment, reason)
+    if uploader is not None:
+        _notify(
+            [uploader.email],
+            f"[resilnet] File not accepted: {attachment.name}",
+            f"A moderator did not accept the file “{attachment.name}” added to "
+            f"“{attachment.record.title}”:\n\n{reason}",
+        )
+
+
 @transaction.atomic
 def do_remove_attachment(actor: User, attachment: Attachment) -> None:
-    if not can_edit(actor, attachment.record):
-        raise PermissionDenied("You may not remove files from this record.")
+    if not can_remove_attachment(actor, attachment):
+        raise PermissionDenied(
+            "Files of a published record are removed by moderators; you may withdraw a file "
+            "awaiting approval."
+        )
+    _remove(actor, attachment)
+
+
+def _remove(actor: User, attachment: Attachment, reason: str = "") -> None:
     record = attachment.record
     name = attachment.name
     stored = attachment.file.name
     attachment.delete()
-    record_audit(actor, AuditAction.UPDATED, record, before={"attachment": name})
+    record_audit(actor, AuditAction.UPDATED, record, before={"attachment": name}, reason=reason)
     # Once the removal is committed: a rollback must find the file still there.
     transaction.on_commit(lambda: _delete_unused_file(stored), robust=True)
 

@@ -5,6 +5,12 @@ selectors use them without importing the services; this module gives them their 
 the bottom of the services package (permissions ← records ← workflow).
 """
 
-from resilnet.catalog.permissions import can_create, can_edit, is_moderator
+from resilnet.catalog.permissions import (
+    can_create,
+    can_edit,
+    can_remove_attachment,
+    can_see_attachment,
+    is_moderator,
+)
 
-__all__ = ["can_create", "can_edit", "is_moderator"]
+__all__ = ["can_create", "can_edit", "can_remove_attachment", "can_see_attachment", "is_moderator"]

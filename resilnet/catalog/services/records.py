@@ -1,6 +1,7 @@
 """A record's content and revisions: validating content, its facets, creating and
 editing records, a visitor's proposal, and the helpers every path that writes a record
-shares (`_apply`, `_refresh_live`, `_new_revision`, `_audit`, `_notify`).
+shares (`_apply`, `_refresh_live`, `_new_revision`, `_audit`, `_notify`,
+`_require_reason`).
 
 Submitting a pending revision is the workflow's first step (workflow.py); its body,
 `_submit`, lives here because creating a record may take that step at once.
@@ -131,6 +132,13 @@ def _audit(
         after={"status": record.status, "revision": revision.number if revision else None},
         reason=reason,
     )
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason: the contributor will read it."})
+    return reason[:5000]
 
 
 def _notify(recipients: Iterable[str], subject: str, body: str) -> None:

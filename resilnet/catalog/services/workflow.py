@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from resilnet.catalog.models import Record, RecordFacet, Revision
 from resilnet.catalog.schemas import parse_content
+from resilnet.catalog.services.attachments import _approve_pending_files
 from resilnet.catalog.services.indexing import _unindex
 from resilnet.catalog.services.permissions import is_moderator
 from resilnet.catalog.services.records import (
@@ -22,6 +23,7 @@ from resilnet.catalog.services.records import (
     _notify,
     _pending,
     _refresh_live,
+    _require_reason,
     _submit,
 )
 from resilnet.catalog.taxonomy import Status
@@ -49,13 +51,6 @@ def _moderate(actor: User, record: Record) -> tuple[Record, Revision]:
     return record, revision
 
 
-def _require_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a reason: the contributor will read it."})
-    return reason[:5000]
-
-
 @transaction.atomic
 def do_publish(actor: User, record: Record) -> None:
     record, revision = _moderate(actor, record)
@@ -71,6 +66,8 @@ def do_publish(actor: User, record: Record) -> None:
     revision.save(update_fields=["state"])
     _refresh_live(record, parsed)
     _audit(actor, record, before, revision)
+    # The files added with the changes were on the page the moderator approved.
+    _approve_pending_files(actor, record)
     _notify_owner(
         record,
         f"[resilnet] Published: {record.title}",

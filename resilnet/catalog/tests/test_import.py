@@ -336,3 +336,9 @@ def test_imported_records_never_take_the_id_of_a_deleted_one(moderator):
     Record.objects.filter(pk=newest.pk).delete()
     run(csv_bytes(GOOD[0].replace("m1,", "m9,")), moderator)
     assert Record.objects.get(external_id="m9").pk > newest.pk
+
+
+def test_an_update_by_import_leaves_identity_owner_and_pending_edit_alone():
+    concrete = {f.column for f in Record._meta.concrete_fields}
+    kept = {"id", "external_id", "owner_id", "created_at", "pending_revision_id"}
+    assert set(services.imports.UPDATED_COLUMNS) == concrete - kept
