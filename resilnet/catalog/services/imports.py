@@ -56,10 +56,10 @@ VALID_ROWS = "valid-rows"
 # Rows per transaction: a chunk holds SQLite's write lock for about CHUNK_SECONDS. The
 # size follows what the last chunk took (a busy machine gets smaller ones); staging a row
 # is a single insert, so its chunks have a fixed size.
-IMPORT_CHUNK = 250  # the first chunk
+IMPORT_CHUNK = 100  # the first chunk, before any was timed
 CHUNK_ROWS = (50, 2000)
 CHUNK_SECONDS = 0.25
-STAGE_CHUNK = 1000
+STAGE_CHUNK = 500
 CHUNK_ATTEMPTS = 3  # tries of a chunk that failed on a lock or on a concurrent insert
 STALLED_AFTER = timedelta(minutes=2)  # an import quiet this long has stopped
 EXTERNAL_ID_CHARS = 200  # Record.external_id
