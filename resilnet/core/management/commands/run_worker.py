@@ -2,6 +2,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -72,34 +73,38 @@ class Command(BaseCommand):
         worker_id = f"{socket.gethostname()[:40]}-{get_random_string(8)}"
         stop = threading.Event()
 
-        def beat() -> None:
-            while not stop.is_set():
-                try:
-                    services.record_worker_heartbeat(worker_id)
-                except DatabaseError as exc:
-                    # A busy database delays one beat; the next one catches up.
-                    logger.warning("heartbeat not recorded: %s", exc)
-                finally:
-                    close_old_connections()
-                stop.wait(HEARTBEAT_SECONDS)
-            connection.close()  # this thread's own: left open, it would outlive the worker
+        def every(seconds: float, work: Callable[[], object], what: str) -> threading.Thread:
+            """A thread doing `work` every `seconds` until the worker stops; a busy database
+            delays one round, the next one catches up."""
 
-        def schedule() -> None:
-            periodic = [task for module in modules.installed() for task in module.periodic_tasks]
-            while not stop.is_set():
-                try:
-                    services.enqueue_due_periodic_tasks(periodic)
-                except DatabaseError as exc:
-                    logger.warning("periodic tasks not scheduled: %s", exc)
-                finally:
-                    close_old_connections()
-                stop.wait(SCHEDULE_SECONDS)
-            connection.close()
+            def loop() -> None:
+                while not stop.is_set():
+                    try:
+                        work()
+                    except DatabaseError as exc:
+                        logger.warning("%s not done: %s", what, exc)
+                    finally:
+                        close_old_connections()
+                    stop.wait(seconds)
+                connection.close()  # this thread's own: left open, it would outlive the worker
 
+            return threading.Thread(target=loop, name=what, daemon=True)
+
+        periodic = [task for module in modules.installed() for task in module.periodic_tasks]
         services.record_worker_heartbeat(worker_id)
-        threads = [threading.Thread(target=beat, name="heartbeat", daemon=True)]
+        threads = [
+            every(
+                HEARTBEAT_SECONDS, lambda: services.record_worker_heartbeat(worker_id), "heartbeat"
+            )
+        ]
         if not batch:  # a batch run works off what is queued; it schedules nothing new
-            threads.append(threading.Thread(target=schedule, name="scheduler", daemon=True))
+            threads.append(
+                every(
+                    SCHEDULE_SECONDS,
+                    lambda: services.enqueue_due_periodic_tasks(periodic),
+                    "periodic tasks",
+                )
+            )
         for thread in threads:
             thread.start()
         worker = ResilientWorker(
