@@ -40,6 +40,12 @@ urlpatterns = [
 urlpatterns += [
     path(f"{module.slug}/", include(module.urls)) for module in modules.installed() if module.urls
 ]
+# Their map tiles at /tiles/<slug>/, apart from the pages: no session, cached by URL.
+urlpatterns += [
+    path(f"tiles/{module.slug}/", include((module.tiles, f"{module.slug}-tiles")))
+    for module in modules.installed()
+    if module.tiles
+]
 
 handler403 = "resilnet.core.views.forbidden"
 handler404 = "resilnet.core.views.not_found"

@@ -2,9 +2,10 @@
 
 An app listed in INSTALLED_APPS is a module when it has a `module.py` defining
 `MODULE = Module(...)`. The project reads these declarations to mount the module's pages
-(`/<slug>/`) and API router (`/api/v1/<slug>/`), to add its command group to `resilnet`,
-its entry to the navigation, its card to the home page and its link to each country's
-page, to load its demo data, to schedule its periodic tasks and to run its health checks.
+(`/<slug>/`), map tiles (`/tiles/<slug>/`) and API router (`/api/v1/<slug>/`), to add its
+command group to `resilnet`, its entry to the navigation, its card to the home page and
+its link to each country's page, to load its demo data, to schedule its periodic tasks
+and to run its health checks.
 Core declares its own tasks and checks the same way but has no navigation entry.
 
 Everything is named by dotted path, imported only when used: reading the declarations
@@ -40,6 +41,7 @@ class Module:
     summary: Promise  # one line for the navigation's home-page card
     coming: Promise | str = ""  # while the module is not built: what it will do
     urls: str = ""  # URLconf (with app_name == slug) mounted at /<slug>/
+    tiles: str = ""  # URLconf of map tiles mounted at /tiles/<slug>/ (namespace <slug>-tiles)
     api_router: str = ""  # django-ninja Router mounted at /api/v1/<slug>/
     cli: str = ""  # register(subparsers): adds `resilnet <slug> COMMAND`
     demo: str = ""  # load() -> str: loads demo data, returns one line to print

@@ -1,19 +1,23 @@
-"""What the schools module adds to the platform (the module contract: resilnet/core/modules.py).
+"""What the schools module adds to the platform (the module contract: resilnet/core/modules.py)."""
 
-Not built yet: a page saying what is coming.
-"""
+from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from resilnet.core.modules import Module
+from resilnet.core.modules import Module, PeriodicTask
 
 MODULE = Module(
     slug="schools",
     title=_("Schools"),
     summary=_("School connectivity: registry, measurements and a map."),
-    coming=_(
-        "A registry of schools with their internet connectivity, measurements, "
-        "status roll-ups and a fast map that works on slow networks."
-    ),
     urls="resilnet.schools.urls",
+    tiles="resilnet.schools.tiles.urls",
+    api_router="resilnet.schools.api.router",
+    cli="resilnet.schools.cli.register",
+    demo="resilnet.schools.demo.load",
+    periodic_tasks=(
+        # Days with new measurements are rolled up soon after they arrive (services/rollups.py).
+        PeriodicTask("resilnet.schools.tasks.roll_up_marked_days", timedelta(minutes=1)),
+    ),
+    country_url_name="schools:country",
 )

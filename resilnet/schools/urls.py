@@ -1,6 +1,9 @@
 from django.urls import path
 
-from resilnet.core.views import module_placeholder
+from resilnet.schools import views
 
 app_name = "schools"
-urlpatterns = [path("", module_placeholder, {"slug": "schools"}, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("countries/<str:iso3>/", views.country, name="country"),
+]

@@ -1,0 +1,5 @@
+"""Demo schools: not built yet."""
+
+
+def load() -> str:
+    return "no demo schools yet"

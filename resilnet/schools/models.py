@@ -1,0 +1,282 @@
+"""The school registry (Giga's school master schema), measurements and status roll-ups.
+
+Field names follow Giga's school master schema where it has one, so its files import
+unchanged. Speeds are integers in bits per second; coordinates WGS84; times UTC.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from resilnet.core.models import Country
+from resilnet.schools.status import GLOBAL_BENCHMARK_BPS, CellularCoverage, Connectivity, Coverage
+
+
+class AreaLevel(models.IntegerChoices):
+    COUNTRY = 0, _("Country")
+    ADMIN1 = 1, _("Province or region (admin 1)")
+    ADMIN2 = 2, _("District (admin 2)")
+
+
+class AdminArea(models.Model):
+    """A country, or one of its first- or second-level administrative areas."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="school_areas")
+    level = models.PositiveSmallIntegerField(choices=AreaLevel.choices)
+    code = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # GeoJSON geometry (Polygon or MultiPolygon) as text, and its bounding box for quick
+    # rejection before the exact point-in-polygon test.
+    boundary = models.TextField(blank=True)
+    min_longitude = models.FloatField(null=True, blank=True)
+    min_latitude = models.FloatField(null=True, blank=True)
+    max_longitude = models.FloatField(null=True, blank=True)
+    max_latitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "level", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "level", "code"], name="area_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CountrySettings(models.Model):
+    """Per-country choices an analyst makes: the national download benchmark."""
+
+    country = models.OneToOneField(
+        Country, on_delete=models.CASCADE, related_name="school_settings"
+    )
+    national_benchmark_bps = models.BigIntegerField(default=GLOBAL_BENCHMARK_BPS)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = _("country settings")
+
+    def __str__(self) -> str:
+        return f"{self.country_id}: {self.national_benchmark_bps} bit/s"
+
+
+class AreaType(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+
+
+class School(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="schools")
+    school_id_giga = models.CharField(max_length=64)
+    school_id_govt = models.CharField(max_length=100, blank=True)
+    school_name = models.CharField(max_length=500)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    education_level = models.CharField(max_length=64)
+    education_level_govt = models.CharField(max_length=200, blank=True)
+    school_establishment_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    admin1 = models.CharField(max_length=200, blank=True)
+    admin2 = models.CharField(max_length=200, blank=True)
+    admin1_area = models.ForeignKey(
+        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    admin2_area = models.ForeignKey(
+        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    school_area_type = models.CharField(max_length=8, choices=AreaType.choices, blank=True)
+    school_funding_type = models.CharField(max_length=64, blank=True)
+    num_students = models.PositiveIntegerField(null=True, blank=True)
+    num_teachers = models.PositiveIntegerField(null=True, blank=True)
+    num_computers = models.PositiveIntegerField(null=True, blank=True)
+    electricity_availability = models.BooleanField(null=True, blank=True)
+    connectivity_govt = models.BooleanField(null=True, blank=True)
+    connectivity_type_govt = models.CharField(max_length=64, blank=True)
+    download_speed_contracted = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Bits per second.")
+    )
+    cellular_coverage_type = models.CharField(
+        max_length=16, choices=CellularCoverage.choices, blank=True
+    )
+    fiber_node_distance = models.FloatField(null=True, blank=True, help_text=_("Kilometres."))
+    nearest_NR_distance = models.FloatField(null=True, blank=True)  # Giga's capitals
+    nearest_LTE_distance = models.FloatField(null=True, blank=True)
+    nearest_UMTS_distance = models.FloatField(null=True, blank=True)
+    nearest_GSM_distance = models.FloatField(null=True, blank=True)
+    pop_within_1km = models.PositiveIntegerField(null=True, blank=True)
+    pop_within_2km = models.PositiveIntegerField(null=True, blank=True)
+    pop_within_3km = models.PositiveIntegerField(null=True, blank=True)
+    schools_within_1km = models.PositiveIntegerField(null=True, blank=True)
+    schools_within_2km = models.PositiveIntegerField(null=True, blank=True)
+    schools_within_3km = models.PositiveIntegerField(null=True, blank=True)
+    disputed_region = models.BooleanField(default=False)
+
+    # Kept by services, never by hand: the position's Z-order key (geo.py) for tiles, and
+    # the current status on both benchmarks and coverage, for the map and the counts.
+    tile_key = models.BigIntegerField(db_index=True)
+    realtime = models.BooleanField(
+        default=False, help_text=_("Registered for real-time measurements.")
+    )
+    connectivity_global = models.CharField(
+        max_length=12, choices=Connectivity.choices, default=Connectivity.UNKNOWN
+    )
+    connectivity_national = models.CharField(
+        max_length=12, choices=Connectivity.choices, default=Connectivity.UNKNOWN
+    )
+    coverage = models.CharField(max_length=8, choices=Coverage.choices, default=Coverage.UNKNOWN)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "school_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "school_id_giga"],
+                condition=Q(deleted_at__isnull=True),
+                name="school_giga_id_live",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["country", "school_id_govt"]),
+            models.Index(fields=["admin1_area"]),
+            models.Index(fields=["admin2_area"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.school_name
+
+
+class DeviceKey(models.Model):
+    """A speed-test client's key for one school: only its digest is stored."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="device_keys")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.label or f"key {self.pk}"
+
+
+class MeasurementSource(models.TextChoices):
+    NDT = "ndt", _("Speed test app (M-Lab NDT)")
+    QOS = "qos", _("Operator QoS feed")
+    OTHER = "other", _("Other")
+
+
+class Measurement(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="measurements")
+    timestamp = models.DateTimeField()
+    download_bps = models.BigIntegerField()
+    upload_bps = models.BigIntegerField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    jitter_ms = models.FloatField(null=True, blank=True)
+    packet_loss = models.FloatField(null=True, blank=True, help_text=_("Percent, 0 to 100."))
+    source = models.CharField(max_length=8, choices=MeasurementSource.choices)
+    client_info = models.JSONField(default=dict, blank=True)
+    server_info = models.JSONField(default=dict, blank=True)
+    location_mismatch = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["school", "timestamp"]),
+            models.Index(fields=["timestamp"]),
+            models.Index(fields=["received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class SchoolDailyStatus(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="daily_statuses")
+    date = models.DateField()
+    download_bps = models.BigIntegerField(help_text=_("Median of the day's measurements."))
+    upload_bps = models.BigIntegerField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    num_measurements = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "date"], name="school_day")]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.date}"
+
+
+class SchoolWeeklyStatus(models.Model):
+    """One school's ISO week: `week_start` is that week's Monday (ISO 8601)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="weekly_statuses")
+    week_start = models.DateField()
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    download_bps = models.BigIntegerField(null=True, blank=True)
+    upload_bps = models.BigIntegerField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    num_measurements = models.PositiveIntegerField(default=0)
+    connectivity_global = models.CharField(max_length=12, choices=Connectivity.choices)
+    connectivity_national = models.CharField(max_length=12, choices=Connectivity.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "week_start"], name="school_week")]
+        indexes = [models.Index(fields=["week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.iso_year}-W{self.iso_week:02d}"
+
+
+class Benchmark(models.TextChoices):
+    GLOBAL = "global", _("Global benchmark")
+    NATIONAL = "national", _("National benchmark")
+
+
+class AreaWeeklyCount(models.Model):
+    """How many schools of an area (or of the whole country, `area` empty) were in each
+    connectivity status during one ISO week, against one benchmark."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.CASCADE)
+    week_start = models.DateField()
+    benchmark = models.CharField(max_length=8, choices=Benchmark.choices)
+    status = models.CharField(max_length=12, choices=Connectivity.choices)
+    schools = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "area", "week_start", "benchmark", "status"],
+                name="area_week_count",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["country", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.area_id or self.country_id} {self.week_start} {self.status}"
+
+
+class RollupMark(models.Model):
+    """Which days have measurements not yet rolled up (set on arrival, cleared by the
+    roll-up task): the roll-up redoes exactly those days and their weeks."""
+
+    date = models.DateField(unique=True)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.date)
