@@ -66,6 +66,7 @@ def queue_summary(now: datetime | None = None) -> dict[str, Any]:
         "count": summary["count"],
         "files": files,
         "waiting": summary["count"] + files,
+        "oldest": oldest,
         "oldest_age": (now - oldest) if oldest else None,
         "by_collection": by_collection,
     }

@@ -1,8 +1,10 @@
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from resilnet.catalog.models import Record
+from resilnet.catalog.models import Record, Revision
 from resilnet.catalog.taxonomy import Status
 from resilnet.catalog.tests.conftest import measure
 
@@ -103,6 +105,17 @@ def test_contributor_submits_and_moderator_publishes_through_the_pages(
     record.refresh_from_db()
     assert record.status == Status.PUBLISHED
     assert "Data caps waived" in client.get("/catalog/?q=telemedicine").content.decode()
+
+
+def test_the_moderation_queue_says_how_long_the_oldest_revision_has_waited(
+    client, contributor, moderator
+):
+    client.force_login(contributor)
+    client.post("/catalog/new/measure/", form_data() | {"submit": "1"})
+    Revision.objects.update(created_at=timezone.now() - timedelta(days=3, hours=1))
+    client.force_login(moderator)
+    queue = client.get("/catalog/moderation/").content.decode()
+    assert re.search(r"oldest waiting\s+3\xa0days", queue), queue[:2000]
 
 
 def test_a_case_form_offers_action_lines_and_sdgs(client, contributor):
