@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
 import pydantic
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import ValidationError
 
@@ -152,5 +152,3 @@ def set_benchmark(request: HttpRequest, iso3: str, payload: BenchmarkIn) -> Any:
         "national_benchmark_bps": country.school_settings.national_benchmark_bps,
         "job": job.pk if job else None,
     }
-
-

@@ -81,7 +81,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{report.rejected_count} rejected"
         )
     else:
-        print(f"{report.rejected_count} rejected; nothing written (use --partial to write the rest)")
+        print(
+            f"{report.rejected_count} rejected; nothing written (use --partial to write the rest)"
+        )
     return 1 if report.rejected_count else 0
 
 
@@ -99,7 +101,8 @@ def cmd_rollup(args: argparse.Namespace) -> int:
         report = rollups.roll_up(days, progress=update)
     print(
         f"{len(report.days)} days and {len(report.weeks)} weeks rolled up; "
-        f"{len(report.countries)} countries counted; {report.schools_changed} school statuses changed"
+        f"{len(report.countries)} countries counted; "
+        f"{report.schools_changed} school statuses changed"
     )
     return 0
 

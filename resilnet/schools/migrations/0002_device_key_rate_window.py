@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0001_initial'),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='devicekey',
-            name='window_requests',
+            model_name="devicekey",
+            name="window_requests",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='devicekey',
-            name='window_start',
+            model_name="devicekey",
+            name="window_start",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -107,7 +107,9 @@ def recompute_national_statuses(country_id: int, progress: Any = None) -> None:
         (str(new), pk)
         for pk, govt, contracted, old in School.objects.filter(
             country_id=country_id, realtime=False, deleted_at=None
-        ).values_list("pk", "connectivity_govt", "download_speed_contracted", "connectivity_national")
+        ).values_list(
+            "pk", "connectivity_govt", "download_speed_contracted", "connectivity_national"
+        )
         if (new := status.static_connectivity(govt, contracted, bench)) != old
     ]
     _update(School._meta.db_table, "connectivity_national", static)

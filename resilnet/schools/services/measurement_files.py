@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,7 +115,9 @@ def _batches(path: Path, chunk_rows: int) -> Iterator[tuple[int, pa.RecordBatch]
         _refuse_nul_bytes(path)
         yield from _csv_batches(path, chunk_rows)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise UnusableFile(_("Cannot read the file: %(error)s") % {"error": str(exc)[:300]}) from None
+        raise UnusableFile(
+            _("Cannot read the file: %(error)s") % {"error": str(exc)[:300]}
+        ) from None
 
 
 def _refuse_nul_bytes(path: Path) -> None:
@@ -160,9 +162,7 @@ def _check_columns(present: list[str]) -> None:
     if "download_bps" not in present and "download_speed" not in present:
         missing.append("download_bps")
     if missing:
-        raise UnusableFile(
-            _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}
-        )
+        raise UnusableFile(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
 
 
 # Checking ------------------------------------------------------------------------------
@@ -189,8 +189,9 @@ class _Chunk:
         self.reason[fresh] = reason
         self.column[fresh] = column
 
-    def number(self, name: str, *, low: float, high: float, integer: bool = False,
-               scale: float = 1.0) -> np.ndarray:
+    def number(
+        self, name: str, *, low: float, high: float, integer: bool = False, scale: float = 1.0
+    ) -> np.ndarray:
         """The column as float64 (NaN where empty); rows with text, out of range or (for
         integers) a fraction flagged."""
         array = self.batch.column(name)
@@ -262,9 +263,7 @@ class _Schools:
     """School ids and positions by (country, school_id_giga), looked up once per id."""
 
     def __init__(self, country: str | None) -> None:
-        self.countries = {
-            iso3: pk for iso3, pk in Country.objects.values_list("iso3", "pk")
-        }
+        self.countries = {iso3: pk for iso3, pk in Country.objects.values_list("iso3", "pk")}
         self.default_country = country
         self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
 
@@ -286,7 +285,9 @@ class _Schools:
                     self.known[(by_id[country_id], giga)] = (pk, lat, lon)
 
 
-def _haversine(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def _haversine(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -301,7 +302,11 @@ class _Checked:
 
 
 def _check(
-    chunk: _Chunk, first: int, schools: _Schools, adapter: m.RowAdapter, now: datetime,
+    chunk: _Chunk,
+    first: int,
+    schools: _Schools,
+    adapter: m.RowAdapter,
+    now: datetime,
     report: FileReport,
 ) -> _Checked:
     n = chunk.n
@@ -347,12 +352,18 @@ def _check(
         if chunk.has("client_longitude")
         else nan
     )
-    chunk.flag(np.isnan(lat) != np.isnan(lon), "client_longitude",
-               _("give both client_latitude and client_longitude"))
+    chunk.flag(
+        np.isnan(lat) != np.isnan(lon),
+        "client_longitude",
+        _("give both client_latitude and client_longitude"),
+    )
     if chunk.has("source"):
-        sources = [(v or MeasurementSource.NDT).strip().lower() for v in chunk.text("source").to_pylist()]
+        sources = [
+            (v or MeasurementSource.NDT).strip().lower() for v in chunk.text("source").to_pylist()
+        ]
+        allowed = set(MeasurementSource.values)
         chunk.flag(
-            np.array([s not in MeasurementSource.values for s in sources], dtype=bool),
+            np.array([s not in allowed for s in sources], dtype=bool),
             "source",
             _("expected one of: %(choices)s") % {"choices": ", ".join(MeasurementSource.values)},
         )
@@ -374,8 +385,8 @@ def _check(
         mismatch = _haversine(school_lat, school_lon, lat, lon) > m.location_mismatch_m()
 
     ok = chunk.reason == ""
-    for i in np.flatnonzero(~ok):
-        report.reject(first + int(i), str(chunk.column[i]), str(chunk.reason[i]))
+    for j in np.flatnonzero(~ok).tolist():
+        report.reject(first + j, str(chunk.column[j]), str(chunk.reason[j]))
     report.valid += int(ok.sum())
 
     def none(values: np.ndarray) -> list[Any]:
@@ -391,8 +402,9 @@ def _check(
     seen: set[uuid.UUID] = set()
     for i in np.flatnonzero(ok).tolist():
         school = found[i]
-        assert school is not None and times[i] is not None
+        assert school is not None
         when = times[i]
+        assert when is not None
         d, u = int(down_l[i]), None if up_l[i] is None else int(up_l[i])
         values = (d, u, columns[0][i], columns[1][i], columns[2][i], sources[i])
         ident = uuids[i] or m.derived_uuid(f"{school[0]}", when, values)
@@ -446,7 +458,8 @@ def import_measurement_file(
     size = path.stat().st_size
     if size > max_bytes:
         raise UnusableFile(
-            _("The file has %(size)d bytes; the limit is %(limit)d.") % {"size": size, "limit": max_bytes}
+            _("The file has %(size)d bytes; the limit is %(limit)d.")
+            % {"size": size, "limit": max_bytes}
         )
     if size == 0:
         raise UnusableFile(_("The file is empty."))
@@ -482,4 +495,3 @@ def import_measurement_file(
         with transaction.atomic():
             m.enqueue_rollup()
     return report
-

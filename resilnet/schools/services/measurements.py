@@ -28,7 +28,7 @@ from resilnet.core.services import record_audit, token_digest
 from resilnet.schools.geo import distance_m
 from resilnet.schools.models import DeviceKey, Measurement, MeasurementSource, RollupMark, School
 
-DEVICE_KEY_PREFIX = "rnd_"  # noqa: S105 (the marker before every device key, not a secret)
+DEVICE_KEY_PREFIX = "rnd_"
 
 # What a measurement may hold. 100 Gbit/s is past any school link; a latency of ten
 # minutes is a broken clock, not a network.
@@ -137,7 +137,9 @@ def _number(value: Any, name: str, *, integer: bool, low: float, high: float) ->
     try:
         number = float(value) if not isinstance(value, int) else value
     except ValueError:
-        raise ValidationError({name: _("Expected a number, not %(v)r.") % {"v": value[:40]}}) from None
+        raise ValidationError(
+            {name: _("Expected a number, not %(v)r.") % {"v": str(value)[:40]}}
+        ) from None
     if isinstance(number, float) and not math.isfinite(number):
         raise ValidationError({name: _("Expected a finite number.")})
     if integer:
@@ -156,9 +158,7 @@ def check_timestamp(value: datetime, name: str, now: datetime) -> None:
     if value > now + FUTURE_SKEW:
         raise ValidationError({name: _("This time is in the future.")})
     if value < now - max_age():
-        raise ValidationError(
-            {name: _("Older than %(days)d days.") % {"days": max_age().days}}
-        )
+        raise ValidationError({name: _("Older than %(days)d days.") % {"days": max_age().days}})
 
 
 def _info(value: Any, name: str) -> dict[str, Any]:
@@ -174,7 +174,9 @@ def _info(value: Any, name: str) -> dict[str, Any]:
 def derived_uuid(school_key: str, timestamp: datetime, values: Sequence[Any]) -> uuid.UUID:
     """The id of a measurement that came without one: the same school, time and values
     always give the same id, so importing a file twice stores it once."""
-    text = "|".join([school_key, timestamp.isoformat(), *(repr(v) for v in values)])
+    # Numbers as floats, so 40 and 40.0 (JSON, CSV, Parquet) name the same measurement.
+    parts = [v if isinstance(v, str) or v is None else float(v) for v in values]
+    text = "|".join([school_key, timestamp.isoformat(), *(repr(v) for v in parts)])
     return uuid.uuid5(uuid.NAMESPACE_URL, "resilnet:measurement:" + text)
 
 
@@ -208,7 +210,9 @@ def validate_item(item: Any, where: str, school: School, now: datetime) -> Readi
 
     if item.get("download_bps") is None:
         raise ValidationError({f"{where}.download_bps": _("This field is required.")})
-    download = _number(item["download_bps"], f"{where}.download_bps", integer=True, low=0, high=MAX_BPS)
+    download = _number(
+        item["download_bps"], f"{where}.download_bps", integer=True, low=0, high=MAX_BPS
+    )
     upload = optional("upload_bps", integer=True, low=0, high=MAX_BPS)
     latency = optional("latency_ms", integer=False, low=0, high=MAX_MS)
     jitter = optional("jitter_ms", integer=False, low=0, high=MAX_MS)
@@ -242,10 +246,12 @@ def validate_item(item: Any, where: str, school: School, now: datetime) -> Readi
     values = (download, upload, latency, jitter, loss, source)
     raw_uuid = item.get("uuid")
     if raw_uuid is None:
-        measurement_id = derived_uuid(f"{school.country_id}/{school.school_id_giga}", timestamp, values)
+        measurement_id = derived_uuid(str(school.pk), timestamp, values)
     else:
         try:
-            measurement_id = raw_uuid if isinstance(raw_uuid, uuid.UUID) else uuid.UUID(str(raw_uuid))
+            measurement_id = (
+                raw_uuid if isinstance(raw_uuid, uuid.UUID) else uuid.UUID(str(raw_uuid))
+            )
         except ValueError:
             raise ValidationError({f"{where}.uuid": _("Expected a UUID.")}) from None
     return Reading(

@@ -108,8 +108,14 @@ def _float(value: float) -> float | None:
     return None if value != value else value
 
 
-def _replace(model: Any, where: str, params: Sequence[Any], columns: tuple[str, ...],
-             rows: list[tuple[Any, ...]], school_index: int = 0) -> None:
+def _replace(
+    model: Any,
+    where: str,
+    params: Sequence[Any],
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    school_index: int = 0,
+) -> None:
     """Replace the rows of `model` matching `where` with `rows` (sorted by school), in
     transactions of CHUNK rows, each deleting its own range of schools."""
     table = _q(model._meta.db_table)
@@ -141,7 +147,9 @@ def roll_up_day(day: date) -> int:
     day_value = connection.ops.adapt_datefield_value(day)
     rows = [
         (int(s), day_value, _int(d), _int(u), _float(lat), int(c))
-        for s, d, u, lat, c in zip(groups.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True)
+        for s, d, u, lat, c in zip(
+            groups.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True
+        )
     ]
     _replace(
         SchoolDailyStatus,
@@ -178,7 +186,9 @@ def roll_up_week(monday: date) -> set[int]:
     iso_year, iso_week, _ = monday.isocalendar()
     monday_value = connection.ops.adapt_datefield_value(monday)
     by_school: dict[int, tuple[Any, ...]] = {}
-    for s, d, u, lat, c in zip(measured.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True):
+    for s, d, u, lat, c in zip(
+        measured.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True
+    ):
         if s in country_of:
             by_school[s] = (_int(d), _int(u), _float(lat), int(c))
     for s in carried:
@@ -248,7 +258,9 @@ def count_week(country_id: int, monday: date) -> None:
                 status.static_connectivity(govt, contracted, status.GLOBAL_BENCHMARK_BPS),
                 status.static_connectivity(govt, contracted, national),
             )
-        for benchmark, value in zip((Benchmark.GLOBAL, Benchmark.NATIONAL), by_benchmark, strict=True):
+        for benchmark, value in zip(
+            (Benchmark.GLOBAL, Benchmark.NATIONAL), by_benchmark, strict=True
+        ):
             # The country (area None) and the school's areas, each once.
             for area in {None, admin1, admin2}:
                 counts[(area, benchmark, str(value))] += 1
@@ -284,7 +296,10 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
         for s, week, n, g, nat in SchoolWeeklyStatus.objects.filter(
             school__country_id=country_id, week_start__in=[current, previous]
         ).values_list(
-            "school_id", "week_start", "num_measurements", "connectivity_global",
+            "school_id",
+            "week_start",
+            "num_measurements",
+            "connectivity_global",
             "connectivity_national",
         ):
             rows.setdefault(s, {})[week] = (n, g, nat)
@@ -297,7 +312,11 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
             if this_week and this_week[0]:
                 pick = this_week
             else:
-                pick = weeks.get(previous) or (0, status.Connectivity.UNKNOWN, status.Connectivity.UNKNOWN)
+                pick = weeks.get(previous) or (
+                    0,
+                    status.Connectivity.UNKNOWN,
+                    status.Connectivity.UNKNOWN,
+                )
             if (pick[1], pick[2]) != (now_global, now_national):
                 updates.append((str(pick[1]), str(pick[2]), pk))
         for start in range(0, len(updates), CHUNK):

@@ -11,8 +11,9 @@ from resilnet.schools import geo
 from resilnet.schools.models import School
 
 
-def make_school(iso3: str = "KEN", giga: str = "g-1", lat: float = -1.29, lon: float = 36.82,
-                **fields: Any) -> School:
+def make_school(
+    iso3: str = "KEN", giga: str = "g-1", lat: float = -1.29, lon: float = 36.82, **fields: Any
+) -> School:
     country = Country.objects.get(iso3=iso3)
     values: dict[str, Any] = {
         "school_name": f"School {giga}",

@@ -44,7 +44,9 @@ def test_an_analyst_sets_it_and_national_statuses_follow(client, analyst, measur
     measured.refresh_from_db()
     assert measured.connectivity_national == "good"
     counts = dict(
-        AreaWeeklyCount.objects.filter(area=None, benchmark="national").values_list("status", "schools")
+        AreaWeeklyCount.objects.filter(area=None, benchmark="national").values_list(
+            "status", "schools"
+        )
     )
     assert counts == {"good": 2}
     event = AuditEvent.objects.filter(object_type="schools.countrysettings").get()
@@ -59,8 +61,9 @@ def test_others_may_not(client, contributor, measured):
     assert not CountrySettings.objects.exists()
 
 
-@pytest.mark.parametrize("body", ['{"mbps": 0}', '{"mbps": -1}', '{"mbps": 1e308}',
-                                  '{"mbps": "fast"}', "{}", "not json"])
+@pytest.mark.parametrize(
+    "body", ['{"mbps": 0}', '{"mbps": -1}', '{"mbps": 1e308}', '{"mbps": "fast"}', "{}", "not json"]
+)
 def test_bad_values_are_refused(client, admin_user, measured, body):
     client.force_login(admin_user)
     assert put(client, body).status_code in (400, 422)
@@ -70,6 +73,9 @@ def test_bad_values_are_refused(client, admin_user, measured, body):
 def test_unknown_country(client, admin_user, reference_data):
     client.force_login(admin_user)
     for code in ("XXX", "K'N", "KENYA"):
-        response = client.put(f"/api/v1/schools/countries/{code}/benchmark", data='{"mbps": 5}',
-                              content_type="application/json")
+        response = client.put(
+            f"/api/v1/schools/countries/{code}/benchmark",
+            data='{"mbps": 5}',
+            content_type="application/json",
+        )
         assert response.status_code == 404

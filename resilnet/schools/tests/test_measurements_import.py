@@ -15,7 +15,10 @@ from resilnet.schools.services import measurement_files as files
 from resilnet.schools.tests.measurement_fixtures import make_school
 
 WHEN = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0).isoformat()
-HEADER = "uuid,school_id_giga,country,timestamp,download_speed,upload_speed,latency,jitter,packet_loss,source\n"
+HEADER = (
+    "uuid,school_id_giga,country,timestamp,download_speed,upload_speed,latency,jitter,"
+    "packet_loss,source\n"
+)
 
 
 @pytest.fixture
@@ -38,8 +41,10 @@ def test_csv_in_mbps_is_stored_in_bits_and_a_second_import_adds_nothing(tmp_path
     )
     assert main(["schools", "import-measurements", str(path)]) == 0
     first = {m.school.school_id_giga: m for m in Measurement.objects.all()}
-    assert first["g-1"].download_bps == 25_500_000 and first["g-1"].upload_bps == 5_000_000
-    assert first["g-2"].source == "qos" and first["g-2"].upload_bps is None
+    assert first["g-1"].download_bps == 25_500_000
+    assert first["g-1"].upload_bps == 5_000_000
+    assert first["g-2"].source == "qos"
+    assert first["g-2"].upload_bps is None
     assert School.objects.filter(realtime=True).count() == 2
     assert RollupMark.objects.exists()
     assert main(["schools", "import-measurements", str(path)]) == 0  # derived uuid is stable
@@ -51,7 +56,9 @@ def test_parquet_in_bits(tmp_path, schools):
     table = pa.table(
         {
             "school_id_giga": ["g-1", "g-2"],
-            "timestamp": pa.array([datetime.now(UTC) - timedelta(hours=2)] * 2, pa.timestamp("us", tz="UTC")),
+            "timestamp": pa.array(
+                [datetime.now(UTC) - timedelta(hours=2)] * 2, pa.timestamp("us", tz="UTC")
+            ),
             "download_bps": pa.array([3_000_000, 7_000_000], pa.int64()),
             "latency": [20.0, None],
         }
@@ -59,7 +66,10 @@ def test_parquet_in_bits(tmp_path, schools):
     path = tmp_path / "m.parquet"
     pq.write_table(table, path)
     assert main(["schools", "import-measurements", str(path), "--country", "KEN"]) == 0
-    assert sorted(Measurement.objects.values_list("download_bps", flat=True)) == [3_000_000, 7_000_000]
+    assert sorted(Measurement.objects.values_list("download_bps", flat=True)) == [
+        3_000_000,
+        7_000_000,
+    ]
 
 
 def test_rejected_rows_are_named_and_nothing_is_written(tmp_path, schools, capsys):
@@ -71,7 +81,7 @@ def test_rejected_rows_are_named_and_nothing_is_written(tmp_path, schools, capsy
         + f",g-2,KEN,{WHEN},1,,,,,ndt\n"
         + f",g-1,KEN,{WHEN},1,,,,101,ndt\n"
         + f",g-1,KEN,{WHEN},1,,,,,'; DROP TABLE x; --\n"
-        + f",g-1,KEN,2999-01-01T00:00:00Z,1,,,,,ndt\n"
+        + ",g-1,KEN,2999-01-01T00:00:00Z,1,,,,,ndt\n"
         + f"not-a-uuid,g-1,KEN,{WHEN},1,,,,,ndt\n"
         + f",g-1,KEN,{WHEN},1e400,,,,,ndt\n"
         + f",g-1,KEN,{WHEN},2,,,,,ndt\n",

@@ -29,7 +29,14 @@ def _old_dates_allowed(settings):
 def send(school, when, download, **extra):  # noqa: F811
     measurements.record_measurements(
         school,
-        [{"uuid": str(uuid.uuid4()), "timestamp": when.isoformat(), "download_bps": download, **extra}],
+        [
+            {
+                "uuid": str(uuid.uuid4()),
+                "timestamp": when.isoformat(),
+                "download_bps": download,
+                **extra,
+            }
+        ],
     )
 
 
@@ -43,7 +50,11 @@ def send(school, when, download, **extra):  # noqa: F811
     ],
 )
 def test_iso_weeks_around_new_year(school, day, iso):  # noqa: F811
-    send(school, datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9), 30_000_000)
+    send(
+        school,
+        datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9),
+        30_000_000,
+    )
     rollups.roll_up([day])
     week = SchoolWeeklyStatus.objects.get(school=school)
     assert (week.iso_year, week.iso_week) == iso
@@ -68,11 +79,15 @@ def test_a_week_spanning_two_years_takes_both_sides(school):  # noqa: F811
 
 def test_daily_medians_and_idempotence(school):  # noqa: F811
     day = date(2023, 5, 10)
-    for hour, down, lat in [(1, 4_000_000, 30.0), (2, 2_000_000, None), (3, 8_000_000, 50.0),
-                            (4, 6_000_000, 10.0)]:
-        send(school, datetime(2023, 5, 10, hour, tzinfo=UTC), down, latency_ms=lat) if lat else send(
-            school, datetime(2023, 5, 10, hour, tzinfo=UTC), down
-        )
+    for hour, down, lat in [
+        (1, 4_000_000, 30.0),
+        (2, 2_000_000, None),
+        (3, 8_000_000, 50.0),
+        (4, 6_000_000, 10.0),
+    ]:
+        send(
+            school, datetime(2023, 5, 10, hour, tzinfo=UTC), down, latency_ms=lat
+        ) if lat else send(school, datetime(2023, 5, 10, hour, tzinfo=UTC), down)
     send(school, datetime(2023, 5, 11, 0, tzinfo=UTC), 99_000_000)  # the next day
     rollups.roll_up([day])
     first = list(SchoolDailyStatus.objects.values())
@@ -89,8 +104,9 @@ def test_daily_medians_and_idempotence(school):  # noqa: F811
 def test_group_medians_against_python():
     keys = [3, 1, 1, 2, 3, 3, 1]
     values = [5.0, 1.0, float("nan"), 7.0, 1.0, 9.0, 4.0]
-    import numpy as np
     import statistics
+
+    import numpy as np
 
     groups = np.array([1, 2, 3, 4])
     got = rollups.group_medians(np.array(keys), np.array(values), groups)
@@ -120,10 +136,16 @@ def test_unknown_week_for_a_quiet_realtime_school_and_counts_cover_every_school(
     rollups.roll_up([date(2023, 5, 9)])
     send(school, datetime(2023, 5, 16, tzinfo=UTC), 25_000_000)
     rollups.roll_up([date(2023, 5, 16)])
-    week2 = {w.school.school_id_giga: w for w in SchoolWeeklyStatus.objects.filter(week_start=date(2023, 5, 15))}
+    week2 = {
+        w.school.school_id_giga: w
+        for w in SchoolWeeklyStatus.objects.filter(week_start=date(2023, 5, 15))
+    }
     assert week2["g-quiet"].connectivity_global == "unknown"
     assert week2["g-quiet"].num_measurements == 0
-    assert (week2["g-1"].connectivity_global, week2["g-1"].connectivity_national) == ("good", "good")
+    assert (week2["g-1"].connectivity_global, week2["g-1"].connectivity_national) == (
+        "good",
+        "good",
+    )
     counts = {
         (c.area_id, c.benchmark, c.status): c.schools
         for c in AreaWeeklyCount.objects.filter(week_start=date(2023, 5, 15))
