@@ -83,7 +83,8 @@ def _within(name: str, package: str) -> bool:
 
 
 def _is_cli(name: str, cli: str) -> bool:
-    return name.rsplit(".", 1)[-1] == cli
+    # A module named `cli`, or any module of a `cli` package (resilnet/schools/cli/).
+    return cli in name.split(".")[2:] or name.rsplit(".", 1)[-1] == cli
 
 
 def _skipped(name: str) -> bool:

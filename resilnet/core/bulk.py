@@ -10,12 +10,25 @@ from typing import Any
 from django.db import connection
 
 
-def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})",  # noqa: S608
-                rows,
-            )
+def insert_rows(
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    skip_conflicts_on: str = "",
+) -> int:
+    """With `skip_conflicts_on` (a unique column), a row whose value is already there is
+    skipped (`ON CONFLICT … DO NOTHING`, on SQLite and PostgreSQL alike). Returns the
+    number of rows inserted as the driver counts them."""
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    tail = f" ON CONFLICT ({quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({names}) VALUES ({marks}){tail}",  # noqa: S608
+            rows,
+        )
+        return max(cursor.rowcount, 0)

@@ -166,6 +166,10 @@ class DeviceKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The key's request count in the current minute (the upload's rate limit), kept in
+    # the database so every web process counts the same requests.
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_requests = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.label or f"key {self.pk}"

@@ -3,4 +3,7 @@ speed-test clients. Each file of this package has its own router, added here."""
 
 from ninja import Router
 
+from resilnet.schools.api.measurements import router as measurements_router
+
 router = Router(tags=["schools"])
+router.add_router("", measurements_router)

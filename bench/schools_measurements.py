@@ -1,0 +1,218 @@
+"""Bulk measurement ingest and the roll-up of one day, each beside a naive baseline.
+
+    .venv/bin/python bench/schools_measurements.py [--schools N] [--days D]
+
+Defaults are the issue's scale: 100,000 real-time schools x 2 a day x 90 days. Runs on
+a fresh SQLite file under a temporary folder, or on RESILNET_DATABASE_URL when set
+(its tables are flushed). Prints rows/s of the ingest (target >= 100,000) and seconds of
+the roll-up of one day (target <= 10 s), and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def setup(tmp: Path) -> None:
+    os.environ.setdefault("RESILNET_VAR_DIR", str(tmp))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from resilnet.core.models import Country, Region
+    from resilnet.core.reference_data import load_reference_data
+
+    if not Country.objects.exists():
+        load_reference_data(Region, Country)
+
+
+def make_schools(n: int) -> list[int]:
+    from resilnet.core.bulk import insert_rows
+    from resilnet.core.models import Country
+    from resilnet.schools import geo
+    from resilnet.schools.models import School
+
+    School.objects.all().delete()
+    country = Country.objects.get(iso3="KEN").pk
+    rng = np.random.default_rng(1)
+    lat, lon = rng.uniform(-4, 4, n), rng.uniform(34, 41, n)
+    from django.db import connection, transaction
+
+    now = connection.ops.adapt_datetimefield_value(datetime.now(UTC))
+    rows = [
+        (
+            country,
+            f"g{i}",
+            "",
+            f"School {i}",
+            float(lat[i]),
+            float(lon[i]),
+            "Primary",
+            geo.tile_key(float(lat[i]), float(lon[i])),
+            True,
+            "unknown",
+            "unknown",
+            "unknown",
+            now,
+            now,
+            False,
+        )
+        for i in range(n)
+    ]
+    cols = (
+        "country_id",
+        "school_id_giga",
+        "school_id_govt",
+        "school_name",
+        "latitude",
+        "longitude",
+        "education_level",
+        "tile_key",
+        "realtime",
+        "connectivity_global",
+        "connectivity_national",
+        "coverage",
+        "created_at",
+        "updated_at",
+        "disputed_region",
+    )
+    blanks = [
+        f.column
+        for f in School._meta.concrete_fields
+        if f.column not in cols and f.column != "id" and not f.null
+    ]
+    cols = cols + tuple(blanks)
+    rows = [r + ("",) * len(blanks) for r in rows]
+    with transaction.atomic():
+        insert_rows(School._meta.db_table, cols, rows)
+    return list(School.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def write_file(path: Path, schools: int, days: int, start: date) -> int:
+    rng = np.random.default_rng(2)
+    writer = None
+    total = 0
+    for d in range(days):
+        day = datetime.combine(start + timedelta(days=d), datetime.min.time(), tzinfo=UTC)
+        n = schools * 2
+        times = [
+            day + timedelta(hours=9 + 5 * (k % 2), seconds=int(s))
+            for k, s in enumerate(rng.integers(0, 3600, n))
+        ]
+        table = pa.table(
+            {
+                "school_id_giga": [f"g{i // 2}" for i in range(n)],
+                "timestamp": pa.array(times, pa.timestamp("us", tz="UTC")),
+                "download_bps": pa.array(rng.lognormal(16, 1.2, n).astype(np.int64)),
+                "upload_bps": pa.array(rng.lognormal(15, 1.2, n).astype(np.int64)),
+                "latency": rng.uniform(5, 300, n),
+            }
+        )
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+        total += n
+    if writer:
+        writer.close()
+    return total
+
+
+def naive_rollup(day: date) -> None:
+    """Baseline: the ORM, one school at a time, medians with statistics.median."""
+    from resilnet.schools.models import Measurement, SchoolDailyStatus
+
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    values: dict[int, list[int]] = {}
+    for s, d in Measurement.objects.filter(
+        timestamp__gte=start, timestamp__lt=start + timedelta(days=1)
+    ).values_list("school_id", "download_bps"):
+        values.setdefault(s, []).append(d)
+    SchoolDailyStatus.objects.filter(date=day).delete()
+    for s, v in values.items():
+        SchoolDailyStatus.objects.create(
+            school_id=s, date=day, download_bps=int(statistics.median(v)), num_measurements=len(v)
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--schools", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--sample", type=int, default=5_000, help="rows of the naive ingest")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-measure-"))
+    setup(tmp)
+    from django.db import connection
+
+    from resilnet.schools.models import Measurement
+    from resilnet.schools.services import measurement_files, measurements, rollups
+
+    print(f"engine: {connection.vendor}; {args.schools:,} schools x 2 x {args.days} days")
+    Measurement.objects.all().delete()
+    ids = make_schools(args.schools)
+    start = date.today() - timedelta(days=args.days)
+    path = tmp / "m.parquet"
+    rows = write_file(path, args.schools, args.days, start)
+
+    t = time.perf_counter()
+    report = measurement_files.import_measurement_file(path, country="KEN", partial=True)
+    ingest = time.perf_counter() - t
+    assert report.new == rows, (report.new, rows, report.rejected[:3])
+    print(f"bulk ingest: {rows:,} rows in {ingest:.1f} s = {rows / ingest:,.0f} rows/s")
+
+    # Naive ingest baseline: one ORM create per row, on a sample.
+    sample = args.sample
+    t = time.perf_counter()
+    now = datetime.now(UTC) - timedelta(hours=1)
+    for i in range(sample):
+        Measurement.objects.create(
+            uuid=uuid.uuid4(),
+            school_id=ids[i % len(ids)],
+            timestamp=now,
+            download_bps=1000,
+            source="ndt",
+        )
+    naive = time.perf_counter() - t
+    print(
+        f"naive ingest (one ORM create per row, {sample:,} rows): {sample / naive:,.0f} rows/s"
+        f"; ratio {rows / ingest / (sample / naive):.1f}x"
+    )
+    del measurements
+
+    day = start + timedelta(days=args.days // 2)
+    timings = []
+    for _ in range(3):
+        t = time.perf_counter()
+        rollups.roll_up([day])
+        timings.append(time.perf_counter() - t)
+    roll = statistics.median(timings)
+    print(f"roll-up of one day (day, its week, counts, statuses): median of 3 {roll:.2f} s")
+    t = time.perf_counter()
+    naive_rollup(day)
+    base = time.perf_counter() - t
+    print(
+        f"naive daily roll-up (ORM + statistics.median, day only): {base:.2f} s; "
+        f"ratio {base / roll:.1f}x"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

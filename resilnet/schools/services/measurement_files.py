@@ -1,0 +1,497 @@
+"""Measurements in bulk from CSV or Parquet (`resilnet schools import-measurements FILE`).
+
+Columns (Giga's measurement exports use these names): `school_id_giga` (and `country` as
+ISO3, or one country for the whole file), `timestamp` (ISO 8601; UTC when it has no
+offset), `download_bps`/`upload_bps` in bit/s or `download_speed`/`upload_speed` in
+Mbit/s, `latency` (ms), `jitter` (ms), `packet_loss` (%), `source`, optional `uuid`
+(derived from the school, time and values when absent) and `client_latitude`/
+`client_longitude`.
+
+Each chunk is parsed and checked column by column (pyarrow and numpy, no object per row),
+its schools looked up in one query, and its rows written with one plain-row insert that
+skips uuids already stored, in a transaction of its own (docs/adr/0008). By default the
+file is checked whole first and nothing is written if a row is rejected; `partial` writes
+the valid rows and reports the others. A repeated import stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from resilnet.core.models import Country
+from resilnet.schools.geo import EARTH_RADIUS_M
+from resilnet.schools.models import MeasurementSource, School
+from resilnet.schools.services import measurements as m
+
+CHUNK_ROWS = 20_000  # one transaction each: a fraction of a second on SQLite
+MAX_FILE_BYTES = 4 * 1024**3
+MAX_REJECTED_LISTED = 1_000
+MBPS = 1_000_000
+
+KNOWN = (
+    "uuid",
+    "school_id_giga",
+    "country",
+    "timestamp",
+    "download_bps",
+    "upload_bps",
+    "download_speed",
+    "upload_speed",
+    "latency",
+    "jitter",
+    "packet_loss",
+    "source",
+    "client_latitude",
+    "client_longitude",
+)
+
+
+class UnusableFile(Exception):
+    """The file cannot be read as measurements at all (exit status 2)."""
+
+
+@dataclass
+class Rejected:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class FileReport:
+    rows: int = 0
+    valid: int = 0
+    new: int = 0
+    rejected_count: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    written: bool = False
+
+    def reject(self, row: int, column: str, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTED_LISTED:
+            self.rejected.append(Rejected(row, column, reason))
+
+    def rejected_rows_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "column", "reason"])
+        writer.writerows((r.row, r.column, r.reason) for r in self.rejected)
+        return out.getvalue()
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def _batches(path: Path, chunk_rows: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """(number of the batch's first row as people count them, batch)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    try:
+        if magic == b"PAR1":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            present = [c for c in parquet.schema_arrow.names if c in KNOWN]
+            _check_columns(present)
+            first = 1
+            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=present):
+                yield first, batch
+                first += batch.num_rows
+            return
+        _refuse_nul_bytes(path)
+        yield from _csv_batches(path, chunk_rows)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise UnusableFile(
+            _("Cannot read the file: %(error)s") % {"error": str(exc)[:300]}
+        ) from None
+
+
+def _refuse_nul_bytes(path: Path) -> None:
+    # A NUL byte is no text any column may hold (PostgreSQL refuses it, SQLite cuts at it).
+    offset = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 24):
+            at = block.find(b"\x00")
+            if at >= 0:
+                raise UnusableFile(
+                    _("A NUL byte at byte %(at)d: not a CSV text file.") % {"at": offset + at}
+                )
+            offset += len(block)
+
+
+def _csv_batches(path: Path, chunk_rows: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+    import pyarrow.csv as pacsv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader([handle.readline()]), [])
+    names = [name.strip() for name in header]
+    present = [n for n in names if n in KNOWN]
+    _check_columns(present)
+    reader = pacsv.open_csv(
+        path,
+        # Rows of about 100 bytes: blocks sized so a batch is about one chunk.
+        read_options=pacsv.ReadOptions(block_size=max(1 << 16, chunk_rows * 100)),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=present,
+            column_types={n: pa.string() for n in present},
+            strings_can_be_null=True,
+        ),
+    )
+    first = 2  # the header is row 1
+    for batch in reader:
+        yield first, batch
+        first += batch.num_rows
+
+
+def _check_columns(present: list[str]) -> None:
+    missing = [c for c in ("school_id_giga", "timestamp") if c not in present]
+    if "download_bps" not in present and "download_speed" not in present:
+        missing.append("download_bps")
+    if missing:
+        raise UnusableFile(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+
+
+# Checking ------------------------------------------------------------------------------
+
+
+class _Chunk:
+    """One batch's columns as numpy arrays, with the first reason each row is rejected."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+        self.n = batch.num_rows
+        self.reason = np.full(self.n, "", dtype=object)
+        self.column = np.full(self.n, "", dtype=object)
+
+    def has(self, name: str) -> bool:
+        return name in self.batch.schema.names
+
+    def text(self, name: str) -> pa.Array:
+        array = self.batch.column(name)
+        return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+
+    def flag(self, mask: np.ndarray, column: str, reason: str) -> None:
+        fresh = mask & (self.reason == "")
+        self.reason[fresh] = reason
+        self.column[fresh] = column
+
+    def number(
+        self, name: str, *, low: float, high: float, integer: bool = False, scale: float = 1.0
+    ) -> np.ndarray:
+        """The column as float64 (NaN where empty); rows with text, out of range or (for
+        integers) a fraction flagged."""
+        array = self.batch.column(name)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            try:
+                values = pc.cast(pc.utf8_trim_whitespace(array), pa.float64())
+            except pa.ArrowInvalid:
+                values = pa.array(_floats(array.to_pylist()), pa.float64())
+                bad = np.array([v is not None for v in array.to_pylist()]) & pc.is_null(
+                    values
+                ).to_numpy(zero_copy_only=False)
+                self.flag(bad, name, _("not a number"))
+        elif pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+            values = pc.cast(array, pa.float64())
+        else:
+            self.flag(np.ones(self.n, dtype=bool), name, _("not a number"))
+            return np.full(self.n, np.nan)
+        result = values.to_numpy(zero_copy_only=False).astype(np.float64) * scale
+        with np.errstate(invalid="ignore"):
+            present = ~np.isnan(result)
+            self.flag(present & ~np.isfinite(result), name, _("not a finite number"))
+            self.flag(
+                present & ((result < low) | (result > high)),
+                name,
+                _("must be between %(low)s and %(high)s") % {"low": low, "high": high / scale},
+            )
+            if integer:
+                self.flag(present & (result != np.round(result)), name, _("not a whole number"))
+        return result
+
+
+def _floats(values: list[Any]) -> list[float | None]:
+    out: list[float | None] = []
+    for value in values:
+        try:
+            out.append(None if value is None else float(value.strip()))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def _timestamps(chunk: _Chunk, now: datetime) -> list[datetime | None]:
+    array = chunk.batch.column("timestamp")
+    values: list[datetime | None] = []
+    if pa.types.is_timestamp(array.type):
+        tz = array.type.tz
+        for v in array.to_pylist():
+            values.append(None if v is None else (v if tz else v.replace(tzinfo=UTC)))
+    else:
+        for text in array.to_pylist():
+            try:
+                parsed = datetime.fromisoformat(text.strip()) if text else None
+            except (ValueError, AttributeError):
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            values.append(parsed.astimezone(UTC) if parsed else None)
+    missing = np.array([v is None for v in values], dtype=bool)
+    chunk.flag(missing, "timestamp", _("not an ISO 8601 date and time"))
+    latest, earliest = now + m.FUTURE_SKEW, now - m.max_age()
+    future = np.array([v is not None and v > latest for v in values], dtype=bool)
+    chunk.flag(future, "timestamp", _("in the future"))
+    old = np.array([v is not None and v < earliest for v in values], dtype=bool)
+    chunk.flag(old, "timestamp", _("older than %(days)d days") % {"days": m.max_age().days})
+    return values
+
+
+class _Schools:
+    """School ids and positions by (country, school_id_giga), looked up once per id."""
+
+    def __init__(self, country: str | None) -> None:
+        self.countries = {iso3: pk for iso3, pk in Country.objects.values_list("iso3", "pk")}
+        self.default_country = country
+        self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
+
+    def resolve(self, keys: set[tuple[str, str]]) -> None:
+        wanted: dict[int, list[str]] = {}
+        for iso3, giga in keys - self.known.keys():
+            self.known[(iso3, giga)] = None
+            if iso3 in self.countries:
+                wanted.setdefault(self.countries[iso3], []).append(giga)
+        by_id = {pk: iso3 for iso3, pk in self.countries.items()}
+        for country_id, ids in wanted.items():
+            for start in range(0, len(ids), 500):
+                live = School.objects.filter(
+                    country_id=country_id,
+                    school_id_giga__in=ids[start : start + 500],
+                    deleted_at=None,
+                ).values_list("school_id_giga", "pk", "latitude", "longitude")
+                for giga, pk, lat, lon in live:
+                    self.known[(by_id[country_id], giga)] = (pk, lat, lon)
+
+
+def _haversine(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+@dataclass
+class _Checked:
+    rows: list[tuple[Any, ...]]
+    school_ids: set[int]
+    days: set[Any]
+
+
+def _check(
+    chunk: _Chunk,
+    first: int,
+    schools: _Schools,
+    adapter: m.RowAdapter,
+    now: datetime,
+    report: FileReport,
+) -> _Checked:
+    n = chunk.n
+    # Schools.
+    giga_ids = [(v or "").strip() for v in chunk.text("school_id_giga").to_pylist()]
+    if chunk.has("country"):
+        countries = [(v or "").strip().upper() for v in chunk.text("country").to_pylist()]
+    else:
+        countries = [schools.default_country or ""] * n
+    keys = list(zip(countries, giga_ids, strict=True))
+    schools.resolve(set(keys))
+    found = [schools.known.get(k) for k in keys]
+    chunk.flag(np.array([not g for g in giga_ids], dtype=bool), "school_id_giga", _("empty"))
+    chunk.flag(
+        np.array([not c for c in countries], dtype=bool),
+        "country",
+        _("no country: add a country column or give the file's country"),
+    )
+    chunk.flag(
+        np.array([f is None for f in found], dtype=bool),
+        "school_id_giga",
+        _("no live school with this id in this country"),
+    )
+    # Values.
+    if chunk.has("download_bps"):
+        down = chunk.number("download_bps", low=0, high=m.MAX_BPS, integer=True)
+    else:
+        down = chunk.number("download_speed", low=0, high=m.MAX_BPS, scale=MBPS)
+    down_missing = np.isnan(down)
+    chunk.flag(down_missing, "download_bps", _("required"))
+    up = np.full(n, np.nan)
+    if chunk.has("upload_bps"):
+        up = chunk.number("upload_bps", low=0, high=m.MAX_BPS, integer=True)
+    elif chunk.has("upload_speed"):
+        up = chunk.number("upload_speed", low=0, high=m.MAX_BPS, scale=MBPS)
+    nan = np.full(n, np.nan)
+    latency = chunk.number("latency", low=0, high=m.MAX_MS) if chunk.has("latency") else nan
+    jitter = chunk.number("jitter", low=0, high=m.MAX_MS) if chunk.has("jitter") else nan
+    loss = chunk.number("packet_loss", low=0, high=100) if chunk.has("packet_loss") else nan
+    lat = chunk.number("client_latitude", low=-90, high=90) if chunk.has("client_latitude") else nan
+    lon = (
+        chunk.number("client_longitude", low=-180, high=180)
+        if chunk.has("client_longitude")
+        else nan
+    )
+    chunk.flag(
+        np.isnan(lat) != np.isnan(lon),
+        "client_longitude",
+        _("give both client_latitude and client_longitude"),
+    )
+    if chunk.has("source"):
+        sources = [
+            (v or MeasurementSource.NDT).strip().lower() for v in chunk.text("source").to_pylist()
+        ]
+        allowed = set(MeasurementSource.values)
+        chunk.flag(
+            np.array([s not in allowed for s in sources], dtype=bool),
+            "source",
+            _("expected one of: %(choices)s") % {"choices": ", ".join(MeasurementSource.values)},
+        )
+    else:
+        sources = [MeasurementSource.NDT.value] * n
+    times = _timestamps(chunk, now)
+    uuids: list[Any] = [None] * n
+    if chunk.has("uuid"):
+        for i, text in enumerate(chunk.text("uuid").to_pylist()):
+            if text:
+                try:
+                    uuids[i] = uuid.UUID(text.strip())
+                except ValueError:
+                    chunk.flag(_one(n, i), "uuid", _("not a UUID"))
+    # Where the test ran, against where the school is.
+    school_lat = np.array([f[1] if f else np.nan for f in found])
+    school_lon = np.array([f[2] if f else np.nan for f in found])
+    with np.errstate(invalid="ignore"):
+        mismatch = _haversine(school_lat, school_lon, lat, lon) > m.location_mismatch_m()
+
+    ok = chunk.reason == ""
+    for j in np.flatnonzero(~ok).tolist():
+        report.reject(first + j, str(chunk.column[j]), str(chunk.reason[j]))
+    report.valid += int(ok.sum())
+
+    def none(values: np.ndarray) -> list[Any]:
+        return [None if v != v else v for v in values.tolist()]  # NaN is not equal to itself
+
+    down_l, up_l = none(np.round(down)), none(np.round(up))
+    lat_l, lon_l = lat.tolist(), lon.tolist()
+    columns = (none(latency), none(jitter), none(loss))
+    rows: list[tuple[Any, ...]] = []
+    school_ids: set[int] = set()
+    days: set[Any] = set()
+    empty = adapter.empty_json
+    seen: set[uuid.UUID] = set()
+    for i in np.flatnonzero(ok).tolist():
+        school = found[i]
+        assert school is not None
+        when = times[i]
+        assert when is not None
+        d, u = int(down_l[i]), None if up_l[i] is None else int(up_l[i])
+        values = (d, u, columns[0][i], columns[1][i], columns[2][i], sources[i])
+        ident = uuids[i] or m.derived_uuid(f"{school[0]}", when, values)
+        if ident in seen:  # a uuid twice in one chunk is one measurement
+            continue
+        seen.add(ident)
+        client = (
+            empty
+            if lat_l[i] != lat_l[i]
+            else adapter.adapt_json({"latitude": lat_l[i], "longitude": lon_l[i]})
+        )
+        rows.append(
+            (
+                adapter.uuid(ident),
+                school[0],
+                adapter.adapt_time(when),
+                d,
+                u,
+                *values[2:5],
+                sources[i],
+                client,
+                empty,
+                bool(mismatch[i]),
+                adapter.received_at,
+            )
+        )
+        school_ids.add(school[0])
+        days.add(when.date())
+    return _Checked(rows, school_ids, days)
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
+
+# Importing -----------------------------------------------------------------------------
+
+
+def import_measurement_file(
+    path: Path,
+    *,
+    country: str | None = None,
+    partial: bool = False,
+    max_bytes: int = MAX_FILE_BYTES,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> FileReport:
+    """Import a measurement file; raises UnusableFile when it cannot be read at all."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnusableFile(
+            _("The file has %(size)d bytes; the limit is %(limit)d.")
+            % {"size": size, "limit": max_bytes}
+        )
+    if size == 0:
+        raise UnusableFile(_("The file is empty."))
+    iso3 = country.strip().upper() if country else None
+    if iso3 is not None and not Country.objects.filter(iso3=iso3).exists():
+        raise UnusableFile(_("Unknown country %(code)r.") % {"code": iso3[:10]})
+    schools = _Schools(iso3)
+    adapter = m.RowAdapter()
+    now = timezone.now()
+    if not partial:
+        # Checked whole first: a file with a rejected row writes nothing.
+        report = FileReport()
+        for first, batch in _batches(path, chunk_rows):
+            report.rows += batch.num_rows
+            _check(_Chunk(batch), first, schools, adapter, now, report)
+            if progress:
+                progress(report.rows, None)
+        if report.rejected_count or not report.rows:
+            return report
+    report = FileReport()
+    enqueue = False
+    for first, batch in _batches(path, chunk_rows):
+        report.rows += batch.num_rows
+        checked = _check(_Chunk(batch), first, schools, adapter, now, report)
+        with transaction.atomic():
+            report.new += m.store_rows(checked.rows)
+            enqueue = m.mark_days(checked.days) or enqueue
+            m.make_realtime(checked.school_ids)
+        if progress:
+            progress(report.rows, None)
+    report.written = True
+    if enqueue:
+        with transaction.atomic():
+            m.enqueue_rollup()
+    return report

@@ -1,0 +1,391 @@
+"""Status roll-ups: measurements → school days and ISO weeks → area counts → school status.
+
+Days are UTC dates; weeks are ISO 8601 weeks, named by their Monday (`week_start`), their
+year and number from `date.isocalendar()` (2021-01-03 is in 2020-W53, 2024-12-30 in
+2025-W01). A week spanning two years is one week: its measurements are read by time
+range, whatever year each falls in.
+
+Which realtime schools get a week's row: those measured that week, and those with a row
+the week before (carried on as *unknown* when they sent nothing). So a school has a row
+for every week from its first measured week on, and falls to unknown when it goes quiet.
+A school counts in an area's weekly figures by its week's row when it has one, otherwise
+by its static status (the government's file: `status.static_connectivity`), so a
+country's totals count every live school.
+
+A realtime school's current status (`School.connectivity_global/national`) is the current
+week's when that week has measurements, otherwise the last complete week's (unknown if it
+sent nothing then either): Monday morning does not turn every school unknown.
+
+Medians are computed in numpy over the rows read by time range (SQLite has no median;
+docs/benchmarks.md compares this with PostgreSQL's percentile_cont). Each write is a
+bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from resilnet.core.bulk import insert_rows
+from resilnet.schools import status
+from resilnet.schools.models import (
+    AreaWeeklyCount,
+    Benchmark,
+    CountrySettings,
+    Measurement,
+    RollupMark,
+    School,
+    SchoolDailyStatus,
+    SchoolWeeklyStatus,
+)
+
+CHUNK = 20_000  # rows a transaction
+Progress = Callable[[int, int | None], None]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _time(day: date) -> Any:
+    return connection.ops.adapt_datetimefield_value(datetime.combine(day, time(), tzinfo=UTC))
+
+
+def _measured(start: date, end: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(school, download, upload, latency) of live schools' measurements in [start, end),
+    NaN for a missing value, read in chunks into arrays."""
+    sql = (
+        f"SELECT m.school_id, m.download_bps, m.upload_bps, m.latency_ms "  # noqa: S608
+        f"FROM {_q(Measurement._meta.db_table)} m JOIN {_q(School._meta.db_table)} s "
+        f"ON s.id = m.school_id WHERE m.timestamp >= %s AND m.timestamp < %s "
+        f"AND s.deleted_at IS NULL"
+    )
+    parts: list[np.ndarray] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_time(start), _time(end)])
+        while batch := cursor.fetchmany(100_000):
+            parts.append(np.array(batch, dtype=np.float64))  # None becomes NaN
+    if not parts:
+        empty = np.empty(0)
+        return empty.astype(np.int64), empty, empty, empty
+    table = np.concatenate(parts)
+    return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3]
+
+
+def group_medians(keys: np.ndarray, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The median of `values` (NaN ignored) for each key of sorted `groups`; NaN for a
+    group with no value. An even count takes the mean of the two middle values."""
+    result = np.full(len(groups), np.nan)
+    keep = ~np.isnan(values)
+    k, v = keys[keep], values[keep]
+    if not len(k):
+        return result
+    order = np.lexsort((v, k))
+    k, v = k[order], v[order]
+    present, starts, counts = np.unique(k, return_index=True, return_counts=True)
+    low = v[starts + (counts - 1) // 2]
+    high = v[starts + counts // 2]
+    result[np.searchsorted(groups, present)] = (low + high) / 2
+    return result
+
+
+def _int(value: float) -> int | None:
+    return None if value != value else round(value)  # NaN is not equal to itself
+
+
+def _float(value: float) -> float | None:
+    return None if value != value else value
+
+
+def _replace(
+    model: Any,
+    where: str,
+    params: Sequence[Any],
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    school_index: int = 0,
+) -> None:
+    """Replace the rows of `model` matching `where` with `rows` (sorted by school), in
+    transactions of CHUNK rows, each deleting its own range of schools."""
+    table = _q(model._meta.db_table)
+    bounds = [rows[i][school_index] for i in range(0, len(rows), CHUNK)] or [0]
+    for n, low in enumerate(bounds):
+        high = bounds[n + 1] if n + 1 < len(bounds) else None
+        chunk = rows[n * CHUNK : (n + 1) * CHUNK]
+        with transaction.atomic(), connection.cursor() as cursor:
+            range_sql = " AND school_id >= %s" if n else ""
+            range_params: list[Any] = [low] if n else []
+            if high is not None:
+                range_sql += " AND school_id < %s"
+                range_params.append(high)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {where}{range_sql}",  # noqa: S608
+                [*params, *range_params],
+            )
+            insert_rows(model._meta.db_table, columns, chunk)
+
+
+# Days ----------------------------------------------------------------------------------
+
+
+def roll_up_day(day: date) -> int:
+    """Each school's medians of one UTC day; returns the number of schools."""
+    schools, down, up, latency = _measured(day, day + timedelta(days=1))
+    groups, counts = np.unique(schools, return_counts=True)
+    medians = [group_medians(schools, v, groups) for v in (down, up, latency)]
+    day_value = connection.ops.adapt_datefield_value(day)
+    rows = [
+        (int(s), day_value, _int(d), _int(u), _float(lat), int(c))
+        for s, d, u, lat, c in zip(
+            groups.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True
+        )
+    ]
+    _replace(
+        SchoolDailyStatus,
+        "date = %s",
+        [day_value],
+        ("school_id", "date", "download_bps", "upload_bps", "latency_ms", "num_measurements"),
+        rows,
+    )
+    return len(rows)
+
+
+# Weeks ---------------------------------------------------------------------------------
+
+
+def national_benchmarks() -> dict[int, int]:
+    return dict(CountrySettings.objects.values_list("country_id", "national_benchmark_bps"))
+
+
+def roll_up_week(monday: date) -> set[int]:
+    """Every realtime school's row for the ISO week starting `monday`, then the week's
+    area counts of the countries concerned; returns those countries' ids."""
+    schools, down, up, latency = _measured(monday, monday + timedelta(days=7))
+    measured, counts = np.unique(schools, return_counts=True)
+    medians = [group_medians(schools, v, measured) for v in (down, up, latency)]
+    carried = set(
+        SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).values_list(
+            "school_id", flat=True
+        )
+    )
+    country_of = dict(
+        School.objects.filter(realtime=True, deleted_at=None).values_list("pk", "country_id")
+    )
+    national = national_benchmarks()
+    iso_year, iso_week, _ = monday.isocalendar()
+    monday_value = connection.ops.adapt_datefield_value(monday)
+    by_school: dict[int, tuple[Any, ...]] = {}
+    for s, d, u, lat, c in zip(
+        measured.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True
+    ):
+        if s in country_of:
+            by_school[s] = (_int(d), _int(u), _float(lat), int(c))
+    for s in carried:
+        if s in country_of and s not in by_school:
+            by_school[s] = (None, None, None, 0)
+    rows = []
+    for s in sorted(by_school):
+        d, u, lat, c = by_school[s]
+        bench = national.get(country_of[s], status.GLOBAL_BENCHMARK_BPS)
+        rows.append(
+            (
+                s,
+                monday_value,
+                iso_year,
+                iso_week,
+                d,
+                u,
+                lat,
+                c,
+                status.connectivity(d, status.GLOBAL_BENCHMARK_BPS),
+                status.connectivity(d, bench),
+            )
+        )
+    _replace(
+        SchoolWeeklyStatus,
+        "week_start = %s",
+        [monday_value],
+        (
+            "school_id",
+            "week_start",
+            "iso_year",
+            "iso_week",
+            "download_bps",
+            "upload_bps",
+            "latency_ms",
+            "num_measurements",
+            "connectivity_global",
+            "connectivity_national",
+        ),
+        rows,
+    )
+    countries = {country_of[s] for s in by_school}
+    for country_id in sorted(countries):
+        count_week(country_id, monday)
+    return countries
+
+
+def count_week(country_id: int, monday: date) -> None:
+    """The country's and each of its areas' counts of live schools per status, for both
+    benchmarks, in the week starting `monday`."""
+    national = national_benchmarks().get(country_id, status.GLOBAL_BENCHMARK_BPS)
+    weekly = dict(
+        (s, (g, n))
+        for s, g, n in SchoolWeeklyStatus.objects.filter(
+            week_start=monday, school__country_id=country_id
+        ).values_list("school_id", "connectivity_global", "connectivity_national")
+    )
+    counts: Counter[tuple[int | None, str, str]] = Counter()
+    schools = School.objects.filter(country_id=country_id, deleted_at=None).values_list(
+        "pk", "admin1_area_id", "admin2_area_id", "connectivity_govt", "download_speed_contracted"
+    )
+    for pk, admin1, admin2, govt, contracted in schools.iterator(chunk_size=5_000):
+        if pk in weekly:
+            by_benchmark = weekly[pk]
+        else:
+            by_benchmark = (
+                status.static_connectivity(govt, contracted, status.GLOBAL_BENCHMARK_BPS),
+                status.static_connectivity(govt, contracted, national),
+            )
+        for benchmark, value in zip(
+            (Benchmark.GLOBAL, Benchmark.NATIONAL), by_benchmark, strict=True
+        ):
+            # The country (area None) and the school's areas, each once.
+            for area in {None, admin1, admin2}:
+                counts[(area, benchmark, str(value))] += 1
+    with transaction.atomic():
+        AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday).delete()
+        AreaWeeklyCount.objects.bulk_create(
+            [
+                AreaWeeklyCount(
+                    country_id=country_id,
+                    area_id=area,
+                    week_start=monday,
+                    benchmark=benchmark,
+                    status=value,
+                    schools=n,
+                )
+                for (area, benchmark, value), n in sorted(counts.items(), key=str)
+            ],
+            batch_size=1_000,
+        )
+
+
+# Current statuses ----------------------------------------------------------------------
+
+
+def update_current_statuses(country_ids: Iterable[int], today: date | None = None) -> int:
+    """Set realtime schools' current status (see the module's docstring); returns how
+    many changed."""
+    current = week_start(today or timezone.now().date())
+    previous = current - timedelta(days=7)
+    changed = 0
+    for country_id in sorted(set(country_ids)):
+        rows: dict[int, dict[date, tuple[int, str, str]]] = {}
+        for s, week, n, g, nat in SchoolWeeklyStatus.objects.filter(
+            school__country_id=country_id, week_start__in=[current, previous]
+        ).values_list(
+            "school_id",
+            "week_start",
+            "num_measurements",
+            "connectivity_global",
+            "connectivity_national",
+        ):
+            rows.setdefault(s, {})[week] = (n, g, nat)
+        updates = []
+        for pk, now_global, now_national in School.objects.filter(
+            country_id=country_id, realtime=True, deleted_at=None
+        ).values_list("pk", "connectivity_global", "connectivity_national"):
+            weeks = rows.get(pk, {})
+            this_week = weeks.get(current)
+            if this_week and this_week[0]:
+                pick = this_week
+            else:
+                pick = weeks.get(previous) or (
+                    0,
+                    status.Connectivity.UNKNOWN,
+                    status.Connectivity.UNKNOWN,
+                )
+            if (pick[1], pick[2]) != (now_global, now_national):
+                updates.append((str(pick[1]), str(pick[2]), pk))
+        for start in range(0, len(updates), CHUNK):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {_q(School._meta.db_table)} SET connectivity_global = %s, "  # noqa: S608
+                    "connectivity_national = %s WHERE id = %s",
+                    updates[start : start + CHUNK],
+                )
+        changed += len(updates)
+    return changed
+
+
+def _statuses_changed(country_ids: Iterable[int]) -> None:
+    """The one place that hears that statuses of these countries changed: the map's
+    tiles of those countries will be refreshed here."""
+
+
+# The whole roll-up ---------------------------------------------------------------------
+
+
+@dataclass
+class RollupReport:
+    days: list[date] = field(default_factory=list)
+    weeks: list[date] = field(default_factory=list)
+    countries: set[int] = field(default_factory=set)
+    schools_changed: int = 0
+
+
+def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None) -> RollupReport:
+    """Roll up `days` (by default exactly the marked ones) and their weeks. Marks set
+    while it runs are kept for the next run."""
+    started = timezone.now()
+    if days is None:
+        days = RollupMark.objects.filter(marked_at__lte=started).values_list("date", flat=True)
+        marked = True
+    else:
+        marked = False
+    report = RollupReport(days=sorted(set(days)))
+    report.weeks = sorted({week_start(d) for d in report.days})
+    total = len(report.days) + len(report.weeks)
+    done = 0
+    for day in report.days:
+        roll_up_day(day)
+        done += 1
+        if progress:
+            progress(done, total)
+    for monday in report.weeks:
+        report.countries |= roll_up_week(monday)
+        done += 1
+        if progress:
+            progress(done, total)
+    report.schools_changed = update_current_statuses(report.countries)
+    if marked:
+        RollupMark.objects.filter(date__in=report.days, marked_at__lte=started).delete()
+    if report.countries:
+        _statuses_changed(report.countries)
+    return report
+
+
+def roll_up_current_week_if_missing(today: date | None = None) -> bool:
+    """A week in which nothing at all arrived still gets its rows (every realtime school
+    unknown), so a silent network shows as silent: the periodic task calls this."""
+    monday = week_start(today or timezone.now().date())
+    if SchoolWeeklyStatus.objects.filter(week_start=monday).exists():
+        return False
+    if not SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).exists():
+        return False
+    countries = roll_up_week(monday)
+    update_current_statuses(countries, today)
+    _statuses_changed(countries)
+    return True
