@@ -210,12 +210,12 @@ class _Static:
         self.current["national"][nat] = self.current["national"].get(nat, 0) + n
 
 
-def _static_counts(country: Country, by_area: bool) -> dict[int | None, _Static]:
-    """Live schools counted by area (key None: the whole country): total, real-time,
-    coverage and current status. One GROUP BY answered from the covering index."""
+def _static_counts(country: Country, levels: tuple[int, ...]) -> dict[int | None, _Static]:
+    """Live schools counted by area of `levels` (key None: the whole country): total,
+    real-time, coverage and current status. One GROUP BY answered from the covering
+    index, grouped by no more area columns than asked for."""
     columns = ["coverage", "realtime", "connectivity_global", "connectivity_national"]
-    if by_area:
-        columns = ["admin1_area_id", "admin2_area_id", *columns]
+    columns = [f"admin{level}_area_id" for level in sorted(levels)] + columns
     rows = (
         _live_schools()
         .filter(country=country)
@@ -234,12 +234,13 @@ def _static_counts(country: Country, by_area: bool) -> dict[int | None, _Static]
 
 
 def _weekly_counts(
-    country: Country, weeks: list[dt.date], by_area: bool
+    country: Country, weeks: list[dt.date], levels: tuple[int, ...]
 ) -> dict[tuple[int | None, dt.date], dict[str, dict[str, int]]]:
-    """Roll-up counts keyed by (area id or None for the country, week)."""
-    rows = AreaWeeklyCount.objects.filter(country=country, week_start__in=weeks)
-    if not by_area:
-        rows = rows.filter(area__isnull=True)
+    """Roll-up counts keyed by (area id or None for the country, week), of the country
+    and its areas of `levels`."""
+    rows = AreaWeeklyCount.objects.filter(country=country, week_start__in=weeks).filter(
+        Q(area__isnull=True) | Q(area__level__in=levels)
+    )
     result: dict[tuple[int | None, dt.date], dict[str, dict[str, int]]] = {}
     for area_id, monday, benchmark, status, n in rows.values_list(
         "area_id", "week_start", "benchmark", "status", "schools"
@@ -295,8 +296,8 @@ def _stats(country: Country, week: dt.date | None, levels: tuple[int, ...]) -> d
     monday = week_start(week) if week else default_week(country)
     previous = monday - dt.timedelta(days=7)
     by_area = bool(levels)
-    static = _static_counts(country, by_area)
-    weekly = _weekly_counts(country, [monday, previous], by_area)
+    static = _static_counts(country, levels)
+    weekly = _weekly_counts(country, [monday, previous], levels)
     has_rows = {key[1] for key in weekly if key[0] is None}
     result: dict[str, Any] = {
         "country": country,
