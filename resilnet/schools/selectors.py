@@ -442,6 +442,55 @@ def education_levels(country: Country | None = None) -> list[str]:
     )
 
 
+# A school's fields as its profile groups them (Giga's school master names).
+PROFILE_GROUPS: dict[str, list[str]] = {
+    "identity": [
+        "school_id_giga",
+        "school_id_govt",
+        "school_name",
+        "education_level",
+        "education_level_govt",
+        "school_establishment_year",
+        "school_funding_type",
+    ],
+    "location": [
+        "latitude",
+        "longitude",
+        "admin1",
+        "admin2",
+        "school_area_type",
+        "disputed_region",
+    ],
+    "facilities": [
+        "num_students",
+        "num_teachers",
+        "num_computers",
+        "electricity_availability",
+    ],
+    "connectivity": [
+        "connectivity_govt",
+        "connectivity_type_govt",
+        "download_speed_contracted",
+        "fiber_node_distance",
+    ],
+    "coverage": [
+        "cellular_coverage_type",
+        "nearest_NR_distance",
+        "nearest_LTE_distance",
+        "nearest_UMTS_distance",
+        "nearest_GSM_distance",
+    ],
+    "surroundings": [
+        "pop_within_1km",
+        "pop_within_2km",
+        "pop_within_3km",
+        "schools_within_1km",
+        "schools_within_2km",
+        "schools_within_3km",
+    ],
+}
+
+
 def school(school_id: int) -> School | None:
     """A live school with its country and areas, or None."""
     return (
@@ -456,55 +505,10 @@ def school_profile(found: School) -> dict[str, Any]:
     """A school's fields grouped as its page and the API show them, its status on both
     benchmarks (with their values) and its latest week."""
     latest = found.weekly_statuses.order_by("-week_start").first()
-    groups = {
-        "identity": [
-            "school_id_giga",
-            "school_id_govt",
-            "school_name",
-            "education_level",
-            "education_level_govt",
-            "school_establishment_year",
-            "school_funding_type",
-        ],
-        "location": [
-            "latitude",
-            "longitude",
-            "admin1",
-            "admin2",
-            "school_area_type",
-            "disputed_region",
-        ],
-        "facilities": [
-            "num_students",
-            "num_teachers",
-            "num_computers",
-            "electricity_availability",
-        ],
-        "connectivity": [
-            "connectivity_govt",
-            "connectivity_type_govt",
-            "download_speed_contracted",
-            "fiber_node_distance",
-        ],
-        "coverage": [
-            "cellular_coverage_type",
-            "nearest_NR_distance",
-            "nearest_LTE_distance",
-            "nearest_UMTS_distance",
-            "nearest_GSM_distance",
-        ],
-        "surroundings": [
-            "pop_within_1km",
-            "pop_within_2km",
-            "pop_within_3km",
-            "schools_within_1km",
-            "schools_within_2km",
-            "schools_within_3km",
-        ],
-    }
     return {
         "groups": {
-            group: {name: getattr(found, name) for name in names} for group, names in groups.items()
+            group: {name: getattr(found, name) for name in names}
+            for group, names in PROFILE_GROUPS.items()
         },
         "global_benchmark_bps": GLOBAL_BENCHMARK_BPS,
         "national_benchmark_bps": national_benchmark_bps(found.country),

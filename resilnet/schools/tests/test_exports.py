@@ -34,7 +34,7 @@ def test_csv_export_with_byte_order_mark_for_excel(client, kenya):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 4
-    assert list(rows[0])[:3] == ["id", "school_id_giga", "school_id_govt"]
+    assert list(rows[0])[:3] == ["id", "country", "school_id_giga"]
 
 
 def test_csv_cells_that_look_like_formulas_are_escaped(client, kenya):
