@@ -151,6 +151,21 @@ class School(models.Model):
             models.Index(fields=["country", "school_id_govt"]),
             models.Index(fields=["admin1_area"]),
             models.Index(fields=["admin2_area"]),
+            # Covers the statistics of a country and its areas (selectors._static_counts):
+            # one index-only GROUP BY, no table reads.
+            models.Index(
+                fields=[
+                    "country",
+                    "admin1_area",
+                    "admin2_area",
+                    "coverage",
+                    "realtime",
+                    "connectivity_global",
+                    "connectivity_national",
+                ],
+                condition=Q(deleted_at__isnull=True),
+                name="school_static_counts",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from ninja.errors import ValidationError
 
 from resilnet.core.api import AUTH, Problem, errors, problem_response, signed_in
 from resilnet.core.models import Country
+from resilnet.schools import selectors
 from resilnet.schools.models import MeasurementSource
 from resilnet.schools.services import benchmark, measurements
 
@@ -149,6 +150,6 @@ def set_benchmark(request: HttpRequest, iso3: str, payload: BenchmarkIn) -> Any:
     job = benchmark.do_set_national_benchmark(user, country, payload.mbps)
     return {
         "country": country.iso3,
-        "national_benchmark_bps": country.school_settings.national_benchmark_bps,
+        "national_benchmark_bps": selectors.national_benchmark_bps(country),
         "job": job.pk if job else None,
     }
