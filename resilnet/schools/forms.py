@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -67,3 +68,15 @@ class SchoolFilterForm(forms.Form):
             source=data.get("source") or "",
             q=(data.get("q") or "").strip(),
         )
+
+
+class BenchmarkForm(forms.Form):
+    """The national download benchmark an analyst sets for a country."""
+
+    mbps = forms.DecimalField(
+        label=_("National benchmark (Mbit/s)"),
+        min_value=Decimal("0.001"),
+        max_value=Decimal(100_000),
+        max_digits=9,
+        decimal_places=3,
+    )

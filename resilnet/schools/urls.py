@@ -6,6 +6,7 @@ app_name = "schools"
 urlpatterns = [
     path("", views.index, name="index"),
     path("countries/<str:iso3>/", views.country, name="country"),
+    path("countries/<str:iso3>/benchmark", views.country_benchmark, name="country_benchmark"),
     path("list/", views.school_list, name="list"),
     path("export.<str:fmt>", views.export, name="export"),
     path("<int:school_id>/", views.school_detail, name="school"),

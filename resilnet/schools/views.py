@@ -6,17 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from resilnet.core.models import Role
+from resilnet.core.models import Role, User
 from resilnet.core.views import paginate
 from resilnet.schools import charts, exports, palette, selectors
-from resilnet.schools.forms import SchoolFilterForm
+from resilnet.schools.forms import BenchmarkForm, SchoolFilterForm
+from resilnet.schools.services import benchmark
 from resilnet.schools.services.exports import FORMATS, do_export_schools
 from resilnet.schools.status import Connectivity, Coverage
 
@@ -134,6 +138,7 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
             }
         )
     query = urlencode({"country": country.iso3})
+    national_mbps = charts.mbps(stats["national_benchmark_bps"])
     return render(
         request,
         "schools/country.html",
@@ -146,7 +151,7 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
                 {"status": value, "label": label, "count": stats["coverage"].get(value, 0)}
                 for value, label in Coverage.choices
             ],
-            "national_mbps": charts.mbps(stats["national_benchmark_bps"]),
+            "national_mbps": national_mbps,
             "global_mbps": charts.mbps(stats["global_benchmark_bps"]),
             "query": query,
             "below_query": urlencode(
@@ -154,8 +159,41 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
             ),
             "map_url": _url("schools:map", "/schools/map/"),
             "can_import": _can_import(request.user),
+            "benchmark_form": BenchmarkForm(initial={"mbps": national_mbps})
+            if benchmark.may_set_benchmark(_user(request))
+            else None,
         },
     )
+
+
+@login_required
+@require_POST
+def country_benchmark(request: HttpRequest, iso3: str) -> HttpResponse:
+    """An analyst sets the national benchmark; a large country is recomputed in the
+    background and the person follows the job."""
+    country = _country_or_404(iso3)
+    user = _user(request)
+    if user is None or not benchmark.may_set_benchmark(user):
+        raise PermissionDenied
+    form = BenchmarkForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("mbps", []):
+            messages.error(request, str(error))
+        return redirect("schools:country", iso3=country.iso3)
+    try:
+        job = benchmark.do_set_national_benchmark(user, country, float(form.cleaned_data["mbps"]))
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return redirect("schools:country", iso3=country.iso3)
+    if job is not None:
+        return redirect("job_detail", job_id=job.pk)
+    messages.success(request, _("National benchmark saved; statuses recomputed."))
+    return redirect("schools:country", iso3=country.iso3)
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 def school_list(request: HttpRequest) -> HttpResponse:

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from resilnet.core.models import Role
+from resilnet.core.models import AuditEvent, Role
 from resilnet.schools import palette
-from resilnet.schools.models import School, SchoolWeeklyStatus
+from resilnet.schools.models import CountrySettings, School, SchoolWeeklyStatus
 from resilnet.schools.tests.readside import kenya_fixture, weekly_counts  # noqa: F401 (a fixture)
 
 
@@ -103,3 +103,35 @@ def test_palette_and_stylesheet_agree():
     css = (Path(palette.__file__).parent / "static/schools/schools.css").read_text()
     for status, colour in palette.CONNECTIVITY_COLOURS.items():
         assert f".s-{status} {{ --s: {colour}; }}" in css
+
+
+def test_an_analyst_sets_the_national_benchmark_from_the_country_page(client, kenya, make_user):
+    client.force_login(make_user("ana", Role.ANALYST))
+    assert (
+        'action="/schools/countries/KEN/benchmark"'
+        in client.get("/schools/countries/KEN/").content.decode()
+    )
+    response = client.post("/schools/countries/KEN/benchmark", {"mbps": "25"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/schools/countries/KEN/"
+    settings_row = CountrySettings.objects.get(country=kenya["country"])
+    assert settings_row.national_benchmark_bps == 25_000_000
+    assert AuditEvent.objects.filter(object_type="schools.countrysettings").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "1e9", "'; DROP TABLE schools_school;--"])
+def test_a_bad_benchmark_changes_nothing_and_says_why(client, kenya, make_user, value):
+    client.force_login(make_user("ana", Role.ANALYST))
+    response = client.post("/schools/countries/KEN/benchmark", {"mbps": value}, follow=True)
+    assert response.status_code == 200
+    assert '<li class="error">' in response.content.decode()
+    settings_row = CountrySettings.objects.get(country=kenya["country"])
+    assert settings_row.national_benchmark_bps == 10_000_000
+
+
+def test_only_analysts_set_the_benchmark(client, kenya, make_user):
+    assert client.post("/schools/countries/KEN/benchmark", {"mbps": "5"}).status_code == 302
+    client.force_login(make_user("carla", Role.CONTRIBUTOR))
+    assert "benchmark_form" not in client.get("/schools/countries/KEN/").content.decode()
+    assert client.post("/schools/countries/KEN/benchmark", {"mbps": "5"}).status_code == 403
+    settings_row = CountrySettings.objects.get(country=kenya["country"])
+    assert settings_row.national_benchmark_bps == 10_000_000
