@@ -2,7 +2,7 @@
 
 A Mapbox Vector Tile 2.1 with one layer, `schools`, extent 4096. Its features are points:
 
-- **a school** (a tile with at most 3,000 schools that pass the filters, and every tile from
+- **a school** (a tile with at most 1,000 schools that pass the filters, and every tile from
   zoom 15 on): feature id and property `id` = the school's id, `status` = its status on the
   layer, `education_level`, `area_type` (`urban`, `rural` or empty), `realtime` (bool:
   registered for real-time measurements);
