@@ -299,3 +299,55 @@ class RollupMark(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class GridCell(models.Model):
+    """Schools counted ahead per map cell (tiles/backends): at `level`, the cell `cell` is the
+    school's `tile_key` shifted right by 2 * (24 - level), one row per combination of the
+    dimensions the map filters on, with counts per status of each layer. Kept by
+    `services.tiles.refresh_grid`, never by hand."""
+
+    level = models.PositiveSmallIntegerField()
+    cell = models.BigIntegerField()
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    education_level = models.CharField(max_length=64)
+    area_type = models.CharField(max_length=8)
+    realtime = models.BooleanField()
+    total = models.PositiveIntegerField()
+    # Sums of the schools' coordinates: a cell is drawn at the centre of its schools.
+    sum_latitude = models.FloatField()
+    sum_longitude = models.FloatField()
+    global_good = models.PositiveIntegerField()
+    global_moderate = models.PositiveIntegerField()
+    global_bad = models.PositiveIntegerField()
+    global_no_internet = models.PositiveIntegerField()
+    global_unknown = models.PositiveIntegerField()
+    national_good = models.PositiveIntegerField()
+    national_moderate = models.PositiveIntegerField()
+    national_bad = models.PositiveIntegerField()
+    national_no_internet = models.PositiveIntegerField()
+    national_unknown = models.PositiveIntegerField()
+    coverage_good = models.PositiveIntegerField()
+    coverage_moderate = models.PositiveIntegerField()
+    coverage_bad = models.PositiveIntegerField()
+    coverage_unknown = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["level", "cell"], name="gridcell_level_cell"),
+            models.Index(fields=["country", "level"], name="gridcell_country"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.cell}"
+
+
+class GridVersion(models.Model):
+    """One row: bumped whenever the grid or the schools' statuses are refreshed, so a map
+    tile's ETag changes with its data."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.version)

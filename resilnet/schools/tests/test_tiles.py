@@ -1,0 +1,269 @@
+"""Map tiles: every school of a tile is listed or counted, filters and weeks, on both the
+Python encoder and the database's own engine (PostGIS's ST_AsMVT on PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import mapbox_vector_tile
+import pytest
+from django.db import connection
+
+from resilnet.core.models import Country
+from resilnet.schools.geo import tile_key, tile_range
+from resilnet.schools.models import School, SchoolWeeklyStatus
+from resilnet.schools.services.tiles import data_version, refresh_grid
+from resilnet.schools.tiles.backends import SQLiteTileBackend, backend, database
+from resilnet.schools.tiles.query import TileQuery, parse
+
+LEVELS = ("primary", "secondary")
+STATUSES = ("good", "moderate", "bad", "no_internet", "unknown")
+COVERAGES = ("good", "moderate", "bad", "unknown")
+
+
+def add_school(country, lat, lon, n, **fields):
+    defaults = {
+        "education_level": LEVELS[n % 2],
+        "school_area_type": ("urban", "rural", "")[n % 3],
+        "connectivity_global": STATUSES[n % 5],
+        "connectivity_national": STATUSES[(n + 1) % 5],
+        "coverage": COVERAGES[n % 4],
+        "realtime": n % 4 == 0,
+    }
+    defaults.update(fields)
+    return School.objects.create(
+        country=country,
+        school_id_giga=f"{country.iso3}-{n}",
+        school_name=f"School {n}",
+        latitude=lat,
+        longitude=lon,
+        tile_key=tile_key(lat, lon),
+        **defaults,
+    )
+
+
+@pytest.fixture
+def world(reference_data):
+    """Schools around two cities, on the antimeridian, the poles, the equator and the prime
+    meridian (the corner of the four tiles of zoom 1), and one deleted."""
+    kenya, fiji = Country.objects.get(iso3="KEN"), Country.objects.get(iso3="FJI")
+    rng = random.Random(7)
+    n = 0
+    for country, lat, lon, many in ((kenya, -1.29, 36.82, 300), (fiji, -18.1, 178.4, 60)):
+        for _ in range(many):
+            add_school(country, lat + rng.gauss(0, 0.3), lon + rng.gauss(0, 0.3), n)
+            n += 1
+    for lat, lon in ((0.0, 180.0), (0.0, -180.0), (90.0, 10.0), (-90.0, 10.0), (0.0, 0.0)):
+        add_school(fiji, lat, lon, n)
+        n += 1
+    gone = add_school(kenya, -1.3, 36.8, n)
+    School.objects.filter(pk=gone.pk).update(deleted_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    refresh_grid()
+    return kenya, fiji
+
+
+@pytest.fixture(params=["python", "database"])
+def engine(request, db):
+    """The Python encoder (runs on either database) and the database's own engine."""
+    return SQLiteTileBackend() if request.param == "python" else backend()
+
+
+def decode(data: bytes) -> list[dict]:
+    if not data:
+        return []
+    tile = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
+    assert list(tile) == ["schools"]
+    assert tile["schools"]["extent"] == 4096
+    return tile["schools"]["features"]
+
+
+def live(q: TileQuery, **filters):
+    low, high = tile_range(q.z, q.x, q.y)
+    return School.objects.filter(
+        tile_key__gte=low, tile_key__lt=high, deleted_at__isnull=True, **filters
+    )
+
+
+def total(features) -> int:
+    return sum(f["properties"].get("count", 1) for f in features)
+
+
+def test_high_zoom_tiles_list_every_school_with_its_properties(world, engine):
+    kenya, _fiji = world
+    school = School.objects.filter(country=kenya).order_by("id").first()
+    x, y = _tile_of(school, 12)
+    features = decode(engine.tile(TileQuery(12, x, y)))
+    q = TileQuery(12, x, y)
+    assert len(features) == live(q).count() > 0
+    by_id = {f["id"]: f for f in features}
+    props = by_id[school.id]["properties"]
+    assert props == {
+        "id": school.id,
+        "status": school.connectivity_global,
+        "education_level": school.education_level,
+        "area_type": school.school_area_type,
+        "realtime": school.realtime,
+    }
+    for feature in features:
+        px, py = feature["geometry"]["coordinates"]
+        assert feature["geometry"]["type"] == "Point"
+        assert -1 <= px <= 4096
+        assert -1 <= py <= 4096
+
+
+def test_busy_tiles_count_every_school_in_cells(world, engine, monkeypatch):
+    monkeypatch.setattr(database, "POINT_LIMIT", 10)
+    for z in range(0, 15):
+        for x, y in _tiles_with_schools(z):
+            q = TileQuery(z, x, y)
+            features = decode(engine.tile(q))
+            assert total(features) == live(q).count(), (z, x, y)
+            if live(q).count() > 10:
+                assert all("count" in f["properties"] for f in features)
+                for status in STATUSES:
+                    counted = sum(f["properties"][status] for f in features)
+                    assert counted == live(q, connectivity_global=status).count()
+
+
+@pytest.mark.parametrize("limit", [0, 10, 100_000])
+def test_the_edges_of_the_world_are_counted_once(world, engine, monkeypatch, limit):
+    """A school on the antimeridian, a pole or the corner of four tiles is in exactly one
+    tile of each zoom, listed or counted."""
+    monkeypatch.setattr(database, "POINT_LIMIT", limit)
+    everyone = School.objects.filter(deleted_at__isnull=True).count()
+    for z in (0, 1, 2, 5, 16):
+        tiles = _tiles_with_schools(z)
+        assert sum(total(decode(engine.tile(TileQuery(z, x, y)))) for x, y in tiles) == everyone
+    corner = School.objects.get(latitude=0.0, longitude=0.0)
+    assert _tile_of(corner, 1) == (1, 1)
+
+
+@pytest.mark.parametrize("layer", ["global", "national", "coverage"])
+@pytest.mark.parametrize("limit", [0, 100_000])
+def test_filters_and_layers(world, engine, monkeypatch, layer, limit):
+    monkeypatch.setattr(database, "POINT_LIMIT", limit)
+    kenya, _fiji = world
+    column = "coverage" if layer == "coverage" else f"connectivity_{layer}"
+    cases = [
+        ({"education_level": "primary"}, {"education_level": "primary"}),
+        ({"area_type": "rural"}, {"school_area_type": "rural"}),
+        ({"status": "moderate"}, {column: "moderate"}),
+        ({"source": "ndt"}, {"realtime": True}),
+        ({"country": "KEN"}, {"country": kenya}),
+        (
+            {"country": "KEN", "status": "bad", "area_type": "urban"},
+            {"country": kenya, column: "bad", "school_area_type": "urban"},
+        ),
+    ]
+    for params, filters in cases:
+        for z in (0, 4, 8):
+            x, y = _tile_of(School.objects.filter(country=kenya).first(), z)
+            q = parse(
+                str(z), str(x), str(y), {"layer": [layer]} | {k: [v] for k, v in params.items()}
+            )
+            features = decode(engine.tile(q))
+            assert total(features) == live(q, **filters).count(), (params, z)
+            for f in features:
+                if "status" in f["properties"] and "status" in params:
+                    assert f["properties"]["status"] == params["status"]
+
+
+def test_week_status_of_real_time_schools(world, engine, monkeypatch):
+    kenya, _fiji = world
+    monday = dt.date(2025, 3, 3)
+    realtime = list(School.objects.filter(country=kenya, realtime=True).order_by("id"))
+    for i, school in enumerate(realtime[:40]):
+        SchoolWeeklyStatus.objects.create(
+            school=school,
+            week_start=monday,
+            iso_year=2025,
+            iso_week=10,
+            connectivity_global=("good", "bad")[i % 2],
+            connectivity_national="good",
+        )
+
+    def expected(q, status):
+        schools = live(q)
+        with_week = set(
+            SchoolWeeklyStatus.objects.filter(week_start=monday, school__in=schools).values_list(
+                "school_id", "connectivity_global"
+            )
+        )
+        ids = {sid for sid, _s in with_week}
+        return (
+            schools.filter(realtime=False, connectivity_global=status).count()
+            + sum(1 for _sid, s in with_week if s == status)
+            + (
+                schools.filter(realtime=True).exclude(id__in=ids).count()
+                if status == "unknown"
+                else 0
+            )
+        )
+
+    for limit in (0, 100_000):
+        monkeypatch.setattr(database, "POINT_LIMIT", limit)
+        for z in (0, 6, 13):
+            x, y = _tile_of(realtime[0], z)
+            q = parse(str(z), str(x), str(y), {"week": ["2025-W10"]})
+            features = decode(engine.tile(q))
+            assert total(features) == live(q).count()
+            for status in STATUSES:
+                if limit == 0:
+                    shown = sum(f["properties"][status] for f in features)
+                else:
+                    shown = sum(f["properties"]["status"] == status for f in features)
+                assert shown == expected(q, status), (z, status, limit)
+            q = parse(str(z), str(x), str(y), {"week": ["2025-W10"], "status": ["unknown"]})
+            assert total(decode(engine.tile(q))) == expected(q, "unknown")
+
+
+def test_refresh_grid_is_idempotent_and_per_country(world):
+    kenya, fiji = world
+    rows = _grid_rows()
+    refresh_grid()
+    assert _grid_rows() == rows
+    before = data_version()
+    school = School.objects.filter(country=kenya).first()
+    School.objects.filter(pk=school.pk).update(connectivity_global="good", coverage="bad")
+    refresh_grid([fiji.id])
+    assert _grid_rows() == rows  # Kenya's cells were not recounted
+    refresh_grid([kenya.id])
+    assert _grid_rows() != rows
+    assert data_version() == before + 2
+
+
+def test_hostile_filter_values_are_only_values(world, engine, client):
+    hostile = ["'; DROP TABLE schools_school; --", "primary' OR '1'='1", '" OR 1=1 --', "%", "_"]
+    for value in hostile:
+        q = parse("0", "0", "0", {"education_level": [value]})
+        assert engine.tile(q) == b""
+        response = client.get("/tiles/schools/0/0/0.mvt", {"education_level": value})
+        assert response.status_code == 204
+        for name in ("layer", "area_type", "status", "source", "country", "week"):
+            response = client.get("/tiles/schools/0/0/0.mvt", {name: value})
+            assert response.status_code == 400
+            assert response.json()["field"] == name
+    assert School.objects.count() == 366
+
+
+def _tile_of(school, z):
+    key = school.tile_key >> 2 * (24 - z)
+    x = y = 0
+    for bit in range(z):
+        x |= ((key >> 2 * bit) & 1) << bit
+        y |= ((key >> (2 * bit + 1)) & 1) << bit
+    return x, y
+
+
+def _tiles_with_schools(z):
+    return sorted({_tile_of(s, z) for s in School.objects.filter(deleted_at__isnull=True)})
+
+
+def _grid_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM schools_gridcell ORDER BY level, cell, country_id, "
+            "education_level, area_type, realtime"
+        )
+        return [row[1:] for row in cursor.fetchall()]

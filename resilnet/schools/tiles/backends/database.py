@@ -1,0 +1,260 @@
+"""What both database engines share: the SQL that lists a tile's schools or counts them per
+cell, and the pre-aggregated grid (ADR 0010).
+
+Every tile is one contiguous range of `School.tile_key` (geo.py), so a B-tree range scan
+finds its schools; no `LIMIT` anywhere. A tile lists every school in it when it has at most
+`POINT_LIMIT` (or from zoom `POINTS_FROM_ZOOM` on), and otherwise counts all of them in
+cells about 1/32–1/64 of its side: from the grid's rows up to zoom 11, from the schools
+themselves above (a tile there holds few enough to count each time). Either way the counts
+of a tile add up to the live schools in it that pass the filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+from resilnet.schools.geo import KEY_ZOOM, tile_range
+from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus
+from resilnet.schools.status import Connectivity, Coverage
+from resilnet.schools.tiles.backends.base import TileBackend
+from resilnet.schools.tiles.query import TileQuery, statuses
+
+GRID_LEVELS = (6, 8, 10, 12, 14, 16)
+CELLS_BELOW_TILE = 5  # a cell is at least 1/32 of its tile's side (8 px of 256)
+POINT_LIMIT = 1000  # a Python-encoded tile of 1,000 points takes about 10 ms
+POINTS_FROM_ZOOM = 15
+
+SCHOOL = School._meta.db_table
+GRID = GridCell._meta.db_table
+WEEKLY = SchoolWeeklyStatus._meta.db_table
+LAYER_STATUSES = {
+    "global": tuple(c.value for c in Connectivity),
+    "national": tuple(c.value for c in Connectivity),
+    "coverage": tuple(c.value for c in Coverage),
+}
+UNKNOWN = Connectivity.UNKNOWN.value  # the status of a real-time school with no data
+
+
+def grid_level(z: int) -> int | None:
+    """The grid level whose cells aggregate a tile of zoom z, None above the grid."""
+    return next((level for level in GRID_LEVELS if level >= z + CELLS_BELOW_TILE), None)
+
+
+@dataclass(frozen=True)
+class FeatureSQL:
+    """A tile's features as one parameterised SELECT.
+
+    kind "points": columns id, latitude, longitude, status, education_level, area_type,
+    realtime. kind "cells": columns c, total, lat, lon, count, then one per status
+    (`names`); lat/lon are the centre of the cell's schools."""
+
+    kind: str
+    sql: str
+    params: list[Any]
+    names: tuple[str, ...]
+
+
+class DatabaseTileBackend(TileBackend):
+    def feature_sql(self, q: TileQuery) -> FeatureSQL:
+        if q.z < POINTS_FROM_ZOOM and self.count(q) > POINT_LIMIT:
+            return self.cells_sql(q)
+        return self.points_sql(q)
+
+    def count(self, q: TileQuery) -> int:
+        """About how many schools the tile shows (from the grid, ignoring the week): only
+        chooses between listing and counting them."""
+        level = grid_level(q.z) or GRID_LEVELS[-1]
+        low, high = _range(q, level)
+        column = f"{q.layer}_{q.status}" if q.status else "total"
+        where, params = _grid_filters(q)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT SUM(g.{column}) FROM {GRID} g "
+                f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{where}",
+                [level, low, high, *params],
+            )
+            return int(cursor.fetchone()[0] or 0)
+
+    # -- the SQL ---------------------------------------------------------------------
+
+    def points_sql(self, q: TileQuery) -> FeatureSQL:
+        status, join, join_params = _school_status(q)
+        where, params = _school_filters(q)
+        low, high = tile_range(q.z, q.x, q.y)
+        sql = (
+            f"SELECT s.id, s.latitude, s.longitude, {status} AS status, s.education_level, "
+            f"s.school_area_type AS area_type, s.realtime FROM {SCHOOL} s{join} "
+            f"WHERE s.tile_key >= %s AND s.tile_key < %s AND s.deleted_at IS NULL{where}"
+        )
+        params = [*join_params, low, high, *params]
+        if q.status:
+            sql += f" AND {status} = %s"
+            params.append(q.status)
+        return FeatureSQL("points", sql, params, ())
+
+    def cells_sql(self, q: TileQuery) -> FeatureSQL:
+        names = (q.status,) if q.status else statuses(q.layer)
+        level = grid_level(q.z)
+        if level is None:
+            inner, params = _live_cells(q, min(KEY_ZOOM, q.z + CELLS_BELOW_TILE + 1))
+        elif q.week_start and q.layer != "coverage":
+            inner, params = _grid_cells_in_week(q, level)
+        else:
+            inner, params = _grid_cells(q, level)
+        sums = ", ".join(f"SUM(u.{name}) AS {name}" for name in names)
+        count = " + ".join(f"SUM(u.{name})" for name in names)
+        sql = (
+            f"SELECT u.c, SUM(u.total) AS total, SUM(u.lat) AS lat, SUM(u.lon) AS lon, "
+            f"{count} AS count, {sums} FROM ({inner}) u GROUP BY u.c "
+            f"HAVING {count} > 0 AND SUM(u.total) > 0"
+        )
+        return FeatureSQL("cells", sql, params, names)
+
+    # -- the grid ----------------------------------------------------------------------
+
+    def refresh_grid(self, country_ids: Iterable[int] | None = None) -> int:
+        if country_ids is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT country_id FROM {SCHOOL} UNION SELECT country_id FROM {GRID}"
+                )
+                country_ids = [row[0] for row in cursor.fetchall()]
+        counts = ", ".join(
+            f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for column, _status in _GRID_COUNTS
+        )
+        names = ", ".join(f"{layer}_{status}" for layer, status in _GRID_LAYER_STATUSES)
+        insert = (
+            f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
+            f"realtime, total, sum_latitude, sum_longitude, {names}) "
+            f"SELECT %s, tile_key / %s, country_id, education_level, school_area_type, "
+            f"realtime, COUNT(*), SUM(latitude), SUM(longitude), {counts} FROM {SCHOOL} "
+            f"WHERE country_id = %s AND deleted_at IS NULL "
+            f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
+        )
+        written = 0
+        for country_id in sorted(set(country_ids)):
+            # One country a transaction: readers see its old cells or its new ones.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
+                for level in GRID_LEVELS:
+                    divisor = 1 << 2 * (KEY_ZOOM - level)
+                    params: list[Any] = [level, divisor, *(s for _c, s in _GRID_COUNTS)]
+                    cursor.execute(insert, [*params, country_id, divisor])
+                    written += cursor.rowcount
+        return written
+
+
+_GRID_LAYER_STATUSES = [(layer, s) for layer, names in LAYER_STATUSES.items() for s in names]
+_GRID_COUNTS = [
+    ("coverage" if layer == "coverage" else f"connectivity_{layer}", s)
+    for layer, s in _GRID_LAYER_STATUSES
+]
+
+
+def _range(q: TileQuery, level: int) -> tuple[int, int]:
+    """The tile's cells at `level` (>= its zoom): one contiguous range of cell keys."""
+    low, high = tile_range(q.z, q.x, q.y)
+    shift = 2 * (KEY_ZOOM - level)
+    return low >> shift, high >> shift
+
+
+def _school_filters(q: TileQuery) -> tuple[str, list[Any]]:
+    return _filters(q, "s.education_level", "s.school_area_type", "s.realtime", "s.country_id")
+
+
+def _grid_filters(q: TileQuery) -> tuple[str, list[Any]]:
+    return _filters(q, "g.education_level", "g.area_type", "g.realtime", "g.country_id")
+
+
+def _filters(q: TileQuery, *columns: str) -> tuple[str, list[Any]]:
+    where, params = "", []
+    values = (q.education_level, q.area_type, q.realtime, q.country_id)
+    for column, value in zip(columns, values, strict=True):
+        if value is not None:
+            where += f" AND {column} = %s"
+            params.append(value)
+    return where, params
+
+
+def _school_status(q: TileQuery) -> tuple[str, str, list[Any]]:
+    """A school's status on the layer (that week's for a real-time school when a week is
+    asked) as an SQL expression, and the join it needs."""
+    if q.layer == "coverage":
+        return "s.coverage", "", []
+    column = f"connectivity_{q.layer}"
+    if q.week_start is None:
+        return f"s.{column}", "", []
+    join = f" LEFT JOIN {WEEKLY} w ON w.school_id = s.id AND w.week_start = %s"
+    status = f"CASE WHEN s.realtime THEN COALESCE(w.{column}, '{UNKNOWN}') ELSE s.{column} END"
+    return status, join, [q.week_start]
+
+
+def _live_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
+    """Cells counted from the tile's schools themselves."""
+    status, join, join_params = _school_status(q)
+    where, params = _school_filters(q)
+    low, high = tile_range(q.z, q.x, q.y)
+    divisor = 1 << 2 * (KEY_ZOOM - level)
+    columns = ", ".join(
+        f"SUM(CASE WHEN {status} = %s THEN 1 ELSE 0 END) AS {name}" for name in statuses(q.layer)
+    )
+    sql = (
+        f"SELECT s.tile_key / %s AS c, COUNT(*) AS total, SUM(s.latitude) AS lat, "
+        f"SUM(s.longitude) AS lon, {columns} FROM {SCHOOL} s{join} "
+        f"WHERE s.tile_key >= %s AND s.tile_key < %s AND s.deleted_at IS NULL{where} "
+        f"GROUP BY s.tile_key / %s"
+    )
+    return sql, [divisor, *statuses(q.layer), *join_params, low, high, *params, divisor]
+
+
+def _grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
+    where, params = _grid_filters(q)
+    low, high = _range(q, level)
+    columns = ", ".join(f"g.{q.layer}_{name} AS {name}" for name in statuses(q.layer))
+    sql = (
+        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
+        f"{columns} FROM {GRID} g WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{where}"
+    )
+    return sql, [level, low, high, *params]
+
+
+def _grid_cells_in_week(q: TileQuery, level: int) -> tuple[str, list[Any]]:
+    """The grid's counts with the real-time schools' statuses of one week: they start as
+    unknown, then each that has a weekly row that week moves to its status."""
+    names = statuses(q.layer)
+    grid_where, grid_params = _grid_filters(q)
+    school_where, school_params = _school_filters(q)
+    low, high = _range(q, level)
+    key_low, key_high = tile_range(q.z, q.x, q.y)
+    column = f"connectivity_{q.layer}"
+    from_grid = ", ".join(
+        f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
+        f"ELSE g.{q.layer}_{n} END AS {n}"
+        for n in names
+    )
+    moved = ", ".join(
+        f"CASE WHEN w.{column} = %s THEN 1 ELSE 0 END - {1 if n == UNKNOWN else 0} AS {n}"
+        for n in names
+    )
+    sql = (
+        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
+        f"{from_grid} FROM {GRID} g "
+        f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where} "
+        f"UNION ALL SELECT s.tile_key / %s, 0, 0, 0, {moved} "
+        f"FROM {WEEKLY} w JOIN {SCHOOL} s ON s.id = w.school_id "
+        f"WHERE w.week_start = %s AND s.realtime AND s.deleted_at IS NULL "
+        f"AND s.tile_key >= %s AND s.tile_key < %s{school_where}"
+    )
+    divisor = 1 << 2 * (KEY_ZOOM - level)
+    params = [level, low, high, *grid_params, divisor, *names, q.week_start]
+    return sql, [*params, key_low, key_high, *school_params]
+
+
+def fetch(sql: FeatureSQL) -> Sequence[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.sql, sql.params)
+        return cursor.fetchall()
