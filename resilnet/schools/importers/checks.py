@@ -399,24 +399,17 @@ class Checker:
             if self.context.boundaries.get(c) is None
         ]
 
-    def near_duplicates(
-        self, existing: dict[int, tuple[list[float], list[float], list[str]]]
-    ) -> int:
+    def near_duplicates(self, existing: dict[int, list[tuple[float, float, str, str]]]) -> int:
         """Warn about each valid row within 10 m of an earlier row of the file or of a live
         school of its country that the file does not update (`existing`: per country the
-        live schools' latitudes, longitudes and giga ids). Returns how many rows."""
+        live schools' latitude, longitude, giga id and govt id). Returns how many rows."""
         file_ids = set(self._id)
-        lat, lon, country, row, ident = (
-            list(self._lat),
-            list(self._lon),
-            list(self._country),
-            list(self._row),
-            list(self._id),
-        )
+        lat, lon, country = list(self._lat), list(self._lon), list(self._country)
+        row, ident = list(self._row), list(self._id)
         n_file = len(lat)
-        for country_id, (lats, lons, ids) in existing.items():
-            for la, lo, giga in zip(lats, lons, ids, strict=True):
-                if giga in file_ids:
+        for country_id, schools in existing.items():
+            for la, lo, giga, govt in schools:
+                if giga in file_ids or (govt and "govt:" + govt in file_ids):
                     continue  # the file updates it: its own old position
                 lat.append(la)
                 lon.append(lo)
@@ -429,7 +422,7 @@ class Checker:
         for i, j, metres in near_pairs(np.array(lat), np.array(lon), DUPLICATE_RADIUS_M):
             if country[i] != country[j] or (i >= n_file and j >= n_file):
                 continue
-            if i >= n_file or (j < n_file and row[j] < row[i]):
+            if i >= n_file or (j < n_file and row[i] < row[j]):
                 i, j = j, i
             # i is a row of the file; j an earlier row or a live school.
             if i not in flagged or flagged[i][1] > metres:

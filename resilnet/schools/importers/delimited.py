@@ -32,12 +32,11 @@ def read(stream: IO[bytes], mapping: Mapping[str, str]) -> SourceRows:
         raise ImportFormatError("the file is empty")
     if first.startswith("PK\x03\x04"):
         raise ImportFormatError("the file is a ZIP archive (an .xlsx workbook?), not CSV")
-    try:
-        dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    # The header tells the separator; the rest is Excel's CSV (the sniffer guesses the
+    # quoting wrong from a header without quotes).
+    delimiter = max(",;\t", key=first.count)
     csv.field_size_limit(MAX_CELL_CHARS)
-    reader = csv.reader(itertools.chain([first], text), dialect)
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

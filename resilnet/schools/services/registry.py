@@ -244,25 +244,16 @@ def import_schools(
     return report
 
 
-def _live_positions(
-    country_ids: list[int],
-) -> dict[int, tuple[list[float], list[float], list[str]]]:
-    found: dict[int, tuple[list[float], list[float], list[str]]] = {}
+def _live_positions(country_ids: list[int]) -> dict[int, list[tuple[float, float, str, str]]]:
+    """The live schools of these countries: latitude, longitude, giga id, govt id."""
+    found: dict[int, list[tuple[float, float, str, str]]] = {}
     for country_id in country_ids:
-        lats, lons, ids = [], [], []
         live = School.objects.filter(country_id=country_id, deleted_at__isnull=True)
-        for lat, lon, giga, govt in live.values_list(
-            "latitude", "longitude", "school_id_giga", "school_id_govt"
-        ).iterator(chunk_size=10_000):
-            lats.append(lat)
-            lons.append(lon)
-            ids.append(giga)
-            if govt:  # a file row known by its govt id updates this school
-                lats.append(lat)
-                lons.append(lon)
-                ids.append("govt:" + govt)
-        if lats:
-            found[country_id] = (lats, lons, ids)
+        schools = list(
+            live.values_list("latitude", "longitude", "school_id_giga", "school_id_govt")
+        )
+        if schools:
+            found[country_id] = schools
     return found
 
 

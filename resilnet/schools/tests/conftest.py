@@ -51,7 +51,10 @@ def kenya(reference_data):
     return country
 
 
-HEADER = "school_id_giga,school_id_govt,school_name,latitude,longitude,education_level,num_students,admin1,cellular_coverage_type,download_speed_contracted,connectivity_govt"
+HEADER = (
+    "school_id_giga,school_id_govt,school_name,latitude,longitude,education_level,num_students,"
+    "admin1,cellular_coverage_type,download_speed_contracted,connectivity_govt"
+)
 ROWS = [
     "g-1,G001,Kibera Primary,-1.3100,36.7800,Primary,450,Nairobi,4G,25,yes",
     "g-2,G002,Likoni Secondary,-4.0600,39.6600,Secondary,300,,3G,5,yes",
@@ -65,3 +68,15 @@ def master_csv(
     path = tmp_path / name
     path.write_text("\n".join([header, *(ROWS if rows is None else rows)]) + "\n", encoding="utf-8")
     return path
+
+
+def import_file(path: Path, **options):
+    """Read and import a file as the command line does (format from its suffix)."""
+    from resilnet.schools import importers
+    from resilnet.schools.services.registry import import_schools
+
+    mapping = options.pop("mapping", None)
+    actor = options.pop("actor", None)
+    with path.open("rb") as stream:
+        source = importers.read(stream, importers.format_of(path.name), mapping)
+        return import_schools(actor, source, country=options.pop("country", "KEN"), **options)
