@@ -374,6 +374,7 @@ SCHOOL_FIELDS = (
     "schools_within_3km",
     "disputed_region",
 )
+BOOLEANS = {"electricity_availability", "connectivity_govt", "disputed_region", "realtime"}
 DERIVED = (
     "tile_key",
     "admin1_area_id",
@@ -382,6 +383,7 @@ DERIVED = (
     "connectivity_national",
     "coverage",
 )
+FIELDS = ("id", *SCHOOL_FIELDS, *DERIVED, "realtime")  # read back to compare
 BLANK_TEXT = {
     "school_id_govt",
     "education_level_govt",
@@ -458,6 +460,7 @@ class _Applier:
     def __init__(self) -> None:
         self.areas: dict[int, _Areas] = {}
         self.benchmarks: dict[int, int] = {}
+        self.iso3: dict[int, str] = {}
         self.closed_now = False
 
     def apply_chunk(self, batch_id: int) -> tuple[SchoolImport, int]:
@@ -474,13 +477,7 @@ class _Applier:
         columns = packed["columns"]
         rows = [dict(zip(columns, values, strict=True)) for values in packed["rows"]]
         written = [c for c in SCHOOL_FIELDS if c in columns]
-        by_country: dict[int, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_country.setdefault(row["country_id"], []).append(row)
-        created = updated = unchanged = 0
-        for country_id, group in by_country.items():
-            c, u, n = self._apply_country(country_id, group, written)
-            created, updated, unchanged = created + c, updated + u, unchanged + n
+        created, updated, unchanged = self._apply_rows(rows, written)
         chunk.delete()
         batch.created += created
         batch.updated += updated
@@ -489,32 +486,35 @@ class _Applier:
         batch.save(update_fields=["created", "updated", "unchanged", "heartbeat_at"])
         return batch, len(rows)
 
-    def _apply_country(
-        self, country_id: int, rows: list[dict[str, Any]], written: list[str]
-    ) -> tuple[int, int, int]:
-        iso3 = (
-            core_selectors.countries().filter(pk=country_id).values_list("iso3", flat=True).first()
-            or ""
+    def _existing(self, column: str, ids: list[str]) -> dict[tuple[int, str], tuple[Any, ...]]:
+        """Live schools by (country, id), whatever their country: one query a chunk (the
+        ORM's compiling one per country cost more than the writes)."""
+        if not ids:
+            return {}
+        ops = connection.ops
+        names = ", ".join(ops.quote_name(c) for c in ("country_id", *FIELDS))
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT {names} FROM {ops.quote_name(School._meta.db_table)} "  # noqa: S608
+            f"WHERE deleted_at IS NULL AND {ops.quote_name(column)} IN ({marks})"
         )
-        live = School.objects.select_for_update().filter(
-            country_id=country_id, deleted_at__isnull=True
-        )
-        fields = ("id", *SCHOOL_FIELDS, *DERIVED, "realtime")
-        giga_ids = [r["school_id_giga"] for r in rows if r.get("school_id_giga")]
-        govt_ids = [r["school_id_govt"] for r in rows if not r.get("school_id_giga")]
-        by_giga = (
-            {v[1]: v for v in live.filter(school_id_giga__in=giga_ids).values_list(*fields)}
-            if giga_ids
-            else {}
-        )
-        by_govt = (
-            {v[2]: v for v in live.filter(school_id_govt__in=govt_ids).values_list(*fields)}
-            if govt_ids
-            else {}
-        )
-        lat = np.array([r["latitude"] for r in rows], dtype=float)
-        lon = np.array([r["longitude"] for r in rows], dtype=float)
-        keys = tile_keys(lat, lon).tolist()
+        if connection.vendor == "postgresql":
+            sql += " FOR UPDATE"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, ids)
+            found = cursor.fetchall()
+        index = FIELDS.index(column)
+        converters = [(i, f) for i, f in enumerate(FIELDS) if f in BOOLEANS]
+        result = {}
+        for values in found:
+            old = list(values[1:])
+            for i, _ in converters:  # SQLite answers 0 and 1
+                if old[i] is not None:
+                    old[i] = bool(old[i])
+            result[(values[0], old[index])] = tuple(old)
+        return result
+
+    def _country(self, country_id: int) -> tuple[str, _Areas, int]:
         if country_id not in self.areas:
             self.areas[country_id] = _Areas(country_id)
             self.benchmarks[country_id] = (
@@ -523,20 +523,52 @@ class _Applier:
                 .first()
                 or status.GLOBAL_BENCHMARK_BPS
             )
-        areas = self.areas[country_id]
-        admin1 = areas.link(1, [r.get("admin1") or "" for r in rows], lat, lon)
-        admin2 = areas.link(2, [r.get("admin2") or "" for r in rows], lat, lon)
-        national = self.benchmarks[country_id]
+            self.iso3[country_id] = (
+                core_selectors.countries()
+                .filter(pk=country_id)
+                .values_list("iso3", flat=True)
+                .first()
+                or ""
+            )
+        return self.iso3[country_id], self.areas[country_id], self.benchmarks[country_id]
+
+    def _apply_rows(self, rows: list[dict[str, Any]], written: list[str]) -> tuple[int, int, int]:
+        fields = FIELDS
+        by_giga = self._existing(
+            "school_id_giga", [r["school_id_giga"] for r in rows if r.get("school_id_giga")]
+        )
+        by_govt = self._existing(
+            "school_id_govt", [r["school_id_govt"] for r in rows if not r.get("school_id_giga")]
+        )
+        lat = np.array([r["latitude"] for r in rows], dtype=float)
+        lon = np.array([r["longitude"] for r in rows], dtype=float)
+        keys = tile_keys(lat, lon).tolist()
+        admin1: list[int | None] = [None] * len(rows)
+        admin2: list[int | None] = [None] * len(rows)
+        by_country: dict[int, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_country.setdefault(row["country_id"], []).append(i)
+        for country_id, indexes in by_country.items():
+            _, areas, _ = self._country(country_id)
+            if not areas.by_label and not areas.shapes[1] and not areas.shapes[2]:
+                continue
+            at = np.array(indexes)
+            for level, found in ((1, admin1), (2, admin2)):
+                labels = [rows[i].get(f"admin{level}") or "" for i in indexes]
+                for i, pk in zip(indexes, areas.link(level, labels, lat[at], lon[at]), strict=True):
+                    found[i] = pk
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
         inserts, updates = [], []
         unchanged = 0
         position = {name: i for i, name in enumerate(fields)}
         for i, row in enumerate(rows):
+            country_id = row["country_id"]
+            iso3, _, national = self._country(country_id)
             old = (
-                by_giga.get(row["school_id_giga"])
+                by_giga.get((country_id, row["school_id_giga"]))
                 if row.get("school_id_giga")
-                else by_govt.get(row["school_id_govt"])
+                else by_govt.get((country_id, row["school_id_govt"]))
             )
             values = {c: row.get(c) for c in written}
             if not values.get("school_id_giga"):

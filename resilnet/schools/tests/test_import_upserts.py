@@ -36,7 +36,8 @@ def test_all_or_nothing_leaves_nothing_behind(kenya, tmp_path):
     rows = [f"g-{i},G{i},School {i},-1.{i:04d},36.8,Primary,,,,," for i in range(1, 4500)]
     rows.append("g-x,GX,Last,-1.3,36.8,Primary,lots,,,,")  # the last row, after two chunks staged
     report = import_file(master_csv(tmp_path, rows))
-    assert report.rejected == 1 and not report.written
+    assert report.rejected == 1
+    assert not report.written
     assert School.objects.count() == 0
     assert SchoolStagedChunk.objects.count() == 0
     assert list(SchoolImport.objects.values_list("state", flat=True)) == ["discarded"]
