@@ -186,14 +186,13 @@ def main() -> None:
         folder = Path(tmp)
         started = time.monotonic()
         csv_path, parquet_path, codes = generate(args.schools, args.countries, folder, args.seed)
+        took = time.monotonic() - started
+        print(f"generated {args.schools:,} schools in {len(codes)} countries in {took:.1f} s")
+        sizes = csv_path.stat().st_size / 1e6, parquet_path.stat().st_size / 1e6
+        print("CSV {:.0f} MB, Parquet {:.0f} MB".format(*sizes))
         print(
-            f"generated {args.schools:,} schools in {len(codes)} countries in {time.monotonic() - started:.1f} s"
-        )
-        print(
-            f"CSV {csv_path.stat().st_size / 1e6:.0f} MB, Parquet {parquet_path.stat().st_size / 1e6:.0f} MB"
-        )
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
         )
         engines = [("sqlite", {"RESILNET_DATABASE_URL": ""})]
         if os.environ.get("RESILNET_DATABASE_URL"):
@@ -230,16 +229,18 @@ def main() -> None:
             print(f"\n{name}:")
             for label in ("csv", "parquet"):
                 s = r[f"{label}_seconds"]
+                created, tx = r[f"{label}_created"], r[f"{label}_transactions"]
+                longest, met = r[f"{label}_longest_tx"], s <= TARGET_SECONDS
                 print(
-                    f"  import {label:7}: {s:7.1f} s  {n / s:10,.0f} rows/s  created {r[f'{label}_created']:,}"
-                    f"  ({r[f'{label}_transactions']} transactions, longest {r[f'{label}_longest_tx']} s)"
-                    f"  target {TARGET_SECONDS} s: {'met' if s <= TARGET_SECONDS else 'NOT met'}"
+                    f"  import {label:7}: {s:7.1f} s  {n / s:10,.0f} rows/s  created {created:,}"
+                    f"  ({tx} transactions, longest {longest} s)"
+                    f"  target {TARGET_SECONDS} s: {'met' if met else 'NOT met'}"
                 )
+            again, unchanged = r["reimport_seconds"], r["reimport_unchanged"]
+            print(f"  re-import parquet: {again} s, unchanged {unchanged:,}")
             print(
-                f"  re-import parquet: {r['reimport_seconds']} s, unchanged {r['reimport_unchanged']:,}"
-            )
-            print(
-                f"  naive baseline (update_or_create per row, {BASELINE_ROWS:,}-row sample, extrapolated): "
+                "  naive baseline (update_or_create per row, "
+                f"{BASELINE_ROWS:,}-row sample, extrapolated): "
                 f"{r['baseline_rows_per_s']:,.0f} rows/s -> {naive:,.0f} s for {n:,}; "
                 f"ratio {naive / r['csv_seconds']:.1f}x (CSV)"
             )

@@ -83,7 +83,9 @@ def _within(name: str, package: str) -> bool:
 
 
 def _is_cli(name: str, cli: str) -> bool:
-    return name.rsplit(".", 1)[-1] == cli
+    # A module named `cli`, or one inside a `cli` package (a module's command group split
+    # into files: resilnet.schools.cli.registry).
+    return cli in name.split(".")[1:]
 
 
 def _skipped(name: str) -> bool:

@@ -23,7 +23,7 @@ from resilnet.schools.services import registry
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # larger files: the command line
 
 
-def _countries() -> list[tuple[str, str]]:
+def _countries() -> list[tuple[str, Any]]:
     return [("", gettext_lazy("From the file's country column"))] + [
         (iso3, name) for iso3, name in core_selectors.countries().values_list("iso3", "name")
     ]

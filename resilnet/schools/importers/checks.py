@@ -462,9 +462,10 @@ def near_pairs(lat: np.ndarray, lon: np.ndarray, radius_m: float) -> list[tuple[
                 has_neighbour |= count > (1 if dx == dy == dz == 0 else 0)
     candidates = np.flatnonzero(has_neighbour)
     grid: dict[tuple[int, int, int], list[int]] = {}
-    for i in candidates:
-        grid.setdefault(tuple(cells[i]), []).append(int(i))
-    pairs = []
+    for k in candidates.tolist():
+        cx, cy, cz = cells[k].tolist()
+        grid.setdefault((cx, cy, cz), []).append(k)
+    pairs: list[tuple[int, int, float]] = []
     for (cx, cy, cz), members in grid.items():
         for i in members:
             for dx in (-1, 0, 1):

@@ -134,7 +134,7 @@ class ImportIncomplete(Exception):
 class _Boundaries(dict[int, Boundary | None]):
     """Country boundaries (AdminArea level 0), loaded when a country's first row comes."""
 
-    def get(self, country_id: int, default: Any = None) -> Boundary | None:  # type: ignore[override]
+    def get(self, country_id: int, default: Any = None) -> Boundary | None:
         if country_id not in self:
             text = (
                 AdminArea.objects.filter(country_id=country_id, level=AreaLevel.COUNTRY)
@@ -201,8 +201,8 @@ def import_schools(
     try:
         while block := list(islice(source.rows, CHUNK_ROWS)):
             valid = checker.check_block(block)
-            stage = batch_id is not None and not (mode == ALL_OR_NOTHING and checker.rejected_rows)
-            if stage and valid:
+            stage = not (mode == ALL_OR_NOTHING and checker.rejected_rows)
+            if batch_id is not None and stage and valid:
                 with clock.transaction():
                     SchoolStagedChunk.objects.create(batch_id=batch_id, rows=_pack(valid))
                     _beat(batch_id)
