@@ -83,8 +83,9 @@ def _within(name: str, package: str) -> bool:
 
 
 def _is_cli(name: str, cli: str) -> bool:
-    # A module named `cli`, or any module of a `cli` package (resilnet/schools/cli/).
-    return cli in name.split(".")[2:] or name.rsplit(".", 1)[-1] == cli
+    # A module named `cli`, or one inside a `cli` package (a module's command group split
+    # into files: resilnet.schools.cli.registry).
+    return cli in name.split(".")[1:]
 
 
 def _skipped(name: str) -> bool:

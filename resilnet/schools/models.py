@@ -351,3 +351,49 @@ class GridVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class SchoolImport(models.Model):
+    """One import of a school master file past its checks. Its rows are staged first
+    (`SchoolStagedChunk`, read by no page), then applied a chunk per short transaction.
+    Turning `staging` into `applying` is the commit point: an import that stops before it
+    is discarded, one that stops after it is finished by `finish_school_imports`
+    (services/registry.py, docs/adr/0008-imports-in-bounded-transactions.md)."""
+
+    class State(models.TextChoices):
+        STAGING = "staging"
+        APPLYING = "applying"
+        DONE = "done"
+        DISCARDED = "discarded"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=20)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.STAGING, db_index=True
+    )
+    total = models.PositiveIntegerField(default=0)  # rows in the file
+    rejected = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    countries = models.JSONField(default=list)  # ids of the countries it touched
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"school import {self.pk} ({self.state})"
+
+
+class SchoolStagedChunk(models.Model):
+    """Checked rows of an import waiting to be applied, a chunk of them as one JSON list
+    (one row here per chunk, not per school: staging 2 million schools stays cheap)."""
+
+    batch = models.ForeignKey(SchoolImport, on_delete=models.CASCADE, related_name="chunks")
+    rows = models.TextField()
+
+    def __str__(self) -> str:
+        return f"school import {self.batch_id} chunk {self.pk}"

@@ -18,6 +18,8 @@ MODULE = Module(
     periodic_tasks=(
         # Days with new measurements are rolled up soon after they arrive (services/rollups.py).
         PeriodicTask("resilnet.schools.tasks.roll_up_marked_days", timedelta(minutes=1)),
+        # School imports that stopped after their commit point (services/registry.py).
+        PeriodicTask("resilnet.schools.import_tasks.finish_school_imports", timedelta(minutes=2)),
     ),
     country_url_name="schools:country",
 )

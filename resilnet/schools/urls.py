@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resilnet.schools import views
+from resilnet.schools import import_views, views
 
 app_name = "schools"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("list/", views.school_list, name="list"),
     path("export.<str:fmt>", views.export, name="export"),
     path("<int:school_id>/", views.school_detail, name="school"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:job_id>/report/", import_views.import_report, name="import_report"),
 ]

@@ -214,6 +214,7 @@ def test_periodic_tasks_are_enqueued_once_per_period():
         "resilnet.catalog.tasks.finish_imports",
         "resilnet.catalog.tasks.prune_search_index",
         "resilnet.core.tasks.prune_login_failures",
+        "resilnet.schools.import_tasks.finish_school_imports",
         "resilnet.schools.tasks.roll_up_marked_days",
     ]
     # The hourly and the daily one pin the schedule.

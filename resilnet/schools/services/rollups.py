@@ -45,6 +45,7 @@ from resilnet.schools.models import (
     SchoolDailyStatus,
     SchoolWeeklyStatus,
 )
+from resilnet.schools.services import tiles
 
 CHUNK = 20_000  # rows a transaction
 Progress = Callable[[int, int | None], None]
@@ -331,8 +332,9 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
 
 
 def _statuses_changed(country_ids: Iterable[int]) -> None:
-    """The one place that hears that statuses of these countries changed: the map's
-    tiles of those countries will be refreshed here."""
+    """The one place that hears that statuses of these countries changed: the map's cells
+    of those countries are recounted."""
+    tiles.refresh_grid(set(country_ids))
 
 
 # The whole roll-up ---------------------------------------------------------------------
