@@ -104,9 +104,29 @@
 
   var atlas = fetch(config.atlas).then(function (response) { return response.json(); });
 
+  function mend(countries) {
+    // A ring that crosses the antimeridian (Fiji, Chukotka) would be drawn as a band
+    // around the world: move its western half east of 180. Antarctica's ring, which
+    // runs along the pole, stays as it is.
+    countries.features.forEach(function (feature) {
+      var geometry = feature.geometry;
+      var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+      polygons.forEach(function (polygon) {
+        polygon.forEach(function (ring) {
+          var crosses = ring.some(function (point, i) {
+            return i > 0 && Math.abs(point[0] - ring[i - 1][0]) > 180;
+          });
+          var polar = ring.some(function (point) { return point[1] < -80; });
+          if (crosses && !polar) ring.forEach(function (point) { if (point[0] < 0) point[0] += 360; });
+        });
+      });
+    });
+    return countries;
+  }
+
   map.on("load", function () {
     atlas.then(function (topology) {
-      var countries = topojson.feature(topology, topology.objects.countries);
+      var countries = mend(topojson.feature(topology, topology.objects.countries));
       map.addSource("countries", { type: "geojson", data: countries });
       var before = map.getLayer("cells") ? "cells" : undefined;
       if (!config.basemap) {
