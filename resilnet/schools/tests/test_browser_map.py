@@ -35,20 +35,24 @@ def served(path: str) -> bool:
 
 
 def watch(context, live_server):
-    """Every request the page makes, and those that would leave the live server's
-    loopback host (refused, so a slip cannot reach the network)."""
+    """Every request the page and its workers make, and those for another host than the
+    live server's loopback one (refused, so a slip cannot reach the network)."""
+    host = urlsplit(live_server.url).hostname
+    assert host in {"localhost", "127.0.0.1"}
     requests, outside = [], []
-    assert urlsplit(live_server.url).hostname in {"localhost", "127.0.0.1"}
 
-    def route(route):
-        url = route.request.url
-        requests.append(url)
-        if urlsplit(url).hostname != urlsplit(live_server.url).hostname:
-            outside.append(url)
-            return route.abort()
-        return route.continue_()
+    def seen(request):
+        requests.append(request.url)
+        if urlsplit(request.url).scheme in {"http", "https"}:
+            if urlsplit(request.url).hostname != host:
+                outside.append(request.url)
 
-    context.route("**/*", route)
+    def refuse(route):
+        return route.continue_() if urlsplit(route.request.url).hostname == host else route.abort()
+
+    # The events see what a worker asks for even before routing reaches it.
+    context.on("request", seen)
+    context.route("**/*", refuse)
     return requests, outside
 
 
@@ -99,38 +103,32 @@ def test_tile_urls_follow_layer_filters_and_week(browser, live_server):
     page = context.new_page()
     errors = errors_of(page)
 
-    def next_tiles(action):
-        before = len(requests)
-        with page.expect_request(lambda request: bool(TILE.match(urlsplit(request.url).path))):
+    def tiles_for(action, expected: dict) -> None:
+        """`action` makes the map ask for tiles with exactly the query `expected`."""
+
+        def wanted(request) -> bool:
+            url = urlsplit(request.url)
+            return bool(TILE.match(url.path)) and parse_qs(url.query) == expected
+
+        with page.expect_request(wanted):
             action()
-        page.wait_for_timeout(300)  # the rest of the viewport's tiles
-        return [parse_qs(url.query) for url in tile_requests(requests[before:])]
 
-    first = next_tiles(lambda: page.goto(live_server.url + "/schools/map/"))
-    assert first
-    assert all(query == {"layer": ["global"]} for query in first)
+    tiles_for(lambda: page.goto(live_server.url + "/schools/map/"), {"layer": ["global"]})
+    page.wait_for_load_state("networkidle")
+    # Before anything is chosen, every tile is asked for on the global benchmark.
+    assert {url.query for url in tile_requests(requests)} == {"layer=global"}
 
-    national = next_tiles(lambda: page.check('input[name="layer"][value="national"]'))
-    assert national
-    assert all(query == {"layer": ["national"]} for query in national)
-
+    tiles_for(lambda: page.check('input[name="layer"][value="national"]'), {"layer": ["national"]})
     assert page.locator("#week-label").inner_text() == f"Latest ({last_week(0)})"
-    previous = next_tiles(lambda: page.click("#week-previous"))
+    week = {"layer": ["national"], "week": [last_week(1)]}
+    tiles_for(lambda: page.click("#week-previous"), week)
     assert page.locator("#week-label").inner_text() == last_week(1)
-    assert previous
-    assert all(query["week"] == [last_week(1)] for query in previous)
 
-    filtered = next_tiles(lambda: page.select_option("#map-status", "bad"))
-    assert filtered
-    assert all(
-        query == {"layer": ["national"], "status": ["bad"], "week": [last_week(1)]}
-        for query in filtered
-    )
+    tiles_for(lambda: page.select_option("#map-status", "bad"), {**week, "status": ["bad"]})
     assert "status=bad" in page.url  # the address keeps the view
 
-    back = next_tiles(lambda: page.click("#week-next"))
-    assert back
-    assert all("week" not in query for query in back)
+    tiles_for(lambda: page.click("#week-next"), {"layer": ["national"], "status": ["bad"]})
+    assert page.locator("#week-label").inner_text() == f"Latest ({last_week(0)})"
 
     # The boundaries and the map's worker came from the site too.
     paths = {urlsplit(url).path for url in requests}
@@ -179,7 +177,6 @@ def test_cells_zoom_in_and_a_school_opens_its_profile(
 
     # Tiles of our own making, from the browser's side: cells up to zoom 2, then the school.
     def tile(route):
-        requests.append(route.request.url)
         z, x, y = (int(part) for part in TILE.match(urlsplit(route.request.url).path).groups())
         cell = {"count": 30, "good": 5, "moderate": 0, "bad": 20, "no_internet": 0, "unknown": 5}
         school_feature = {"id": school.pk, "status": "bad", "education_level": "Primary"}
