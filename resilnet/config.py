@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -101,6 +102,20 @@ def parse_secret_key(value: str) -> str:
 def parse_path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else BASE_DIR / path
+
+
+def parse_tile_url(value: str) -> str:
+    """A raster tile URL template (`https://host/{z}/{x}/{y}.png`) or nothing."""
+    if value == "":
+        return value
+    if not value.startswith(("https://", "http://")) or any(c in value for c in " \"'<>;,"):
+        raise ValueError("expected an http(s) URL without spaces, quotes, commas or semicolons")
+    # The origin goes into the content security policy: a plain host name, no placeholders.
+    if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", value.split("/", 3)[2]):
+        raise ValueError("expected a fixed host name such as https://tiles.example.org/")
+    if not all(part in value for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("expected a tile URL template with {z}, {x} and {y}")
+    return value
 
 
 def parse_level(value: str) -> str:
@@ -214,6 +229,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "When set, `/metrics` requires `Authorization: Bearer TOKEN`.",
         str,
+    ),
+    Setting(
+        "RESILNET_BASEMAP_URL",
+        "",
+        "Raster tile URL template (`https://tiles.example.org/{z}/{x}/{y}.png`) drawn under "
+        "the schools map for deployments with internet; its origin is added to the page's "
+        "content security policy. Empty means the offline base map (Natural Earth country "
+        "boundaries served by the site).",
+        parse_tile_url,
     ),
     Setting(
         "RESILNET_CHROMIUM",

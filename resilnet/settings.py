@@ -150,7 +150,12 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 # Front-end packages come from npm (package.json + lockfile) and are served from
 # node_modules under a stable prefix; nothing third-party is copied into the repository.
-STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules" / "topojson-client" / "dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -183,14 +188,20 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "resilnet.core.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# No inline script anywhere: every script is a file under /static/.
+# The schools map draws an optional base map from another host (empty: offline).
+BASEMAP_URL = CONFIG["RESILNET_BASEMAP_URL"]
+_basemap_origin = ["/".join(BASEMAP_URL.split("/", 3)[:3])] if BASEMAP_URL else []
+
+# No inline script anywhere: every script is a file under /static/. MapLibre's CSP build
+# starts its worker from a file of ours (worker-src 'self'), never from a blob: URL.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        "img-src": [SELF, "data:", *_basemap_origin],
+        "connect-src": [SELF, *_basemap_origin],
+        "worker-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
