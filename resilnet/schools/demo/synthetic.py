@@ -70,6 +70,10 @@ def uuid_strings(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _inside(shape: BaseGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rounds x and y in place to the six decimals (0.1 m) that are kept, then tests them:
+    so no rounding later moves a school across the border."""
+    np.round(x, 6, out=x)
+    np.round(y, 6, out=y)
     return shapely.contains_xy(shape, x, y)
 
 
@@ -232,8 +236,8 @@ def synthetic_schools(
     columns = attributes(urban, rng)
     numbers = np.arange(1, n + 1)
     columns |= {
-        "longitude": np.round(lon, 6),
-        "latitude": np.round(lat, 6),
+        "longitude": lon,
+        "latitude": lat,
         "school_id_giga": uuid_strings(rng, n),
         "school_id_govt": np.char.add(f"{iso3}-", np.char.zfill(numbers.astype("U7"), 7)),
     }

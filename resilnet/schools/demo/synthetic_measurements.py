@@ -11,6 +11,7 @@ operator's QoS feed.
 from __future__ import annotations
 
 from datetime import UTC, date
+from uuid import UUID
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def measurement_rows(
         up = latency == latency  # NaN during an outage
         rows.append(
             {
-                "uuid": str(measurements["uuid"][i]),
+                "uuid": UUID(str(measurements["uuid"][i])),
                 "school_id": int(school_ids[school]),
                 "timestamp": stamps[i].replace(tzinfo=UTC),
                 "download_bps": int(measurements["download_bps"][i]),

@@ -64,8 +64,9 @@ class FieldNames:
     level: str = "level"
 
 
-def read_limited(stream: IO[bytes], limit: int = MAX_BYTES) -> bytes:
+def read_limited(stream: IO[bytes], limit: int | None = None) -> bytes:
     """The stream's bytes, refusing more than `limit` without reading them all."""
+    limit = limit or MAX_BYTES
     raw = stream.read(limit + 1)
     if len(raw) > limit:
         raise BoundaryFormatError(f"the file is larger than the limit of {limit:,} bytes")
