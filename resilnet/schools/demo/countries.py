@@ -118,7 +118,7 @@ def synthetic_regions(iso3: str, shape: shapely.Geometry) -> list[AreaFeature]:
         shapely.box(west, south, mid_x, mid_y),
         shapely.box(mid_x, south, east, mid_y),
     ]
-    regions = []
+    regions: list[AreaFeature] = []
     for quadrant in quadrants:
         part = polygonal_part(shapely.intersection(shape, quadrant))
         if not part.is_empty and part.area > 0.01 * shape.area:

@@ -41,7 +41,7 @@ def _insert(
     a field named in neither gets its default. Values are prepared as the ORM would,
     the shared ones once (a hundred thousand ORM preparations cost more than the insert)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = tuple(f.column for f in fields)
+    columns = tuple(str(f.column) for f in fields)
     shared = {
         f.attname: f.get_db_prep_save(same.get(f.attname, f.get_default()), connection)
         for f in fields

@@ -86,6 +86,8 @@ def do_import_boundaries(
                 )
             )
         record_audit_many(actor, audit)
+        # Now for this transaction's own lookups, and again once others can see the rows.
+        forget_cached_areas(country.pk)
         transaction.on_commit(lambda: forget_cached_areas(country.pk))
     return BoundaryImport(created, updated, unchanged)
 
