@@ -87,23 +87,21 @@ def measurement_rows(
     measurements: dict[str, np.ndarray], school_ids: np.ndarray
 ) -> list[dict[str, object]]:
     """One dict per test keyed by the Measurement model's fields; `school_ids` maps the
-    column index of each school to its database id."""
-    stamps = measurements["timestamp"].astype("datetime64[us]").tolist()
-    rows = []
-    for i, school in enumerate(measurements["school"].tolist()):
-        latency = float(measurements["latency_ms"][i])
-        up = latency == latency  # NaN during an outage
-        rows.append(
-            {
-                "uuid": UUID(str(measurements["uuid"][i])),
-                "school_id": int(school_ids[school]),
-                "timestamp": stamps[i].replace(tzinfo=UTC),
-                "download_bps": int(measurements["download_bps"][i]),
-                "upload_bps": int(measurements["upload_bps"][i]),
-                "latency_ms": latency if up else None,
-                "jitter_ms": float(measurements["jitter_ms"][i]) if up else None,
-                "packet_loss": float(measurements["packet_loss"][i]) if up else None,
-                "source": str(measurements["source"][i]),
-            }
-        )
-    return rows
+    column index of each school to its database id. NaN (an outage) becomes None."""
+    columns = {
+        "uuid": [UUID(u) for u in measurements["uuid"].tolist()],
+        "school_id": school_ids[measurements["school"]].tolist(),
+        "timestamp": [
+            t.replace(tzinfo=UTC)
+            for t in measurements["timestamp"].astype("datetime64[us]").tolist()
+        ],
+        "download_bps": measurements["download_bps"].tolist(),
+        "upload_bps": measurements["upload_bps"].tolist(),
+        **{
+            name: [None if v != v else v for v in measurements[name].tolist()]
+            for name in ("latency_ms", "jitter_ms", "packet_loss")
+        },
+        "source": measurements["source"].tolist(),
+    }
+    names = tuple(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]

@@ -55,14 +55,18 @@ def _insert(
             else partial(f.get_db_prep_save, connection=connection)
         )
         for f in varying
-        if isinstance(f, models.DateTimeField | models.UUIDField | models.JSONField)
+        if isinstance(f, models.DateField | models.UUIDField | models.JSONField)
     }
-    values = []
-    for row in rows:
-        ready = shared | {f.attname: row[f.attname] for f in varying}
-        for attname, prep in prepare.items():
-            ready[attname] = prep(ready[attname])
-        values.append(tuple(ready[f.attname] for f in fields))
+    # Column by column: one pass of each preparation over a list, no dict per row.
+    lists = []
+    for f in fields:
+        if f.attname in shared:
+            lists.append([shared[f.attname]] * len(rows))
+        else:
+            column = [row[f.attname] for row in rows]
+            prep = prepare.get(f.attname)
+            lists.append(list(map(prep, column)) if prep else column)
+    values = list(zip(*lists, strict=True))
     for start in range(0, len(values), CHUNK):
         insert_rows(model._meta.db_table, columns, values[start : start + CHUNK])
 
@@ -99,9 +103,8 @@ def write_measurements(rows: Sequence[dict[str, Any]]) -> None:
     now = timezone.now()
     _insert(Measurement, rows, {"received_at": now})
     days = {row["timestamp"].date() for row in rows}
-    RollupMark.objects.bulk_create(
-        [RollupMark(date=day, marked_at=now) for day in sorted(days)], ignore_conflicts=True
-    )
+    days -= set(RollupMark.objects.filter(date__in=days).values_list("date", flat=True))
+    _insert(RollupMark, [{"date": day} for day in sorted(days)], {"marked_at": now})
 
 
 def roll_up() -> None:

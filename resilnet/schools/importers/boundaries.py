@@ -23,7 +23,7 @@ MAX_BYTES = 100 * 1024 * 1024
 MAX_VERTICES_PER_FEATURE = 1_000_000
 MAX_VERTICES = 5_000_000
 MAX_FEATURES = 100_000
-MAX_TEXT = 200  # code and name columns hold at most this (models.AdminArea)
+MAX_CODE, MAX_TEXT = 64, 200  # what AdminArea.code and .name hold
 
 
 class BoundaryFormatError(Exception):
@@ -137,7 +137,9 @@ class FeatureProblem(Exception):
         self.reason, self.code = reason, code
 
 
-def _text(properties: dict[str, Any], key: str, code: str, *, required: bool) -> str:
+def _text(
+    properties: dict[str, Any], key: str, code: str, *, required: bool, limit: int = MAX_TEXT
+) -> str:
     value = properties.get(key)
     if value is None or value == "":
         if required:
@@ -146,9 +148,9 @@ def _text(properties: dict[str, Any], key: str, code: str, *, required: bool) ->
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise FeatureProblem(f"property {key!r} must be text or a whole number", code)
     text = str(value).strip()
-    if len(text) > MAX_TEXT or any(ord(c) < 32 for c in text):
+    if len(text) > limit or any(ord(c) < 32 for c in text):
         raise FeatureProblem(
-            f"property {key!r} is longer than {MAX_TEXT} characters or has control characters",
+            f"property {key!r} is longer than {limit} characters or has control characters",
             code,
         )
     return text
@@ -160,9 +162,9 @@ def _feature(feature: Any, level: int, names: FieldNames) -> tuple[AreaFeature, 
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         raise FeatureProblem("the feature has no properties")
-    code = _text(properties, names.code, "", required=True)
+    code = _text(properties, names.code, "", required=True, limit=MAX_CODE)
     name = _text(properties, names.name, code, required=True)
-    parent = _text(properties, names.parent, code, required=False)
+    parent = _text(properties, names.parent, code, required=False, limit=MAX_CODE)
     declared = properties.get(names.level)
     if declared is not None and str(declared) != str(level):
         raise FeatureProblem(f"its {names.level!r} is {declared!r}, not {level}", code)

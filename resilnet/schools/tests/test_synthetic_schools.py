@@ -94,9 +94,7 @@ def test_measurements_of_the_realtime_schools(schools):
     assert len(set(tests["uuid"].tolist())) == count
     stamps = tests["timestamp"]
     assert stamps.min() >= np.datetime64("2024-10-08")
-    assert stamps.max() < np.datetime64(
-        "2025-01-06"
-    )
+    assert stamps.max() < np.datetime64("2025-01-06")
     down = tests["download_bps"] == 0
     assert 0 < down.mean() < 0.1  # some outages
     assert np.isnan(tests["latency_ms"][down]).all()
