@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resilnet.schools.cli import measurements, registry
+from resilnet.schools.cli import areas, measurements, registry
 
 
 def register(sub: Any) -> None:
@@ -14,3 +14,4 @@ def register(sub: Any) -> None:
     commands = schools.add_subparsers(dest="schools_command", required=True, metavar="COMMAND")
     registry.add_commands(commands)
     measurements.add_commands(commands)
+    areas.add_commands(commands)

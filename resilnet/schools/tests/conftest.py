@@ -80,3 +80,13 @@ def import_file(path: Path, **options):
     with path.open("rb") as stream:
         source = importers.read(stream, importers.format_of(path.name), mapping)
         return import_schools(actor, source, country=options.pop("country", "KEN"), **options)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_area_cache():
+    """Each test's areas are rolled back with it: so are the shapes cached from them."""
+    from resilnet.schools.services.areas import forget_cached_areas
+
+    forget_cached_areas()
+    yield
+    forget_cached_areas()
