@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import shapely
-from django.db import transaction
 from django.utils import timezone
 
 from resilnet.core.models import Country
@@ -170,15 +169,14 @@ def _load_country(
         row["realtime"] = bool(is_realtime[i])
         row["admin1_area_id"] = int(regions[i]) or None
         row["admin1"] = names.get(int(regions[i]), "")
-    with transaction.atomic():
-        writes.write_schools(country, [row for row, keep in zip(rows, new, strict=True) if keep])
-        ids = dict(
-            School.objects.filter(country=country, deleted_at__isnull=True).values_list(
-                "school_id_giga", "id"
-            )
+    writes.write_schools(country, [row for row, keep in zip(rows, new, strict=True) if keep])
+    ids = dict(
+        School.objects.filter(country=country, deleted_at__isnull=True).values_list(
+            "school_id_giga", "id"
         )
-        school_ids = np.array([ids[g] for g in columns["school_id_giga"].tolist()])
-        todo = realtime[new[realtime]]
-        tests = synthetic_measurements(columns, todo, end, DAYS, seed, plan.iso3)
-        writes.write_measurements(measurement_rows(tests, school_ids))
+    )
+    school_ids = np.array([ids[g] for g in columns["school_id_giga"].tolist()])
+    todo = realtime[new[realtime]]
+    tests = synthetic_measurements(columns, todo, end, DAYS, seed, plan.iso3)
+    writes.write_measurements(measurement_rows(tests, school_ids))
     return int(new.sum()), len(tests["school"])

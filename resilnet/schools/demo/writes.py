@@ -1,112 +1,77 @@
-"""Where the demo writes schools and measurements: THE PLACE THAT SWITCHES TO THE SERVICES.
+"""Where the demo writes: through the services, as a country office's files would be.
 
-The registry, measurement and roll-up services (services/registry.py, measurements.py,
-rollups.py) are written beside this one. Until they are in, these three functions insert
-rows directly with `resilnet.core.bulk.insert_rows`, filling in what those services keep
-(tile key, static status, coverage, roll-up marks); once they are in, each becomes one
-call of its service and the rest of the demo stays as it is:
-
-    write_schools       -> services.registry     (upsert schools by school_id_giga)
-    write_measurements  -> services.measurements (bulk measurements, marking their days)
-    roll_up             -> services.rollups      (roll up the marked days)
-"""
+Schools go through the registry's import (the same checks, area links, statuses, audit
+row and map cells as a file), measurements through the measurement service's plain-row
+store and roll-up marks, and the roll-up through its service."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
-from django.db import connection, models
-from django.utils import timezone
+from django.db import transaction
 
-from resilnet.core.bulk import insert_rows
 from resilnet.core.models import Country
-from resilnet.schools.geo import tile_key
-from resilnet.schools.models import CountrySettings, Measurement, RollupMark, School
-from resilnet.schools.status import (
-    GLOBAL_BENCHMARK_BPS,
-    Connectivity,
-    coverage,
-    static_connectivity,
-)
+from resilnet.schools.importers.base import SourceRows
+from resilnet.schools.models import School
+from resilnet.schools.services import measurements, registry, rollups
 
-CHUNK = 20_000  # rows per executemany
-
-
-def _insert(
-    model: type[models.Model], rows: Sequence[dict[str, Any]], same: dict[str, Any]
-) -> None:
-    """Insert dicts keyed by field attnames; `same` holds the values every row shares and
-    a field named in neither gets its default. Values are prepared as the ORM would,
-    the shared ones once (a hundred thousand ORM preparations cost more than the insert)."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = tuple(str(f.column) for f in fields)
-    shared = {
-        f.attname: f.get_db_prep_save(same.get(f.attname, f.get_default()), connection)
-        for f in fields
-        if f.attname in same or (rows and f.attname not in rows[0])
-    }
-    varying = [f for f in fields if f.attname not in shared]
-    prepare = {
-        f.attname: (
-            connection.ops.adapt_datetimefield_value
-            if isinstance(f, models.DateTimeField)
-            else partial(f.get_db_prep_save, connection=connection)
-        )
-        for f in varying
-        if isinstance(f, models.DateField | models.UUIDField | models.JSONField)
-    }
-    # Column by column: one pass of each preparation over a list, no dict per row.
-    lists = []
-    for f in fields:
-        if f.attname in shared:
-            lists.append([shared[f.attname]] * len(rows))
-        else:
-            column = [row[f.attname] for row in rows]
-            prep = prepare.get(f.attname)
-            lists.append(list(map(prep, column)) if prep else column)
-    values = list(zip(*lists, strict=True))
-    for start in range(0, len(values), CHUNK):
-        insert_rows(model._meta.db_table, columns, values[start : start + CHUNK])
+CHUNK = 20_000  # measurements per transaction
 
 
 def write_schools(country: Country, rows: Sequence[dict[str, Any]]) -> None:
     """Create these schools of one country (rows keyed by School's field names)."""
-    settings = CountrySettings.objects.filter(country=country).first()
-    national = settings.national_benchmark_bps if settings else GLOBAL_BENCHMARK_BPS
-    now = timezone.now()
-    full = []
+    realtime = [row["school_id_giga"] for row in rows if row.get("realtime")]
+    master = []
     for row in rows:
-        contracted, connected = row["download_speed_contracted"], row["connectivity_govt"]
-        realtime = row.get("realtime", False)
-        full.append(
-            {
-                **row,
-                "country_id": country.pk,
-                "tile_key": tile_key(row["latitude"], row["longitude"]),
-                "realtime": realtime,
-                "connectivity_global": Connectivity.UNKNOWN
-                if realtime
-                else static_connectivity(connected, contracted, GLOBAL_BENCHMARK_BPS),
-                "connectivity_national": Connectivity.UNKNOWN
-                if realtime
-                else static_connectivity(connected, contracted, national),
-                "coverage": coverage(row["cellular_coverage_type"]),
-            }
-        )
-    _insert(School, full, {"created_at": now, "updated_at": now})
+        values = {k: v for k, v in row.items() if k not in {"realtime", "admin1_area_id"}}
+        if values.get("download_speed_contracted") is not None:
+            # A master file gives the contracted speed in Mbit/s, as Giga's schema does.
+            values["download_speed_contracted"] /= 1_000_000
+        master.append(values)
+    if not master:
+        return
+    source = SourceRows(
+        tuple(master[0]), iter(enumerate(master, start=2)), estimated_rows=len(master)
+    )
+    report = registry.import_schools(
+        None, source, country=country.iso3, mode=registry.VALID_ROWS, source_name="demo"
+    )
+    if report.rejected:
+        raise RuntimeError(f"the demo's schools of {country.iso3} failed their checks: {report}")
+    ids = School.objects.filter(
+        country=country, deleted_at=None, school_id_giga__in=realtime
+    ).values_list("id", flat=True)
+    measurements.make_realtime(ids)
 
 
 def write_measurements(rows: Sequence[dict[str, Any]]) -> None:
     """Store measurements (keyed by Measurement's attnames) and mark their days."""
-    now = timezone.now()
-    _insert(Measurement, rows, {"received_at": now})
-    days = {row["timestamp"].date() for row in rows}
-    days -= set(RollupMark.objects.filter(date__in=days).values_list("date", flat=True))
-    _insert(RollupMark, [{"date": day} for day in sorted(days)], {"marked_at": now})
+    adapt = measurements.RowAdapter()
+    values = [
+        (
+            adapt.uuid(row["uuid"]),
+            row["school_id"],
+            adapt.adapt_time(row["timestamp"]),
+            row["download_bps"],
+            row["upload_bps"],
+            row["latency_ms"],
+            row["jitter_ms"],
+            row["packet_loss"],
+            row["source"],
+            adapt.empty_json,
+            adapt.empty_json,
+            False,
+            adapt.received_at,
+        )
+        for row in rows
+    ]
+    for start in range(0, len(values), CHUNK):
+        with transaction.atomic():
+            measurements.store_rows(values[start : start + CHUNK])
+    with transaction.atomic():
+        measurements.mark_days(row["timestamp"].date() for row in rows)
 
 
 def roll_up() -> None:
-    """Roll up the marked days. The roll-up service does it; until it is in, the marks
-    wait for the periodic task `roll_up_marked_days` that will call it."""
+    rollups.roll_up()

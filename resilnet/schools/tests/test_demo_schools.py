@@ -7,10 +7,19 @@ from datetime import date
 import numpy as np
 import pytest
 import shapely
+from django.db.models import Sum
 
 from resilnet.core.models import Country
 from resilnet.schools.demo.countries import DEMO_COUNTRIES, load_demo_schools
-from resilnet.schools.models import AdminArea, Measurement, RollupMark, School
+from resilnet.schools.models import (
+    AdminArea,
+    AreaWeeklyCount,
+    GridCell,
+    Measurement,
+    RollupMark,
+    School,
+    SchoolWeeklyStatus,
+)
 from resilnet.schools.services.areas import inside_country
 
 SCALE = 0.1  # 300 schools: the full demo's 3,000 behave the same, ten times slower
@@ -46,7 +55,15 @@ def test_countries_areas_schools_and_measurements(loaded):
     assert not Measurement.objects.exclude(school__realtime=True).exists()
     days = Measurement.objects.dates("timestamp", "day")
     assert (days.first(), days.last()) == (date(2025, 1, 1), date(2025, 3, 31))
-    assert RollupMark.objects.count() == 90
+    # Rolled up through the service: no day left marked, a week row per realtime school
+    # and week, counts per country, and the map's cells.
+    assert RollupMark.objects.count() == 0
+    weeks = SchoolWeeklyStatus.objects.filter(school__realtime=True)
+    assert weeks.values("school").distinct().count() == realtime.count()
+    assert AreaWeeklyCount.objects.filter(area=None).values("country").distinct().count() == len(
+        DEMO_COUNTRIES
+    )
+    assert GridCell.objects.filter(level=6).aggregate(n=Sum("total"))["n"] == total
 
 
 def test_a_second_load_adds_nothing(loaded):
