@@ -29,8 +29,9 @@ from resilnet.schools.demo.synthetic_measurements import (
 )
 from resilnet.schools.demo.world_atlas import load_country_boundaries
 from resilnet.schools.importers.boundaries import AreaFeature, polygonal_part
-from resilnet.schools.models import AdminArea, AreaLevel, School
+from resilnet.schools.models import AdminArea, AreaLevel, CountrySettings, School
 from resilnet.schools.services.areas import area_ids_at, boundary_of, do_import_boundaries
+from resilnet.schools.services.benchmark import do_set_national_benchmark
 
 SEED = 2020
 DAYS = 90
@@ -42,6 +43,9 @@ class DemoCountry:
     iso3: str
     schools: int
     cities: tuple[City, ...]
+    # The country's own download benchmark (Mbit/s), beside the global 20: set before the
+    # schools, so both benchmarks differ on the statistics pages and the map.
+    national_mbps: float = 20
 
 
 DEMO_COUNTRIES = (
@@ -55,6 +59,7 @@ DEMO_COUNTRIES = (
             City(-0.303, 36.080, 0.15),  # Nakuru
             City(0.514, 35.270, 0.1),  # Eldoret
         ),
+        national_mbps=10,
     ),
     DemoCountry(
         "COL",
@@ -77,6 +82,7 @@ DEMO_COUNTRIES = (
             City(24.374, 88.604, 0.08),  # Rajshahi
             City(24.894, 91.868, 0.06),  # Sylhet
         ),
+        national_mbps=5,
     ),
     DemoCountry(
         "NER",
@@ -87,6 +93,7 @@ DEMO_COUNTRIES = (
             City(13.500, 7.102, 0.3),  # Maradi
             City(16.974, 7.986, 0.1),  # Agadez
         ),
+        national_mbps=2,
     ),
     DemoCountry(
         "RWA",
@@ -96,6 +103,7 @@ DEMO_COUNTRIES = (
             City(-2.597, 29.739, 0.1),  # Huye
             City(-1.500, 29.634, 0.1),  # Musanze
         ),
+        national_mbps=10,
     ),
 )
 
@@ -136,6 +144,8 @@ def load_demo_schools(
     created = measured = 0
     for plan in DEMO_COUNTRIES:
         country = Country.objects.get(iso3=plan.iso3)
+        if not CountrySettings.objects.filter(country=country).exists():
+            do_set_national_benchmark(None, country, plan.national_mbps)
         shape = boundary_of(AdminArea.objects.get(pk=area_ids[plan.iso3]))
         do_import_boundaries(None, country, AreaLevel.ADMIN1, synthetic_regions(plan.iso3, shape))
         count = max(10, round(plan.schools * scale))

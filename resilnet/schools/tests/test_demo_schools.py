@@ -14,6 +14,7 @@ from resilnet.schools.demo.countries import DEMO_COUNTRIES, load_demo_schools
 from resilnet.schools.models import (
     AdminArea,
     AreaWeeklyCount,
+    CountrySettings,
     GridCell,
     Measurement,
     RollupMark,
@@ -63,6 +64,11 @@ def test_countries_areas_schools_and_measurements(loaded):
     assert AreaWeeklyCount.objects.filter(area=None).values("country").distinct().count() == len(
         DEMO_COUNTRIES
     )
+    # Kenya's own benchmark (10 Mbit/s) is not the global one: its national statuses differ.
+    kenya = CountrySettings.objects.get(country__iso3="KEN")
+    assert kenya.national_benchmark_bps == 10_000_000
+    kenya_weeks = weeks.filter(school__country=kenya.country, download_bps__gte=10_000_000)
+    assert kenya_weeks.filter(download_bps__lt=20_000_000, connectivity_national="good").exists()
     assert GridCell.objects.filter(level=6).aggregate(n=Sum("total"))["n"] == total
 
 
