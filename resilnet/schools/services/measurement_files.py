@@ -295,18 +295,22 @@ class _Schools:
         self.default_country = country
         self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
         self.realtime: set[int] = set()
+        self.loaded: set[int] = set()  # countries whose schools are all in `known`
 
     def resolve(self, keys: Iterable[tuple[str, str]]) -> None:
         wanted: dict[int, list[str]] = {}
         for iso3, giga in set(keys) - self.known.keys():
             self.known[(iso3, giga)] = None
-            if iso3 in self.countries:
-                wanted.setdefault(self.countries[iso3], []).append(giga)
+            country_id = self.countries.get(iso3)
+            if country_id is not None and country_id not in self.loaded:
+                wanted.setdefault(country_id, []).append(giga)
         by_id = {pk: iso3 for iso3, pk in self.countries.items()}
         for country_id, ids in wanted.items():
             live = School.objects.filter(country_id=country_id, deleted_at=None)
             if len(ids) > WHOLE_COUNTRY:
-                # Many ids: one pass over the country's schools beats thousands of lookups.
+                # Many ids: one pass over all the country's schools, kept for the rest of
+                # the file, beats thousands of lookups.
+                self.loaded.add(country_id)
                 parts = [live]
             else:
                 parts = [
@@ -317,8 +321,6 @@ class _Schools:
             for part in parts:
                 rows = part.values_list("school_id_giga", "pk", "latitude", "longitude", "realtime")
                 for giga, pk, lat, lon, realtime in rows.iterator(chunk_size=10_000):
-                    if (iso3, giga) not in self.known:
-                        continue  # not in the file (yet): looked up when it comes
                     self.known[(iso3, giga)] = (pk, lat, lon)
                     if realtime:
                         self.realtime.add(pk)
