@@ -5,7 +5,9 @@
 Defaults are the issue's scale: 100,000 real-time schools x 2 a day x 90 days. Runs on
 a fresh SQLite file under a temporary folder, or on RESILNET_DATABASE_URL when set
 (its tables are flushed). Prints rows/s of the ingest (target >= 100,000) and seconds of
-the roll-up of one day (target <= 10 s), and peak memory.
+the roll-up of one day (target <= 10 s), and peak memory; beside each the CPU time used
+(here and in a local PostgreSQL server), which tells waiting from working on a shared
+machine, and for the ingest its longest write transaction (docs/adr/0008).
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ def setup(tmp: Path) -> None:
 
     if not Country.objects.exists():
         load_reference_data(Region, Country)
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server:
+    its /proc entry), 0 on SQLite, which runs in this process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def make_schools(n: int) -> list[int]:
@@ -169,11 +185,28 @@ def main() -> int:
     path = tmp / "m.parquet"
     rows = write_file(path, args.schools, args.days, start)
 
-    t = time.perf_counter()
-    report = measurement_files.import_measurement_file(path, country="KEN", partial=True)
+    chunks: list[float] = []  # rows/s of each chunk (check and write)
+    last = [time.perf_counter(), 0]
+
+    def progress(done: int, _total: int | None) -> None:
+        now = time.perf_counter()
+        chunks.append((done - last[1]) / max(now - last[0], 1e-9))
+        last[:] = [now, done]
+
+    t, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
+    report = measurement_files.import_measurement_file(
+        path, country="KEN", partial=True, progress=progress
+    )
     ingest = time.perf_counter() - t
+    cpu, server = time.process_time() - cpu, server_cpu() - server
     assert report.new == rows, (report.new, rows, report.rejected[:3])
-    print(f"bulk ingest: {rows:,} rows in {ingest:.1f} s = {rows / ingest:,.0f} rows/s")
+    print(
+        f"bulk ingest: {rows:,} rows in {ingest:.1f} s = {rows / ingest:,.0f} rows/s "
+        f"(median of {len(chunks)} chunks {statistics.median(chunks):,.0f} rows/s); "
+        f"CPU {cpu:.1f} s here + {server:.1f} s in the database server = "
+        f"{rows / (cpu + server):,.0f} rows per CPU second; "
+        f"longest write transaction {report.longest_transaction_s:.2f} s"
+    )
 
     # Naive ingest baseline: one ORM create per row, on a sample.
     sample = args.sample
@@ -195,13 +228,17 @@ def main() -> int:
     del measurements
 
     day = start + timedelta(days=args.days // 2)
-    timings = []
+    timings, cpus = [], []
     for _ in range(3):
-        t = time.perf_counter()
+        t, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
         rollups.roll_up([day])
         timings.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - cpu + server_cpu() - server)
     roll = statistics.median(timings)
-    print(f"roll-up of one day (day, its week, counts, statuses): median of 3 {roll:.2f} s")
+    print(
+        f"roll-up of one day (day, its week, counts, statuses): median of 3 {roll:.2f} s "
+        f"(CPU here and in the database server: {statistics.median(cpus):.2f} s)"
+    )
     t = time.perf_counter()
     naive_rollup(day)
     base = time.perf_counter() - t

@@ -215,8 +215,7 @@ class Measurement(models.Model):
         indexes = [
             models.Index(fields=["school", "timestamp"]),
             models.Index(fields=["timestamp"]),
-            models.Index(fields=["received_at"]),
-        ]
+        ]  # no index on received_at: nothing looks it up, and each index slows the ingest
 
     def __str__(self) -> str:
         return str(self.uuid)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from resilnet.schools.services import measurements as m
 CHUNK_ROWS = 20_000  # one transaction each: a fraction of a second on SQLite
 MAX_FILE_BYTES = 4 * 1024**3
 MAX_REJECTED_LISTED = 1_000
+WHOLE_COUNTRY = 5_000  # ids of one country to look up, above which all its schools are read
 MBPS = 1_000_000
 
 KNOWN = (
@@ -79,6 +82,8 @@ class FileReport:
     rejected_count: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     written: bool = False
+    # The longest of the import's write transactions (docs/adr/0008 keeps them short).
+    longest_transaction_s: float = 0.0
 
     def reject(self, row: int, column: str, reason: str) -> None:
         self.rejected_count += 1
@@ -233,56 +238,92 @@ def _floats(values: list[Any]) -> list[float | None]:
     return out
 
 
-def _timestamps(chunk: _Chunk, now: datetime) -> list[datetime | None]:
+def _timestamps(chunk: _Chunk, now: datetime) -> np.ndarray:
+    """The times in µs since 1970 UTC (0 where rejected): Arrow parses a column of ISO
+    8601 text all with or all without offsets; anything else is read row by row."""
     array = chunk.batch.column("timestamp")
-    values: list[datetime | None] = []
-    if pa.types.is_timestamp(array.type):
-        tz = array.type.tz
-        for v in array.to_pylist():
-            values.append(None if v is None else (v if tz else v.replace(tzinfo=UTC)))
-    else:
-        for text in array.to_pylist():
+    micros: np.ndarray | None = None
+    if pa.types.is_timestamp(array.type):  # stored in UTC whatever its zone
+        micros = _int64(pc.cast(array, pa.timestamp("us", array.type.tz), safe=False))
+    elif pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        text = pc.utf8_trim_whitespace(array)
+        for target in (pa.timestamp("us", "UTC"), pa.timestamp("us")):
             try:
-                parsed = datetime.fromisoformat(text.strip()) if text else None
-            except (ValueError, AttributeError):
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            values.append(parsed.astimezone(UTC) if parsed else None)
-    missing = np.array([v is None for v in values], dtype=bool)
+                micros = _int64(pc.cast(text, target))
+                break
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+    if micros is None:
+        micros = np.array([_parse_time(v) for v in chunk.text("timestamp").to_pylist()])
+    missing = micros == MISSING
     chunk.flag(missing, "timestamp", _("not an ISO 8601 date and time"))
-    latest, earliest = now + m.FUTURE_SKEW, now - m.max_age()
-    future = np.array([v is not None and v > latest for v in values], dtype=bool)
-    chunk.flag(future, "timestamp", _("in the future"))
-    old = np.array([v is not None and v < earliest for v in values], dtype=bool)
-    chunk.flag(old, "timestamp", _("older than %(days)d days") % {"days": m.max_age().days})
-    return values
+    latest, earliest = m.micros_of(now + m.FUTURE_SKEW), m.micros_of(now - m.max_age())
+    chunk.flag(~missing & (micros > latest), "timestamp", _("in the future"))
+    chunk.flag(
+        ~missing & (micros < earliest),
+        "timestamp",
+        _("older than %(days)d days") % {"days": m.max_age().days},
+    )
+    return np.where(missing, 0, micros)
+
+
+MISSING = np.iinfo(np.int64).min
+
+
+def _int64(array: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.cast(array, pa.int64()), MISSING).to_numpy(zero_copy_only=False)
+
+
+def _parse_time(text: str | None) -> int:
+    try:
+        parsed = datetime.fromisoformat(text.strip()) if text else None
+    except (ValueError, AttributeError):
+        return MISSING
+    if parsed is None:
+        return MISSING
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return m.micros_of(parsed)
 
 
 class _Schools:
-    """School ids and positions by (country, school_id_giga), looked up once per id."""
+    """School ids, positions and whether real-time, by (country, school_id_giga), looked
+    up once per id in an import."""
 
     def __init__(self, country: str | None) -> None:
         self.countries = {iso3: pk for iso3, pk in Country.objects.values_list("iso3", "pk")}
         self.default_country = country
         self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
+        self.realtime: set[int] = set()
+        self.loaded: set[int] = set()  # countries whose schools are all in `known`
 
-    def resolve(self, keys: set[tuple[str, str]]) -> None:
+    def resolve(self, keys: Iterable[tuple[str, str]]) -> None:
         wanted: dict[int, list[str]] = {}
-        for iso3, giga in keys - self.known.keys():
+        for iso3, giga in set(keys) - self.known.keys():
             self.known[(iso3, giga)] = None
-            if iso3 in self.countries:
-                wanted.setdefault(self.countries[iso3], []).append(giga)
+            country_id = self.countries.get(iso3)
+            if country_id is not None and country_id not in self.loaded:
+                wanted.setdefault(country_id, []).append(giga)
         by_id = {pk: iso3 for iso3, pk in self.countries.items()}
         for country_id, ids in wanted.items():
-            for start in range(0, len(ids), 500):
-                live = School.objects.filter(
-                    country_id=country_id,
-                    school_id_giga__in=ids[start : start + 500],
-                    deleted_at=None,
-                ).values_list("school_id_giga", "pk", "latitude", "longitude")
-                for giga, pk, lat, lon in live:
-                    self.known[(by_id[country_id], giga)] = (pk, lat, lon)
+            live = School.objects.filter(country_id=country_id, deleted_at=None)
+            if len(ids) > WHOLE_COUNTRY:
+                # Many ids: one pass over all the country's schools, kept for the rest of
+                # the file, beats thousands of lookups.
+                self.loaded.add(country_id)
+                parts = [live]
+            else:
+                parts = [
+                    live.filter(school_id_giga__in=ids[start : start + 500])
+                    for start in range(0, len(ids), 500)
+                ]
+            iso3 = by_id[country_id]
+            for part in parts:
+                rows = part.values_list("school_id_giga", "pk", "latitude", "longitude", "realtime")
+                for giga, pk, lat, lon, realtime in rows.iterator(chunk_size=10_000):
+                    self.known[(iso3, giga)] = (pk, lat, lon)
+                    if realtime:
+                        self.realtime.add(pk)
 
 
 def _haversine(
@@ -296,47 +337,74 @@ def _haversine(
 
 @dataclass
 class _Checked:
-    rows: list[tuple[Any, ...]]
-    school_ids: set[int]
-    days: set[Any]
+    columns: m.Columns
+    school_ids: list[int]
+    days: list[date]
+
+
+def _trimmed(chunk: _Chunk, name: str) -> pa.Array:
+    return pc.utf8_trim_whitespace(pc.fill_null(chunk.text(name), ""))
+
+
+def _schools_of(chunk: _Chunk, schools: _Schools) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(school id or -1, its latitude, longitude) of each row; each distinct
+    (country, school_id_giga) resolved once."""
+    giga = _trimmed(chunk, "school_id_giga")
+    if chunk.has("country"):
+        country = pc.utf8_upper(_trimmed(chunk, "country"))
+    else:
+        country = pa.array([schools.default_country or ""] * chunk.n, pa.string())
+    chunk.flag(_numpy(pc.equal(giga, "")), "school_id_giga", _("empty"))
+    chunk.flag(
+        _numpy(pc.equal(country, "")),
+        "country",
+        _("no country: add a country column or give the file's country"),
+    )
+    encoded = pc.dictionary_encode(pc.binary_join_element_wise(country, giga, "\x1f"))
+    keys = [tuple(k.split("\x1f", 1)) for k in encoded.dictionary.to_pylist()]
+    schools.resolve(keys)
+    found = [schools.known.get(k) for k in keys]
+    table = np.array([f if f else (-1, np.nan, np.nan) for f in found], dtype=np.float64)
+    rows = table.reshape(-1, 3)[encoded.indices.to_numpy(zero_copy_only=False)]
+    school = rows[:, 0].astype(np.int64)
+    chunk.flag(school < 0, "school_id_giga", _("no live school with this id in this country"))
+    return school, rows[:, 1], rows[:, 2]
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+
+
+def _given_ids(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(n x 16 bytes, whether the row gave its uuid)."""
+    ids = np.zeros((chunk.n, 16), np.uint8)
+    given = np.zeros(chunk.n, dtype=bool)
+    if chunk.has("uuid"):
+        for i, text in enumerate(chunk.text("uuid").to_pylist()):
+            if text and text.strip():
+                try:
+                    ids[i] = np.frombuffer(uuid.UUID(text.strip()).bytes, np.uint8)
+                    given[i] = True
+                except ValueError:
+                    chunk.flag(_one(chunk.n, i), "uuid", _("not a UUID"))
+    return ids, given
 
 
 def _check(
     chunk: _Chunk,
     first: int,
     schools: _Schools,
-    adapter: m.RowAdapter,
     now: datetime,
     report: FileReport,
 ) -> _Checked:
     n = chunk.n
-    # Schools.
-    giga_ids = [(v or "").strip() for v in chunk.text("school_id_giga").to_pylist()]
-    if chunk.has("country"):
-        countries = [(v or "").strip().upper() for v in chunk.text("country").to_pylist()]
-    else:
-        countries = [schools.default_country or ""] * n
-    keys = list(zip(countries, giga_ids, strict=True))
-    schools.resolve(set(keys))
-    found = [schools.known.get(k) for k in keys]
-    chunk.flag(np.array([not g for g in giga_ids], dtype=bool), "school_id_giga", _("empty"))
-    chunk.flag(
-        np.array([not c for c in countries], dtype=bool),
-        "country",
-        _("no country: add a country column or give the file's country"),
-    )
-    chunk.flag(
-        np.array([f is None for f in found], dtype=bool),
-        "school_id_giga",
-        _("no live school with this id in this country"),
-    )
+    school, school_lat, school_lon = _schools_of(chunk, schools)
     # Values.
     if chunk.has("download_bps"):
         down = chunk.number("download_bps", low=0, high=m.MAX_BPS, integer=True)
     else:
         down = chunk.number("download_speed", low=0, high=m.MAX_BPS, scale=MBPS)
-    down_missing = np.isnan(down)
-    chunk.flag(down_missing, "download_bps", _("required"))
+    chunk.flag(np.isnan(down), "download_bps", _("required"))
     up = np.full(n, np.nan)
     if chunk.has("upload_bps"):
         up = chunk.number("upload_bps", low=0, high=m.MAX_BPS, integer=True)
@@ -358,29 +426,20 @@ def _check(
         _("give both client_latitude and client_longitude"),
     )
     if chunk.has("source"):
-        sources = [
-            (v or MeasurementSource.NDT).strip().lower() for v in chunk.text("source").to_pylist()
-        ]
-        allowed = set(MeasurementSource.values)
+        text = pc.utf8_lower(_trimmed(chunk, "source"))
+        text = pc.if_else(pc.equal(text, ""), MeasurementSource.NDT.value, text)
+        allowed = pa.array(MeasurementSource.values, pa.string())
         chunk.flag(
-            np.array([s not in allowed for s in sources], dtype=bool),
+            ~_numpy(pc.is_in(text, value_set=allowed)),
             "source",
             _("expected one of: %(choices)s") % {"choices": ", ".join(MeasurementSource.values)},
         )
+        sources = np.array(text.to_pylist(), dtype=object)
     else:
-        sources = [MeasurementSource.NDT.value] * n
-    times = _timestamps(chunk, now)
-    uuids: list[Any] = [None] * n
-    if chunk.has("uuid"):
-        for i, text in enumerate(chunk.text("uuid").to_pylist()):
-            if text:
-                try:
-                    uuids[i] = uuid.UUID(text.strip())
-                except ValueError:
-                    chunk.flag(_one(n, i), "uuid", _("not a UUID"))
+        sources = np.full(n, MeasurementSource.NDT.value, dtype=object)
+    micros = _timestamps(chunk, now)
+    ids, given = _given_ids(chunk)
     # Where the test ran, against where the school is.
-    school_lat = np.array([f[1] if f else np.nan for f in found])
-    school_lon = np.array([f[2] if f else np.nan for f in found])
     with np.errstate(invalid="ignore"):
         mismatch = _haversine(school_lat, school_lon, lat, lon) > m.location_mismatch_m()
 
@@ -389,51 +448,49 @@ def _check(
         report.reject(first + j, str(chunk.column[j]), str(chunk.reason[j]))
     report.valid += int(ok.sum())
 
-    def none(values: np.ndarray) -> list[Any]:
-        return [None if v != v else v for v in values.tolist()]  # NaN is not equal to itself
+    down = np.round(down)
+    up = np.round(up)
+    derive = np.flatnonzero(ok & ~given)
+    if len(derive):
+        ids[derive] = m.derived_uuids(
+            school[derive],
+            micros[derive],
+            [down[derive], up[derive], latency[derive], jitter[derive], loss[derive]],
+            sources[derive].tolist(),
+        )
+    keep = np.flatnonzero(ok)
+    # A uuid twice in the file's chunk is one measurement (the first); rows go in in id
+    # order, which is time order for derived ids.
+    first_of = np.unique(ids[keep].view("V16").ravel(), return_index=True)[1]
+    keep = keep[first_of]
+    clients = [
+        EMPTY_CLIENT if a != a else json.dumps({"latitude": a, "longitude": o})
+        for a, o in zip(lat[keep].tolist(), lon[keep].tolist(), strict=True)
+    ]
+    columns = m.Columns(
+        ids=ids[keep],
+        school=school[keep],
+        micros=micros[keep],
+        download=down[keep].astype(np.int64),
+        upload=up[keep],
+        latency=latency[keep],
+        jitter=jitter[keep],
+        loss=loss[keep],
+        source=sources[keep].tolist(),
+        client=clients,
+        mismatch=mismatch[keep],
+    )
+    days = np.unique(columns.micros // DAY_MICROS).tolist()
+    return _Checked(
+        columns,
+        np.unique(columns.school).tolist(),
+        [EPOCH_DAY + timedelta(days=d) for d in days],
+    )
 
-    down_l, up_l = none(np.round(down)), none(np.round(up))
-    lat_l, lon_l = lat.tolist(), lon.tolist()
-    columns = (none(latency), none(jitter), none(loss))
-    rows: list[tuple[Any, ...]] = []
-    school_ids: set[int] = set()
-    days: set[Any] = set()
-    empty = adapter.empty_json
-    seen: set[uuid.UUID] = set()
-    for i in np.flatnonzero(ok).tolist():
-        school = found[i]
-        assert school is not None
-        when = times[i]
-        assert when is not None
-        d, u = int(down_l[i]), None if up_l[i] is None else int(up_l[i])
-        values = (d, u, columns[0][i], columns[1][i], columns[2][i], sources[i])
-        ident = uuids[i] or m.derived_uuid(f"{school[0]}", when, values)
-        if ident in seen:  # a uuid twice in one chunk is one measurement
-            continue
-        seen.add(ident)
-        client = (
-            empty
-            if lat_l[i] != lat_l[i]
-            else adapter.adapt_json({"latitude": lat_l[i], "longitude": lon_l[i]})
-        )
-        rows.append(
-            (
-                adapter.uuid(ident),
-                school[0],
-                adapter.adapt_time(when),
-                d,
-                u,
-                *values[2:5],
-                sources[i],
-                client,
-                empty,
-                bool(mismatch[i]),
-                adapter.received_at,
-            )
-        )
-        school_ids.add(school[0])
-        days.add(when.date())
-    return _Checked(rows, school_ids, days)
+
+EMPTY_CLIENT = "{}"
+DAY_MICROS = 86_400_000_000
+EPOCH_DAY = date(1970, 1, 1)
 
 
 def _one(n: int, i: int) -> np.ndarray:
@@ -467,14 +524,13 @@ def import_measurement_file(
     if iso3 is not None and not Country.objects.filter(iso3=iso3).exists():
         raise UnusableFile(_("Unknown country %(code)r.") % {"code": iso3[:10]})
     schools = _Schools(iso3)
-    adapter = m.RowAdapter()
     now = timezone.now()
     if not partial:
         # Checked whole first: a file with a rejected row writes nothing.
         report = FileReport()
         for first, batch in _batches(path, chunk_rows):
             report.rows += batch.num_rows
-            _check(_Chunk(batch), first, schools, adapter, now, report)
+            _check(_Chunk(batch), first, schools, now, report)
             if progress:
                 progress(report.rows, None)
         if report.rejected_count or not report.rows:
@@ -483,11 +539,15 @@ def import_measurement_file(
     enqueue = False
     for first, batch in _batches(path, chunk_rows):
         report.rows += batch.num_rows
-        checked = _check(_Chunk(batch), first, schools, adapter, now, report)
+        checked = _check(_Chunk(batch), first, schools, now, report)
+        began = time.monotonic()
         with transaction.atomic():
-            report.new += m.store_rows(checked.rows)
+            report.new += m.store_columns(checked.columns)
             enqueue = m.mark_days(checked.days) or enqueue
-            m.make_realtime(checked.school_ids)
+            fresh = [s for s in checked.school_ids if s not in schools.realtime]
+            m.make_realtime(fresh)
+            schools.realtime.update(fresh)
+        report.longest_transaction_s = max(report.longest_transaction_s, time.monotonic() - began)
         if progress:
             progress(report.rows, None)
     report.written = True

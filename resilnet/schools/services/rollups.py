@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from resilnet.core.bulk import insert_rows
+from resilnet.core.models import Country
 from resilnet.schools import status
 from resilnet.schools.models import (
     AreaWeeklyCount,
@@ -231,15 +232,76 @@ def roll_up_week(monday: date) -> set[int]:
         ),
         rows,
     )
-    countries = {country_of[s] for s in by_school}
-    for country_id in sorted(countries):
+    countries = {country_of[s] for s in by_school} | _carry_forward(monday)
+    # Every country's totals, real-time schools or not: the others count at their static
+    # status, and a week rolled up is a week every country has figures for.
+    for country_id in sorted(_countries_with_schools()):
         count_week(country_id, monday)
     return countries
 
 
-def count_week(country_id: int, monday: date) -> None:
+def _countries_with_schools() -> set[int]:
+    return set(
+        School.objects.filter(deleted_at=None).values_list("country_id", flat=True).distinct()
+    )
+
+
+def _carry_forward(monday: date) -> set[int]:
+    """Weeks after `monday` already rolled up get an unknown row for each real-time
+    school that had a row the week before and none in them (a week rolled up late, or
+    a school first measured in it), week by week until nothing is missing; their
+    counts are redone. Returns the countries concerned."""
+    last = (
+        SchoolWeeklyStatus.objects.order_by("-week_start")
+        .values_list("week_start", flat=True)
+        .first()
+    )
+    countries: set[int] = set()
+    week = monday
+    while last is not None and week < last:
+        following = week + timedelta(days=7)
+        missing = sorted(
+            SchoolWeeklyStatus.objects.filter(
+                week_start=week, school__realtime=True, school__deleted_at=None
+            )
+            .exclude(school__weekly_statuses__week_start=following)
+            .values_list("school_id", "school__country_id")
+        )
+        if not missing:
+            break
+        iso_year, iso_week, _ = following.isocalendar()
+        unknown = str(status.Connectivity.UNKNOWN)
+        value = connection.ops.adapt_datefield_value(following)
+        rows = [(s, value, iso_year, iso_week, 0, unknown, unknown) for s, _c in missing]
+        for start in range(0, len(rows), CHUNK):
+            with transaction.atomic():
+                insert_rows(
+                    SchoolWeeklyStatus._meta.db_table,
+                    (
+                        "school_id",
+                        "week_start",
+                        "iso_year",
+                        "iso_week",
+                        "num_measurements",
+                        "connectivity_global",
+                        "connectivity_national",
+                    ),
+                    rows[start : start + CHUNK],
+                )
+        touched = {c for _s, c in missing}
+        for country_id in sorted(touched):
+            count_week(country_id, following)
+        countries |= touched
+        week = following
+    return countries
+
+
+def count_week(country: Country | int, monday: date) -> None:
     """The country's and each of its areas' counts of live schools per status, for both
-    benchmarks, in the week starting `monday`."""
+    benchmarks, in the week starting `monday`: schools with the week's row by it, the
+    others by their static status. Call it after changing a country's schools (an
+    import of its school list) for the current week's figures."""
+    country_id = country if isinstance(country, int) else country.pk
     national = national_benchmarks().get(country_id, status.GLOBAL_BENCHMARK_BPS)
     weekly = dict(
         (s, (g, n))

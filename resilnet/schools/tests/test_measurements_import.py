@@ -151,3 +151,47 @@ def test_an_oversized_file_is_refused_before_reading(tmp_path, schools):
     with pytest.raises(files.UnusableFile, match="limit"):
         files.import_measurement_file(path, max_bytes=1_000)
     assert not Measurement.objects.exists()
+
+
+def test_times_with_and_without_offsets_in_one_file_are_read_as_utc(tmp_path, schools):
+    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    path = write(
+        tmp_path,
+        "school_id_giga,country,timestamp,download_bps\n"
+        f"g-1,KEN,{day}T09:00:00+03:00,1\n"
+        f"g-1,KEN, {day} 06:30:00 ,2\n"
+        f"g-1,KEN,{day}T06:45:00.250000Z,3\n",
+    )
+    report = files.import_measurement_file(path)
+    assert (report.new, report.rejected_count) == (3, 0)
+    times = dict(Measurement.objects.values_list("download_bps", "timestamp"))
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    assert times == {
+        1: start + timedelta(hours=6),
+        2: start + timedelta(hours=6, minutes=30),
+        3: start + timedelta(hours=6, minutes=45, milliseconds=250),
+    }
+    # Filtering by an exact time finds a stored whole second (same text as the ORM's).
+    assert Measurement.objects.filter(timestamp=start + timedelta(hours=6)).count() == 1
+
+
+def test_a_measurement_without_uuid_is_one_whether_uploaded_or_imported(tmp_path, schools):
+    from resilnet.schools.services.measurements import record_measurements
+
+    when = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+    record_measurements(
+        schools[0], [{"timestamp": when.isoformat(), "download_bps": 40, "latency_ms": 12}]
+    )
+    path = write(
+        tmp_path,
+        "school_id_giga,country,timestamp,download_bps,latency\n"
+        f"g-1,KEN,{when.isoformat()},40.0,12\n"
+        f"g-1,KEN,{when.isoformat()},41,12\n",
+    )
+    report = files.import_measurement_file(path)
+    assert report.new == 1
+    assert sorted(Measurement.objects.values_list("download_bps", flat=True)) == [40, 41]
+    # Derived ids start with the time in milliseconds, so one import's ids sort together.
+    stored = Measurement.objects.get(download_bps=41).uuid
+    assert int.from_bytes(stored.bytes[:6], "big") == int(when.timestamp() * 1000)
+    assert stored.version == 8

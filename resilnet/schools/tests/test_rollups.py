@@ -176,3 +176,59 @@ def test_current_status_is_this_weeks_or_the_last_complete_one(school):  # noqa:
     rollups.update_current_statuses([school.country_id], today)
     school.refresh_from_db()
     assert school.connectivity_global == "moderate"  # this week's
+
+
+def test_countries_without_realtime_schools_are_counted_when_a_week_is_rolled_up(school):  # noqa: F811
+    static = make_school(
+        iso3="UGA",
+        giga="u-1",
+        lat=0.35,
+        lon=32.58,
+        connectivity_govt=True,
+        download_speed_contracted=30_000_000,
+    )
+    make_school(iso3="UGA", giga="u-2", lat=0.36, lon=32.59, connectivity_govt=False)
+    send(school, datetime(2023, 5, 9, tzinfo=UTC), 10_000_000)
+    rollups.roll_up([date(2023, 5, 9)])
+    uganda = {
+        (c.benchmark, c.status): c.schools
+        for c in AreaWeeklyCount.objects.filter(
+            country=static.country, area=None, week_start=date(2023, 5, 8)
+        )
+    }
+    assert uganda == {
+        ("global", "good"): 1,
+        ("global", "no_internet"): 1,
+        ("national", "good"): 1,
+        ("national", "no_internet"): 1,
+    }
+
+
+def test_count_week_takes_a_country_without_realtime_schools(reference_data):
+    static = make_school(iso3="UGA", giga="u-1", lat=0.35, lon=32.58)
+    rollups.count_week(static.country, date(2023, 5, 8))
+    assert list(
+        AreaWeeklyCount.objects.filter(area=None).values_list("benchmark", "status", "schools")
+    ) == [("global", "unknown", 1), ("national", "unknown", 1)]
+
+
+def test_rolling_up_an_old_week_late_carries_unknown_into_the_weeks_after(school):  # noqa: F811
+    send(school, datetime(2023, 5, 23, tzinfo=UTC), 30_000_000)  # week of 22 May
+    rollups.roll_up([date(2023, 5, 23)])
+    # A measurement of two weeks before arrives late.
+    send(school, datetime(2023, 5, 9, tzinfo=UTC), 30_000_000)  # week of 8 May
+    rollups.roll_up([date(2023, 5, 9)])
+    weeks = dict(
+        SchoolWeeklyStatus.objects.filter(school=school).values_list(
+            "week_start", "connectivity_global"
+        )
+    )
+    assert weeks == {
+        date(2023, 5, 8): "good",
+        date(2023, 5, 15): "unknown",  # sent nothing that week
+        date(2023, 5, 22): "good",
+    }
+    counted = AreaWeeklyCount.objects.get(
+        week_start=date(2023, 5, 15), area=None, benchmark="global"
+    )
+    assert (counted.status, counted.schools) == ("unknown", 1)
