@@ -12,6 +12,7 @@ fresh database: SQLite under --workdir, PostgreSQL in a database created on --po
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import os
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +34,7 @@ ZOOMS = range(15)
 STATUSES = ("good", "moderate", "bad", "no_internet", "unknown")
 COVERAGES = ("good", "moderate", "bad", "unknown")
 LEVELS = ("pre-primary", "primary", "secondary", "post-secondary")
+WEEK = dt.date(2026, 3, 2)  # the time player's week (ISO 2026-W10)
 NAIVE_ENCODE_CAP = 200_000  # points: past this the naive tile is only fetched, not encoded
 
 
@@ -78,44 +81,86 @@ def world(n: int, countries: int, seed: int) -> list[tuple[int, float, float]]:
 def load(args: argparse.Namespace) -> dict[str, float]:
     from resilnet.core.models import Country, Region
     from resilnet.core.reference_data import load_reference_data
-    from resilnet.schools.geo import tile_key
-    from resilnet.schools.models import School
     from resilnet.schools.services.tiles import refresh_grid
 
     load_reference_data(Region, Country)
     country_ids = list(Country.objects.order_by("iso3").values_list("id", flat=True))
-    rng = random.Random(args.seed + 1)  # noqa: S311
     started = time.perf_counter()
-    batch: list[School] = []
-    for n, (c, lat, lon) in enumerate(world(args.schools, args.countries, args.seed)):
-        realtime = rng.random() < 0.05
-        batch.append(
-            School(
-                country_id=country_ids[c % len(country_ids)],
-                school_id_giga=f"g{n}",
-                school_name=f"School {n}",
-                latitude=lat,
-                longitude=lon,
-                tile_key=tile_key(lat, lon),
-                education_level=rng.choice(LEVELS),
-                school_area_type="urban" if n % 5 < 2 else "rural",
-                realtime=realtime,
-                connectivity_global=rng.choice(STATUSES),
-                connectivity_national=rng.choice(STATUSES),
-                coverage=rng.choice(COVERAGES),
-            )
-        )
-        if len(batch) == 10_000:
-            School.objects.bulk_create(batch)
-            batch.clear()
-            print(f"  {n + 1:,} schools", file=sys.stderr, end="\r")
-    School.objects.bulk_create(batch)
+    insert_schools(args, country_ids)
+    insert_week()
     loaded = time.perf_counter() - started
     _analyse()
     started = time.perf_counter()
     refresh_grid()
     _analyse()
     return {"load_s": loaded, "grid_s": time.perf_counter() - started}
+
+
+def insert_schools(args: argparse.Namespace, country_ids: list[int]) -> None:
+    """The synthetic schools as plain tuples: one executemany per 20,000 on SQLite, COPY
+    on PostgreSQL (model instances cost more than the insert at millions of rows)."""
+    from django.db import connection
+
+    from resilnet.core.bulk import insert_rows
+    from resilnet.schools.geo import tile_key
+    from resilnet.schools.models import School
+
+    fields = [f for f in School._meta.concrete_fields if not f.primary_key]
+    columns = tuple(f.column for f in fields)
+    template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+    at = {name: columns.index(name) for name in columns}
+    rng = random.Random(args.seed + 1)  # noqa: S311
+
+    def rows() -> Iterator[list[Any]]:
+        for n, (c, lat, lon) in enumerate(world(args.schools, args.countries, args.seed)):
+            row = template.copy()
+            row[at["country_id"]] = country_ids[c % len(country_ids)]
+            row[at["school_id_giga"]] = f"g{n}"
+            row[at["school_name"]] = f"School {n}"
+            row[at["latitude"]], row[at["longitude"]] = lat, lon
+            row[at["tile_key"]] = tile_key(lat, lon)
+            row[at["education_level"]] = rng.choice(LEVELS)
+            row[at["school_area_type"]] = "urban" if n % 5 < 2 else "rural"
+            row[at["realtime"]] = rng.random() < 0.05
+            row[at["connectivity_global"]] = rng.choice(STATUSES)
+            row[at["connectivity_national"]] = rng.choice(STATUSES)
+            row[at["coverage"]] = rng.choice(COVERAGES)
+            if n % 100_000 == 0:
+                print(f"  {n:,} schools", file=sys.stderr, end="\r")
+            yield row
+
+    table = School._meta.db_table
+    if connection.vendor == "postgresql":
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        command = f"COPY {table} ({names}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(command) as copy:
+            for row in rows():
+                copy.write_row(row)
+        return
+    batch: list[tuple[Any, ...]] = []
+    for row in rows():
+        batch.append(tuple(row))
+        if len(batch) == 20_000:
+            insert_rows(table, columns, batch)
+            batch.clear()
+    insert_rows(table, columns, batch)
+
+
+def insert_week() -> None:
+    """One week of statuses for every real-time school (its current ones), in one INSERT."""
+    from django.db import connection
+
+    from resilnet.schools.models import School, SchoolWeeklyStatus
+
+    iso = WEEK.isocalendar()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SchoolWeeklyStatus._meta.db_table} (school_id, week_start, "  # noqa: S608
+            f"iso_year, iso_week, num_measurements, connectivity_global, "
+            f"connectivity_national) SELECT id, %s, %s, %s, 1, connectivity_global, "
+            f"connectivity_national FROM {School._meta.db_table} WHERE realtime",
+            [WEEK, iso.year, iso.week],
+        )
 
 
 def _analyse() -> None:
@@ -221,12 +266,16 @@ def run_pass(args: argparse.Namespace) -> None:
         engines["postgis"] = PostGISTileBackend()
     figures: dict[str, dict[int, list[float]]] = {}
     mismatches = 0
-    for name, engine in engines.items():
+    # Each engine on the default map, then on one week of the time player (fewer tiles).
+    passes = [(name, engine, None, tiles) for name, engine in engines.items()]
+    half = {z: tiles[z][: max(5, args.tiles // 2)] for z in ZOOMS}
+    passes += [(f"{name} week", engine, WEEK, half) for name, engine in engines.items()]
+    for name, engine, week, chosen in passes:
         figures[name] = {}
         for z in ZOOMS:
             times = []
-            for x, y in tiles[z]:
-                q = TileQuery(z, x, y)
+            for x, y in chosen[z]:
+                q = TileQuery(z, x, y, week_start=week)
                 started = time.perf_counter()
                 data = engine.tile(q)
                 times.append(time.perf_counter() - started)
@@ -257,15 +306,25 @@ def run_pass(args: argparse.Namespace) -> None:
         for x, y in tiles[z]:
             q = TileQuery(z, x, y)
             sql = engines["python"].feature_sql(q)
-            points = list(features(q, sql, database.fetch(sql)))
+            rows = database.fetch(sql)
             started = time.perf_counter()
-            mvt.encode_points("schools", points)
+            mvt.encode_points("schools", features(q, sql, rows))
             encode["own"][z].append(time.perf_counter() - started)
+            points = features(q, sql, rows)
+            keys = list(points.properties)
+            columns = [points.properties[k].tolist() for k in keys]
+            ids = points.ids.tolist() if points.ids is not None else [None] * len(points)
             layer = {
                 "name": "schools",
                 "features": [
-                    {"geometry": f"POINT({px} {py})", "properties": dict(p), "id": i}
-                    for px, py, p, i in points
+                    {
+                        "geometry": f"POINT({px} {py})",
+                        "properties": dict(zip(keys, values, strict=True)),
+                        "id": i,
+                    }
+                    for px, py, i, *values in zip(
+                        points.x.tolist(), points.y.tolist(), ids, *columns, strict=True
+                    )
                 ],
             }
             started = time.perf_counter()

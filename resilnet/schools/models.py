@@ -304,7 +304,11 @@ class GridCell(models.Model):
     """Schools counted ahead per map cell (tiles/backends): at `level`, the cell `cell` is the
     school's `tile_key` shifted right by 2 * (24 - level), one row per combination of the
     dimensions the map filters on, with counts per status of each layer. Kept by
-    `services.tiles.refresh_grid`, never by hand."""
+    `services.tiles.refresh_grid`, never by hand.
+
+    A `rolled_up` row sums its cell's rows of one country and real-time flag over every
+    education level and area type (both left empty): an unfiltered tile, the map's default,
+    reads one row per cell, country and flag instead of one per combination (ADR 0010)."""
 
     level = models.PositiveSmallIntegerField()
     cell = models.BigIntegerField()
@@ -312,6 +316,7 @@ class GridCell(models.Model):
     education_level = models.CharField(max_length=64)
     area_type = models.CharField(max_length=8)
     realtime = models.BooleanField()
+    rolled_up = models.BooleanField(default=False)
     total = models.PositiveIntegerField()
     # Sums of the schools' coordinates: a cell is drawn at the centre of its schools.
     sum_latitude = models.FloatField()
@@ -333,7 +338,7 @@ class GridCell(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["level", "cell"], name="gridcell_level_cell"),
+            models.Index(fields=["level", "rolled_up", "cell"], name="gridcell_rollup_cell"),
             models.Index(fields=["country", "level"], name="gridcell_country"),
         ]
 

@@ -9,10 +9,11 @@ import random
 import mapbox_vector_tile
 import pytest
 from django.db import connection
+from django.db.models import Sum
 
 from resilnet.core.models import Country
 from resilnet.schools.geo import tile_key, tile_range
-from resilnet.schools.models import School, SchoolWeeklyStatus
+from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus
 from resilnet.schools.services.tiles import data_version, refresh_grid
 from resilnet.schools.tiles.backends import SQLiteTileBackend, backend, database
 from resilnet.schools.tiles.query import TileQuery, parse
@@ -233,6 +234,31 @@ def test_refresh_grid_is_idempotent_and_per_country(world):
     assert data_version() == before + 2
 
 
+def test_rolled_up_cells_sum_the_cells_of_every_combination(world):
+    """The rows unfiltered tiles read hold exactly the sums of the rows filtered tiles read."""
+    counts = [f.name for f in GridCell._meta.fields if f.name.startswith(("global_", "national_"))]
+    counts += ["total", "sum_latitude", "sum_longitude", "coverage_good", "coverage_unknown"]
+    key = ("level", "cell", "country_id", "realtime")
+
+    def rows(rolled_up):
+        cells = GridCell.objects.filter(rolled_up=rolled_up).values(*key).order_by(*key)
+        return [
+            {k: round(v, 6) for k, v in row.items()}
+            for row in cells.annotate(**{f"n_{c}": Sum(c) for c in counts})
+        ]
+
+    rolled = rows(True)
+    assert rolled == rows(False)
+    assert {(r["education_level"], r["area_type"]) for r in _rolled_up_rows()} == {("", "")}
+    live_schools = School.objects.filter(deleted_at__isnull=True).count()
+    for level in database.GRID_LEVELS:
+        assert sum(r["n_total"] for r in rolled if r["level"] == level) == live_schools
+
+
+def _rolled_up_rows():
+    return GridCell.objects.filter(rolled_up=True).values("education_level", "area_type")
+
+
 def test_hostile_filter_values_are_only_values(world, engine, client):
     hostile = ["'; DROP TABLE schools_school; --", "primary' OR '1'='1", '" OR 1=1 --', "%", "_"]
     for value in hostile:
@@ -264,6 +290,6 @@ def _grid_rows():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM schools_gridcell ORDER BY level, cell, country_id, "
-            "education_level, area_type, realtime"
+            "rolled_up, education_level, area_type, realtime"
         )
         return [row[1:] for row in cursor.fetchall()]

@@ -126,14 +126,26 @@ class DatabaseTileBackend(TileBackend):
         counts = ", ".join(
             f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for column, _status in _GRID_COUNTS
         )
-        names = ", ".join(f"{layer}_{status}" for layer, status in _GRID_LAYER_STATUSES)
+        status_columns = [f"{layer}_{status}" for layer, status in _GRID_LAYER_STATUSES]
+        names = ", ".join(status_columns)
         insert = (
             f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
-            f"realtime, total, sum_latitude, sum_longitude, {names}) "
+            f"realtime, rolled_up, total, sum_latitude, sum_longitude, {names}) "
             f"SELECT %s, tile_key / %s, country_id, education_level, school_area_type, "
-            f"realtime, COUNT(*), SUM(latitude), SUM(longitude), {counts} FROM {SCHOOL} "
+            f"realtime, %s, COUNT(*), SUM(latitude), SUM(longitude), {counts} FROM {SCHOOL} "
             f"WHERE country_id = %s AND deleted_at IS NULL "
             f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
+        )
+        # The rolled-up rows are sums of the country's fresh rows, not another pass over
+        # its schools.
+        sums = ", ".join(
+            f"SUM({name})" for name in ("total", "sum_latitude", "sum_longitude", *status_columns)
+        )
+        roll_up = (
+            f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
+            f"realtime, rolled_up, total, sum_latitude, sum_longitude, {names}) "
+            f"SELECT level, cell, country_id, %s, %s, realtime, %s, {sums} FROM {GRID} "
+            f"WHERE country_id = %s AND rolled_up = %s GROUP BY level, cell, country_id, realtime"
         )
         written = 0
         for country_id in sorted(set(country_ids)):
@@ -142,9 +154,11 @@ class DatabaseTileBackend(TileBackend):
                 cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
                 for level in GRID_LEVELS:
                     divisor = 1 << 2 * (KEY_ZOOM - level)
-                    params: list[Any] = [level, divisor, *(s for _c, s in _GRID_COUNTS)]
+                    params: list[Any] = [level, divisor, False, *(s for _c, s in _GRID_COUNTS)]
                     cursor.execute(insert, [*params, country_id, divisor])
                     written += cursor.rowcount
+                cursor.execute(roll_up, ["", "", True, country_id, False])
+                written += cursor.rowcount
         return written
 
 
@@ -167,7 +181,11 @@ def _school_filters(q: TileQuery) -> tuple[str, list[Any]]:
 
 
 def _grid_filters(q: TileQuery) -> tuple[str, list[Any]]:
-    return _filters(q, "g.education_level", "g.area_type", "g.realtime", "g.country_id")
+    """Without an education level or area type filter, the rolled-up rows (one per cell,
+    country and real-time flag) answer; with one, the rows per combination."""
+    rolled_up = q.education_level is None and q.area_type is None
+    where, params = _filters(q, "g.education_level", "g.area_type", "g.realtime", "g.country_id")
+    return f" AND g.rolled_up = %s{where}", [rolled_up, *params]
 
 
 def _filters(q: TileQuery, *columns: str) -> tuple[str, list[Any]]:
