@@ -32,7 +32,7 @@ def unroll(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("schools", "0004_tiles_grid")]
+    dependencies = [("schools", "0006_measurement_no_received_at_index")]
 
     operations = [
         migrations.AddField(
