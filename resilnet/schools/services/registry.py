@@ -56,7 +56,7 @@ from resilnet.schools.models import (
     SchoolImport,
     SchoolStagedChunk,
 )
-from resilnet.schools.services import tiles
+from resilnet.schools.services import rollups, tiles
 
 ALL_OR_NOTHING = "all-or-nothing"
 VALID_ROWS = "valid-rows"
@@ -69,8 +69,12 @@ logger = logging.getLogger(__name__)
 
 def after_schools_changed(country_ids: set[int]) -> None:
     """Once an import or a deletion is committed: the map's cells of those countries are
-    recounted (their tiles' ETags change with them)."""
+    recounted (their tiles' ETags change with them), and so are this week's counts per
+    status, so the statistics show the new school list at once."""
     tiles.refresh_grid(country_ids)
+    monday = rollups.week_start(timezone.now().date())
+    for country_id in sorted(country_ids):
+        rollups.count_week(country_id, monday)
 
 
 def can_import(user: User | None) -> bool:

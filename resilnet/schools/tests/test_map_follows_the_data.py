@@ -3,18 +3,18 @@ recount the cells of the countries they touched (services/tiles.refresh_grid).""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Sum
 from django.utils import timezone
 
-from resilnet.schools.models import GridCell, School
+from resilnet.schools.models import AreaWeeklyCount, GridCell, School
 from resilnet.schools.services import measurements, registry, rollups
 from resilnet.schools.tests.conftest import import_file, master_csv
 
 
 def cells(country, **filters) -> dict[str, int]:
-    return GridCell.objects.filter(level=6, country=country, **filters).aggregate(
+    return GridCell.objects.filter(level=6, rolled_up=False, country=country, **filters).aggregate(
         schools=Sum("total"), good=Sum("national_good")
     )
 
@@ -22,6 +22,15 @@ def cells(country, **filters) -> dict[str, int]:
 def test_imports_deletions_and_roll_ups_recount_the_map_cells(kenya, tmp_path, analyst):
     import_file(master_csv(tmp_path))
     assert cells(kenya)["schools"] == 3
+    # This week's counts per status follow at once: two connected, one without internet.
+    this_week = AreaWeeklyCount.objects.filter(
+        country=kenya, area=None, benchmark="global", week_start=rollups.week_start(date.today())
+    )
+    assert dict(this_week.values_list("status", "schools")) == {
+        "good": 1,
+        "moderate": 1,
+        "no_internet": 1,
+    }
 
     kibera = School.objects.get(school_id_giga="g-1")
     registry.do_delete_school(analyst, kibera)
