@@ -127,24 +127,43 @@ class DatabaseTileBackend(TileBackend):
             f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for column, _status in _GRID_COUNTS
         )
         names = ", ".join(f"{layer}_{status}" for layer, status in _GRID_LAYER_STATUSES)
+        columns = (
+            f"level, cell, country_id, education_level, area_type, realtime, total, "
+            f"sum_latitude, sum_longitude, {names}"
+        )
         insert = (
-            f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
-            f"realtime, total, sum_latitude, sum_longitude, {names}) "
+            f"INSERT INTO {GRID} ({columns}) "
             f"SELECT %s, tile_key / %s, country_id, education_level, school_area_type, "
             f"realtime, COUNT(*), SUM(latitude), SUM(longitude), {counts} FROM {SCHOOL} "
             f"WHERE country_id = %s AND deleted_at IS NULL "
             f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
         )
+        # The coarser levels add up the cells of the level below (sums are sums): a
+        # country's schools are read once, not once per level.
+        sums = ", ".join(f"SUM({name})" for name in names.split(", "))
+        coarser = (
+            f"INSERT INTO {GRID} ({columns}) "
+            f"SELECT %s, cell / %s, country_id, education_level, area_type, realtime, "
+            f"SUM(total), SUM(sum_latitude), SUM(sum_longitude), {sums} FROM {GRID} "
+            f"WHERE country_id = %s AND level = %s "
+            f"GROUP BY cell / %s, country_id, education_level, area_type, realtime"
+        )
+        finest, *rest = sorted(GRID_LEVELS, reverse=True)
         written = 0
         for country_id in sorted(set(country_ids)):
             # One country a transaction: readers see its old cells or its new ones.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
-                for level in GRID_LEVELS:
-                    divisor = 1 << 2 * (KEY_ZOOM - level)
-                    params: list[Any] = [level, divisor, *(s for _c, s in _GRID_COUNTS)]
-                    cursor.execute(insert, [*params, country_id, divisor])
+                divisor = 1 << 2 * (KEY_ZOOM - finest)
+                params: list[Any] = [finest, divisor, *(s for _c, s in _GRID_COUNTS)]
+                cursor.execute(insert, [*params, country_id, divisor])
+                written += cursor.rowcount
+                below = finest
+                for level in rest:
+                    divisor = 1 << 2 * (below - level)
+                    cursor.execute(coarser, [level, divisor, country_id, below, divisor])
                     written += cursor.rowcount
+                    below = level
         return written
 
 
