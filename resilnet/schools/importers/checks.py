@@ -584,10 +584,10 @@ def _clean_rows(checker: Checker, rows: list[tuple[int, dict[str, Any]]]) -> lis
     names += [*checker._counts, *checker._bools]
     result: list[Any] = [None] * n
     speeds = columns.get("download_speed_contracted")
-    for i, cells in enumerate(zip(*(columns[c] for c in names), strict=True)):
+    for i, line in enumerate(zip(*(columns[c] for c in names), strict=True)):
         if slow[i]:
             continue
-        row = {"row": rows[i][0], **dict(zip(names, cells, strict=True))}
+        row = {"row": rows[i][0], **dict(zip(names, line, strict=True))}
         if speeds is not None and speeds[i] is None:
             del row["download_speed_contracted"]  # as _typed: no key when empty
         result[i] = row
