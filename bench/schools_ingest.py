@@ -8,8 +8,11 @@ naive baseline measured in the same run: one ORM `update_or_create` per row on a
     nice -n 10 .venv/bin/python bench/schools_ingest.py            # 2.1 million
     RESILNET_DATABASE_URL=postgres://… .venv/bin/python bench/schools_ingest.py  # + PostgreSQL
 
-Target: 2.1 million schools in at most 120 s. Each engine runs in a process of its own,
-so the peak memory printed (getrusage) is that import's.
+Target: 2.1 million schools in at most 120 s (a smaller run is scaled up linearly, and
+says so). Each engine runs in a process of its own; the peak memory printed is each
+import's (the peak is reset before it, /proc/self/clear_refs).
+
+    nice -n 10 .venv/bin/python bench/schools_ingest.py --engines postgresql --formats parquet
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 TARGET_SECONDS = 120
+FULL_SCALE = 2_100_000
 BASELINE_ROWS = 20_000
 
 
@@ -100,6 +104,34 @@ def setup_database(codes: list[str]) -> None:
             )
 
 
+def _forget_schools() -> None:
+    """Empty the registry between runs with one statement (the ORM's delete would load
+    two million ids and its peak would be counted as the import's)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM schools_gridcell")
+        cursor.execute("DELETE FROM schools_school")
+
+
+def _reset_peak() -> None:
+    """Linux: the process's peak resident memory starts again from now."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_mb() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def child(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
     import django
@@ -108,16 +140,18 @@ def child(args: argparse.Namespace) -> None:
     from django.db import connection
 
     from resilnet.schools import importers
-    from resilnet.schools.models import School
     from resilnet.schools.services.registry import import_schools
+    from resilnet.schools.services.tiles import refresh_grid
 
     codes = json.loads(args.codes)
     setup_database(codes)
     results: dict[str, float | int | str] = {"engine": connection.vendor}
-    for label, path in (("csv", Path(args.csv)), ("parquet", Path(args.parquet))):
-        School.objects.all().delete()
+    paths = {"csv": Path(args.csv), "parquet": Path(args.parquet)}
+    for label in args.formats.split(","):
+        _forget_schools()
+        _reset_peak()
         started = time.monotonic()
-        with path.open("rb") as stream:
+        with paths[label].open("rb") as stream:
             report = import_schools(None, importers.read(stream, label), mode="valid-rows")
         seconds = time.monotonic() - started
         results[f"{label}_seconds"] = round(seconds, 1)
@@ -125,13 +159,21 @@ def child(args: argparse.Namespace) -> None:
         results[f"{label}_rejected"] = report.rejected
         results[f"{label}_longest_tx"] = round(report.longest_transaction, 3)
         results[f"{label}_transactions"] = report.transactions
-    # Re-import of the same file: every row checked and compared, nothing written.
+        results[f"{label}_peak_mb"] = _peak_mb()
+    # The map grid's refresh, which every import ends with: its share of the import.
     started = time.monotonic()
-    with Path(args.parquet).open("rb") as stream:
-        again = import_schools(None, importers.read(stream, "parquet"), mode="valid-rows")
-    results["reimport_seconds"] = round(time.monotonic() - started, 1)
-    results["reimport_unchanged"] = again.unchanged
-    results["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    refresh_grid()
+    results["grid_seconds"] = round(time.monotonic() - started, 1)
+    if args.reimport:
+        # Re-import of the same file: every row checked and compared, nothing written.
+        _reset_peak()
+        started = time.monotonic()
+        with paths[label].open("rb") as stream:
+            again = import_schools(None, importers.read(stream, label), mode="valid-rows")
+        results["reimport_seconds"] = round(time.monotonic() - started, 1)
+        results["reimport_unchanged"] = again.unchanged
+        results["reimport_peak_mb"] = _peak_mb()
+    _forget_schools()
     results["baseline_rows_per_s"] = round(naive_baseline(Path(args.csv), codes), 1)
     print(json.dumps(results))
 
@@ -144,13 +186,14 @@ def naive_baseline(path: Path, codes: list[str]) -> float:
     from resilnet.schools import geo
     from resilnet.schools.models import School
 
-    School.objects.all().delete()
     country_ids = dict(Country.objects.filter(iso3__in=codes).values_list("iso3", "id"))
     started = time.monotonic()
+    done = 0
     with path.open(newline="") as f:
         for n, row in enumerate(csv.DictReader(f)):
             if n == BASELINE_ROWS:
                 break
+            done += 1
             lat, lon = float(row["latitude"]), float(row["longitude"])
             School.objects.update_or_create(
                 country_id=country_ids[row["country"]],
@@ -166,7 +209,7 @@ def naive_baseline(path: Path, codes: list[str]) -> float:
                     "tile_key": geo.tile_key(lat, lon),
                 },
             )
-    return BASELINE_ROWS / (time.monotonic() - started)
+    return done / (time.monotonic() - started)
 
 
 def main() -> None:
@@ -174,6 +217,11 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=2_100_000)
     parser.add_argument("--countries", type=int, default=141)
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--formats", default="csv,parquet", help="csv,parquet or one of them")
+    parser.add_argument(
+        "--engines", default="", help="sqlite,postgresql (default: both when RESILNET_DATABASE_URL)"
+    )
+    parser.add_argument("--no-reimport", dest="reimport", action="store_false")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--parquet", help=argparse.SUPPRESS)
@@ -194,11 +242,12 @@ def main() -> None:
             f"machine: {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
         )
+        url = os.environ.get("RESILNET_DATABASE_URL", "")
         engines = [("sqlite", {"RESILNET_DATABASE_URL": ""})]
-        if os.environ.get("RESILNET_DATABASE_URL"):
-            engines.append(
-                ("postgresql", {"RESILNET_DATABASE_URL": os.environ["RESILNET_DATABASE_URL"]})
-            )
+        if url:
+            engines.append(("postgresql", {"RESILNET_DATABASE_URL": url}))
+        if args.engines:
+            engines = [e for e in engines if e[0] in args.engines.split(",")]
         for name, env in engines:
             var = folder / f"var-{name}"
             var.mkdir()
@@ -212,6 +261,9 @@ def main() -> None:
                 str(parquet_path),
                 "--codes",
                 json.dumps(codes),
+                "--formats",
+                args.formats,
+                *([] if args.reimport else ["--no-reimport"]),
             ]
             out = subprocess.run(
                 command,
@@ -227,24 +279,39 @@ def main() -> None:
             n = args.schools
             naive = n / r["baseline_rows_per_s"]
             print(f"\n{name}:")
-            for label in ("csv", "parquet"):
+            first = None
+            for label in args.formats.split(","):
                 s = r[f"{label}_seconds"]
+                first = first or s
                 created, tx = r[f"{label}_created"], r[f"{label}_transactions"]
-                longest, met = r[f"{label}_longest_tx"], s <= TARGET_SECONDS
+                # The target is for the whole registry: a smaller run is scaled up, linearly
+                # (said so), and judged on that.
+                whole = s * FULL_SCALE / n
+                met = whole <= TARGET_SECONDS
+                scaled = "" if n == FULL_SCALE else f" (x{FULL_SCALE / n:.1f}: {whole:,.0f} s)"
                 print(
                     f"  import {label:7}: {s:7.1f} s  {n / s:10,.0f} rows/s  created {created:,}"
-                    f"  ({tx} transactions, longest {longest} s)"
-                    f"  target {TARGET_SECONDS} s: {'met' if met else 'NOT met'}"
+                    f"  ({tx} transactions, longest {r[f'{label}_longest_tx']} s)"
+                    f"  peak {r[f'{label}_peak_mb']:,} MB"
                 )
-            again, unchanged = r["reimport_seconds"], r["reimport_unchanged"]
-            print(f"  re-import parquet: {again} s, unchanged {unchanged:,}")
+                print(
+                    f"    target {FULL_SCALE:,} in {TARGET_SECONDS} s{scaled}: "
+                    f"{'met' if met else 'NOT met'}"
+                )
+            grid = r["grid_seconds"]
+            print(f"  map grid refresh, part of each import (measured alone): {grid} s")
+            if "reimport_seconds" in r:
+                again, unchanged = r["reimport_seconds"], r["reimport_unchanged"]
+                print(
+                    f"  re-import: {again} s, unchanged {unchanged:,}, "
+                    f"peak {r['reimport_peak_mb']:,} MB"
+                )
             print(
                 "  naive baseline (update_or_create per row, "
                 f"{BASELINE_ROWS:,}-row sample, extrapolated): "
                 f"{r['baseline_rows_per_s']:,.0f} rows/s -> {naive:,.0f} s for {n:,}; "
-                f"ratio {naive / r['csv_seconds']:.1f}x (CSV)"
+                f"ratio {naive / (first or 1):.1f}x"
             )
-            print(f"  peak memory of the import process: {r['peak_mb']:,} MB")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,17 @@ def insert_rows(
             rows,
         )
         return max(cursor.rowcount, 0)
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+    """`insert_rows` through PostgreSQL's COPY (a stream, no statement per row: several
+    times faster at thousands of rows); an INSERT on other databases."""
+    if connection.vendor != "postgresql" or not rows:
+        return insert_rows(table, columns, rows)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)

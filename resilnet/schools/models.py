@@ -393,11 +393,13 @@ class SchoolImport(models.Model):
 
 
 class SchoolStagedChunk(models.Model):
-    """Checked rows of an import waiting to be applied, a chunk of them as one JSON list
-    (one row here per chunk, not per school: staging 2 million schools stays cheap)."""
+    """Checked rows of an import waiting to be applied, a chunk of them as one Arrow IPC
+    stream of columns (one row here per chunk, not per school: staging 2 million schools
+    stays cheap). `rows` holds a chunk staged as JSON by an earlier version."""
 
     batch = models.ForeignKey(SchoolImport, on_delete=models.CASCADE, related_name="chunks")
-    rows = models.TextField()
+    rows = models.TextField(blank=True, default="")
+    data = models.BinaryField(default=b"")
 
     def __str__(self) -> str:
         return f"school import {self.batch_id} chunk {self.pk}"

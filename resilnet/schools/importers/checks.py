@@ -216,10 +216,17 @@ class Checker:
         self._bools = [c for c in BOOL_COLUMNS if c in present]
 
     def check_block(self, block: Iterable[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """The valid rows of a block, typed, with `row`, `country_id` and `iso3` added."""
+        """The valid rows of a block, typed, with `row`, `country_id` and `iso3` added.
+        The block's columns are checked at once (`_clean_rows`); a row any rule might
+        fault goes through `_typed`, one cell at a time, for its findings."""
+        rows = list(block)
+        clean = _clean_rows(self, rows)
         typed: list[dict[str, Any]] = []
-        for number, raw in block:
+        for (number, raw), row in zip(rows, clean, strict=True):
             self.rows_read += 1
+            if row is not None:
+                typed.append(row)
+                continue
             try:
                 typed.append(self._typed(number, raw))
             except _Reject as reject:
@@ -437,6 +444,154 @@ class Checker:
                 }
             self._warn(row[i], "latitude", message, ident[i].removeprefix("govt:"))
         return len(flagged)
+
+
+# A number as Python's float() reads it, written plainly (no spaces, commas, underscores,
+# infinities): Arrow parses these to the same doubles; any other text takes the slow path.
+_PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+class _Unusual(Exception):
+    """A column this fast path does not take (mixed types): the block goes row by row."""
+
+
+def _numbers(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column as floats (NaN where empty), whether each cell is empty, and which cells
+    the fast path cannot read (text that is not a plain number, booleans)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        raise _Unusual from None
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        trimmed = pc.utf8_trim_whitespace(array)
+        empty = pc.fill_null(pc.equal(trimmed, ""), True)
+        plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN_NUMBER), False)
+        odd = ~np.asarray(pc.or_(empty, plain))
+        readable = pc.if_else(plain, array, pa.scalar(None, pa.string()))
+        numbers = pc.cast(readable, pa.float64()).to_numpy(zero_copy_only=False)
+        return numbers, np.asarray(empty), odd
+    if pa.types.is_null(array.type):
+        n = len(values)
+        return np.full(n, np.nan), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    if not (pa.types.is_integer(array.type) or pa.types.is_floating(array.type)):
+        raise _Unusual
+    numbers = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    empty = np.asarray(array.is_null())
+    return numbers, empty, np.zeros(len(values), dtype=bool)
+
+
+def _clean_rows(checker: Checker, rows: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+    """For each row of a block, its typed values when no rule of `_typed` can fault it
+    (no error, no warning), else None: that row is checked by `_typed`. Whole columns at
+    a time; every doubt sends the row to `_typed`, so the findings are the same."""
+    n = len(rows)
+    if not n:
+        return []
+    raws = [raw for _, raw in rows]
+    if any(WIDTH_MISMATCH in raw or NOT_A_POINT in raw for raw in raws):
+        return [None] * n
+    context = checker.context
+    slow = np.zeros(n, dtype=bool)
+    columns: dict[str, list[Any]] = {}
+    country = [raw.get(COUNTRY_COLUMN) for raw in raws]
+    # By type and value: True, 1 and 1.0 are equal keys but not the same text.
+    known: dict[tuple[type, Any], tuple[int, str] | None] = {}
+    for kind, value in {(v.__class__, v) for v in country}:
+        iso3 = str(value or context.default_country or "").strip().upper()
+        pk = context.countries.get(iso3)
+        known[(kind, value)] = None if pk is None else (pk, iso3)
+    found = [known[(value.__class__, value)] for value in country]
+    slow |= np.array([f is None for f in found])
+    columns["country_id"] = [f[0] if f else 0 for f in found]
+    columns["iso3"] = [f[1] if f else "" for f in found]
+    for name in checker._texts:
+        texts = [
+            "" if v is None else (v.strip() if v.__class__ is str else str(v).strip())
+            for v in (raw.get(name) for raw in raws)
+        ]
+        limit = TEXT_CHARS[name]
+        slow |= np.fromiter((len(t) > limit for t in texts), bool, n)
+        columns[name] = texts
+    nothing = [""] * n
+    giga, govt = columns.get("school_id_giga", nothing), columns.get("school_id_govt", nothing)
+    slow |= np.fromiter((not g and not v for g, v in zip(giga, govt, strict=True)), bool, n)
+    for name in REQUIRED:
+        if name not in ("latitude", "longitude"):
+            slow |= np.fromiter((not t for t in columns.get(name, nothing)), bool, n)
+    try:
+        numbers = {
+            name: _numbers([raw.get(name) for raw in raws])
+            for name in ("latitude", "longitude", *checker._floats, *checker._counts)
+        }
+    except _Unusual:
+        return [None] * n
+    with np.errstate(invalid="ignore"):
+        for name, (values, empty, odd) in numbers.items():
+            slow |= odd | (~empty & ~np.isfinite(values))
+            if name in ("latitude", "longitude"):
+                edge = 90 if name == "latitude" else 180
+                slow |= empty | (values < -edge) | (values > edge)
+            else:
+                slow |= ~empty & (values < 0)
+            if name in checker._counts:
+                slow |= ~empty & ((values != np.floor(values)) | (values > MAX_INT))
+        if "download_speed_contracted" in numbers:
+            values, empty, _odd = numbers["download_speed_contracted"]
+            slow |= ~empty & (values * 1e6 > MAX_BPS)
+        if "school_establishment_year" in numbers:
+            values, empty, _odd = numbers["school_establishment_year"]
+            slow |= ~empty & ((values < FIRST_YEAR) | (values > context.this_year))
+    for name in checker._bools:
+        answers: dict[tuple[type, Any], Any] = {}
+        cells = [raw.get(name) for raw in raws]
+        for kind, value in {(v.__class__, v) for v in cells}:
+            try:
+                answers[(kind, value)] = _bool(value)
+            except ValueError:
+                answers[(kind, value)] = ValueError
+        typed = [answers[(v.__class__, v)] for v in cells]
+        slow |= np.fromiter((t is ValueError for t in typed), bool, n)
+        columns[name] = typed
+    for name, allowed in (
+        ("cellular_coverage_type", COVERAGE_VALUES),
+        ("school_area_type", AREA_TYPES),
+    ):
+        if name in columns:
+            spelled = {t: allowed.get(t.lower(), "") if t else "" for t in set(columns[name])}
+            slow |= np.fromiter((t and not spelled[t] for t in columns[name]), bool, n)
+            columns[name] = [spelled[t] for t in columns[name]]
+    for name, (values, empty, _odd) in numbers.items():
+        empty = empty | ~np.isfinite(values)  # (rows whose cell is unreadable go slow)
+        if name in checker._counts:
+            columns[name] = [
+                None if e else int(v) for v, e in zip(values.tolist(), empty.tolist(), strict=True)
+            ]
+        elif name == "download_speed_contracted":
+            columns[name] = [
+                None if e else round(v * 1e6)
+                for v, e in zip(values.tolist(), empty.tolist(), strict=True)
+            ]
+        else:
+            columns[name] = [
+                None if e else v for v, e in zip(values.tolist(), empty.tolist(), strict=True)
+            ]
+    if "disputed_region" in columns:
+        columns["disputed_region"] = [bool(v) for v in columns["disputed_region"]]
+    names = ["country_id", "iso3", *checker._texts, "latitude", "longitude", *checker._floats]
+    names += [*checker._counts, *checker._bools]
+    result: list[Any] = [None] * n
+    speeds = columns.get("download_speed_contracted")
+    for i, line in enumerate(zip(*(columns[c] for c in names), strict=True)):
+        if slow[i]:
+            continue
+        row = {"row": rows[i][0], **dict(zip(names, line, strict=True))}
+        if speeds is not None and speeds[i] is None:
+            del row["download_speed_contracted"]  # as _typed: no key when empty
+        result[i] = row
+    return result
 
 
 def near_pairs(lat: np.ndarray, lon: np.ndarray, radius_m: float) -> list[tuple[int, int, float]]:

@@ -33,7 +33,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from resilnet.core import selectors as core_selectors
-from resilnet.core.bulk import insert_rows
+from resilnet.core.bulk import copy_rows
 from resilnet.core.models import AuditAction, Role, User
 from resilnet.core.services import record_audit
 from resilnet.schools import geo, status
@@ -204,7 +204,7 @@ def import_schools(
             stage = not (mode == ALL_OR_NOTHING and checker.rejected_rows)
             if batch_id is not None and stage and valid:
                 with clock.transaction():
-                    SchoolStagedChunk.objects.create(batch_id=batch_id, rows=_pack(valid))
+                    SchoolStagedChunk.objects.create(batch_id=batch_id, data=_pack(valid))
                     _beat(batch_id)
                 staged += len(valid)
             if progress:
@@ -257,12 +257,31 @@ def _live_positions(country_ids: list[int]) -> dict[int, list[tuple[float, float
     return found
 
 
-def _pack(rows: list[dict[str, Any]]) -> str:
+def _pack(rows: list[dict[str, Any]]) -> bytes:
+    """A chunk's rows as one Arrow IPC stream, column by column (typed, no text to parse:
+    a tenth of the JSON's cost to write and to read back)."""
+    import pyarrow as pa
+
     columns = sorted({name for row in rows for name in row if name != "iso3"})
-    return json.dumps(
-        {"columns": columns, "rows": [[row.get(c) for c in columns] for row in rows]},
-        separators=(",", ":"),
-    )
+    table = pa.table({c: [row.get(c) for row in rows] for c in columns})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _unpack(chunk: SchoolStagedChunk) -> dict[str, list[Any]]:
+    """A staged chunk's columns; a chunk staged as JSON (before the Arrow form) too."""
+    if chunk.rows:
+        packed = json.loads(chunk.rows)
+        return {
+            name: [values[i] for values in packed["rows"]]
+            for i, name in enumerate(packed["columns"])
+        }
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(bytes(chunk.data)).read_all()
+    return {name: table.column(name).to_pylist() for name in table.column_names}
 
 
 def _beat(batch_id: int) -> None:
@@ -383,7 +402,7 @@ DERIVED = (
     "connectivity_national",
     "coverage",
 )
-FIELDS = ("id", *SCHOOL_FIELDS, *DERIVED, "realtime")  # read back to compare
+FIELDS = ("id", *SCHOOL_FIELDS, *DERIVED, "realtime", "country_id")  # read back to compare
 BLANK_TEXT = {
     "school_id_govt",
     "education_level_govt",
@@ -473,47 +492,51 @@ class _Applier:
         if chunk is None:
             self._close(batch)
             return batch, 0
-        packed = json.loads(chunk.rows)
-        columns = packed["columns"]
-        rows = [dict(zip(columns, values, strict=True)) for values in packed["rows"]]
-        written = [c for c in SCHOOL_FIELDS if c in columns]
-        created, updated, unchanged = self._apply_rows(rows, written)
+        columns = _unpack(chunk)
+        created, updated, unchanged = self._apply_rows(columns)
         chunk.delete()
         batch.created += created
         batch.updated += updated
         batch.unchanged += unchanged
         batch.heartbeat_at = timezone.now()
         batch.save(update_fields=["created", "updated", "unchanged", "heartbeat_at"])
-        return batch, len(rows)
+        return batch, len(columns["country_id"])
 
     def _existing(
-        self, column: str, ids: dict[int, list[str]]
+        self, column: str, wanted: list[tuple[int, str]]
     ) -> dict[tuple[int, str], tuple[Any, ...]]:
-        """Live schools by (country, id): one plain query per country of the chunk, which
-        the (country, id) indexes answer (the ORM's compiling each cost more than the
-        writes)."""
+        """Live schools by (country, id): one plain query for the whole chunk, joining the
+        wanted pairs to the (country, id) index (a query per country cost more than the
+        writes at 141 countries a chunk)."""
+        if not wanted:
+            return {}
         ops = connection.ops
-        names = ", ".join(ops.quote_name(c) for c in FIELDS)
+        names = ", ".join(f"s.{ops.quote_name(c)}" for c in FIELDS)
         index = FIELDS.index(column)
         booleans = [i for i, f in enumerate(FIELDS) if f in BOOLEANS]
         result: dict[tuple[int, str], tuple[Any, ...]] = {}
+        pairs = sorted(set(wanted))
         with connection.cursor() as cursor:
-            for country_id, wanted in ids.items():
-                marks = ", ".join(["%s"] * len(wanted))
+            # Under SQLite's limit of 32,766 parameters a statement.
+            for start in range(0, len(pairs), 10_000):
+                part = pairs[start : start + 10_000]
+                marks = ", ".join(["(%s, %s)"] * len(part))
                 sql = (
-                    f"SELECT {names} FROM {ops.quote_name(School._meta.db_table)} "  # noqa: S608
-                    f"WHERE country_id = %s AND deleted_at IS NULL "
-                    f"AND {ops.quote_name(column)} IN ({marks})"
+                    f"WITH wanted (c, k) AS (VALUES {marks}) "  # noqa: S608
+                    f"SELECT {names} FROM wanted "
+                    f"JOIN {ops.quote_name(School._meta.db_table)} s "
+                    f"ON s.country_id = wanted.c AND s.{ops.quote_name(column)} = wanted.k "
+                    f"WHERE s.deleted_at IS NULL"
                 )
                 if connection.vendor == "postgresql":
-                    sql += " FOR UPDATE"
-                cursor.execute(sql, [country_id, *wanted])
+                    sql += " FOR UPDATE OF s"
+                cursor.execute(sql, [v for pair in part for v in pair])
                 for values in cursor.fetchall():
                     old = list(values)
                     for i in booleans:  # SQLite answers 0 and 1
                         if old[i] is not None:
                             old[i] = bool(old[i])
-                    result[(country_id, old[index])] = tuple(old)
+                    result[(old[FIELDS.index("country_id")], old[index])] = tuple(old)
         return result
 
     def _country(self, country_id: int) -> tuple[str, _Areas, int]:
@@ -534,98 +557,102 @@ class _Applier:
             )
         return self.iso3[country_id], self.areas[country_id], self.benchmarks[country_id]
 
-    def _apply_rows(self, rows: list[dict[str, Any]], written: list[str]) -> tuple[int, int, int]:
-        fields = FIELDS
-        giga_ids: dict[int, list[str]] = {}
-        govt_ids: dict[int, list[str]] = {}
-        for r in rows:
-            if r.get("school_id_giga"):
-                giga_ids.setdefault(r["country_id"], []).append(r["school_id_giga"])
-            else:
-                govt_ids.setdefault(r["country_id"], []).append(r["school_id_govt"])
-        by_giga = self._existing("school_id_giga", giga_ids)
-        by_govt = self._existing("school_id_govt", govt_ids)
-        lat = np.array([r["latitude"] for r in rows], dtype=float)
-        lon = np.array([r["longitude"] for r in rows], dtype=float)
+    def _apply_rows(self, cols: dict[str, list[Any]]) -> tuple[int, int, int]:
+        """A chunk's rows, column by column: the old rows looked up at once, each new
+        row's values built by zipping columns (no dictionary per row)."""
+        countries = cols["country_id"]
+        n = len(countries)
+        nothing: list[Any] = [None] * n
+        giga, govt = cols.get("school_id_giga", nothing), cols.get("school_id_govt", nothing)
+        by_giga = self._existing(
+            "school_id_giga", [(c, g) for c, g in zip(countries, giga, strict=True) if g]
+        )
+        by_govt = self._existing(
+            "school_id_govt",
+            [(c, v) for c, g, v in zip(countries, giga, govt, strict=True) if not g],
+        )
+        olds = [
+            by_giga.get((c, g)) if g else by_govt.get((c, v))
+            for c, g, v in zip(countries, giga, govt, strict=True)
+        ]
+        lat = np.array(cols["latitude"], dtype=float)
+        lon = np.array(cols["longitude"], dtype=float)
         keys = tile_keys(lat, lon).tolist()
-        admin1: list[int | None] = [None] * len(rows)
-        admin2: list[int | None] = [None] * len(rows)
+        admin1: list[int | None] = [None] * n
+        admin2: list[int | None] = [None] * n
         by_country: dict[int, list[int]] = {}
-        for i, row in enumerate(rows):
-            by_country.setdefault(row["country_id"], []).append(i)
+        for i, country_id in enumerate(countries):
+            by_country.setdefault(country_id, []).append(i)
+        iso3s, nationals = {}, {}
         for country_id, indexes in by_country.items():
-            _, areas, _ = self._country(country_id)
+            iso3s[country_id], areas, nationals[country_id] = self._country(country_id)
             if not areas.by_label and not areas.shapes[1] and not areas.shapes[2]:
                 continue
             at = np.array(indexes)
             for level, found in ((1, admin1), (2, admin2)):
-                labels = [rows[i].get(f"admin{level}") or "" for i in indexes]
-                for i, pk in zip(indexes, areas.link(level, labels, lat[at], lon[at]), strict=True):
+                labels = cols.get(f"admin{level}", nothing)
+                chosen = [labels[i] or "" for i in indexes]
+                for i, pk in zip(indexes, areas.link(level, chosen, lat[at], lon[at]), strict=True):
                     found[i] = pk
+        # Each column of School: the file's (only the columns it has are written), else
+        # the school's own, else empty.
+        position = {name: i for i, name in enumerate(FIELDS)}
+        merged: dict[str, list[Any]] = {}
+        for c in SCHOOL_FIELDS:
+            if c in cols and c != "school_id_giga":
+                values = cols[c]
+            else:
+                p = position[c]
+                values = [old[p] if old else None for old in olds]
+            if c in BLANK_TEXT:
+                values = ["" if v is None else v for v in values]
+            merged[c] = values
+        merged["school_id_giga"] = [
+            g or (old[1] if old else derived_giga_id(iso3s[c], v))
+            for g, v, c, old in zip(giga, govt, countries, olds, strict=True)
+        ]
+        merged["disputed_region"] = [bool(v) for v in merged["disputed_region"]]
+        realtime = position["realtime"]
+        statuses: dict[str, list[Any]] = {
+            "connectivity_global": [],
+            "connectivity_national": [],
+            "coverage": [],
+        }
+        for old, c, speed, connected, cellular in zip(
+            olds,
+            countries,
+            merged["download_speed_contracted"],
+            merged["connectivity_govt"],
+            merged["cellular_coverage_type"],
+            strict=True,
+        ):
+            if old is None or not old[realtime]:
+                statuses["connectivity_global"].append(
+                    status.static_connectivity(connected, speed, status.GLOBAL_BENCHMARK_BPS).value
+                )
+                statuses["connectivity_national"].append(
+                    status.static_connectivity(connected, speed, nationals[c]).value
+                )
+                statuses["coverage"].append(status.coverage(cellular or None).value)
+            else:
+                for name, values in statuses.items():
+                    values.append(old[position[name]])
+        derived = {"tile_key": keys, "admin1_area_id": admin1, "admin2_area_id": admin2}
+        derived |= statuses
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
         inserts, updates = [], []
         unchanged = 0
-        position = {name: i for i, name in enumerate(fields)}
-        for i, row in enumerate(rows):
-            country_id = row["country_id"]
-            iso3, _, national = self._country(country_id)
-            old = (
-                by_giga.get((country_id, row["school_id_giga"]))
-                if row.get("school_id_giga")
-                else by_govt.get((country_id, row["school_id_govt"]))
-            )
-            values = {c: row.get(c) for c in written}
-            if not values.get("school_id_giga"):
-                values["school_id_giga"] = (
-                    old[1] if old else derived_giga_id(iso3, row["school_id_govt"])
-                )
-            merged = {
-                c: (values[c] if c in values else (old[position[c]] if old else None))
-                for c in SCHOOL_FIELDS
-            }
-            for name in BLANK_TEXT:
-                if merged[name] is None:
-                    merged[name] = ""
-            if merged["disputed_region"] is None:
-                merged["disputed_region"] = False
-            derived: dict[str, Any] = {
-                "tile_key": keys[i],
-                "admin1_area_id": admin1[i],
-                "admin2_area_id": admin2[i],
-            }
-            if old is None or not old[position["realtime"]]:
-                speed, govt = merged["download_speed_contracted"], merged["connectivity_govt"]
-                derived["connectivity_global"] = status.static_connectivity(
-                    govt, speed, status.GLOBAL_BENCHMARK_BPS
-                ).value
-                derived["connectivity_national"] = status.static_connectivity(
-                    govt, speed, national
-                ).value
-                derived["coverage"] = status.coverage(
-                    merged["cellular_coverage_type"] or None
-                ).value
-            else:
-                for name in ("connectivity_global", "connectivity_national", "coverage"):
-                    derived[name] = old[position[name]]
+        width = len(SCHOOL_FIELDS) + len(DERIVED)
+        rows = zip(*(merged[c] for c in SCHOOL_FIELDS), *(derived[c] for c in DERIVED), strict=True)
+        for country_id, old, new in zip(countries, olds, rows, strict=True):
             if old is None:
-                inserts.append(
-                    (
-                        country_id,
-                        *(merged[c] for c in SCHOOL_FIELDS),
-                        *(derived[c] for c in DERIVED),
-                        False,
-                        now,
-                        now,
-                    )
-                )
-                continue
-            new = [merged[c] for c in SCHOOL_FIELDS] + [derived[c] for c in DERIVED]
-            if new == list(old[1 : 1 + len(new)]):
+                inserts.append((country_id, *new, False, now, now))
+            elif new == old[1 : 1 + width]:
                 unchanged += 1
-                continue
-            updates.append((*new, now, old[0]))
-        insert_rows(
+            else:
+                updates.append((*new, now, old[0]))
+        copy_rows(
             School._meta.db_table,
             ("country_id", *SCHOOL_FIELDS, *DERIVED, "realtime", "created_at", "updated_at"),
             inserts,

@@ -293,3 +293,45 @@ def _grid_rows():
             "rolled_up, education_level, area_type, realtime"
         )
         return [row[1:] for row in cursor.fetchall()]
+
+
+def test_every_grid_level_counts_the_schools_themselves(world):
+    """The coarser levels are added up from the level below: each must still equal the
+    schools counted directly at that level."""
+    from resilnet.schools.models import GridCell
+
+    schools = list(
+        School.objects.filter(deleted_at__isnull=True).values_list(
+            "tile_key",
+            "country_id",
+            "education_level",
+            "school_area_type",
+            "realtime",
+            "latitude",
+            "connectivity_global",
+            "coverage",
+        )
+    )
+    for level in database.GRID_LEVELS:
+        expected: dict[tuple, list] = {}
+        for key, country, edu, area, realtime, lat, conn, cov in schools:
+            cell = expected.setdefault(
+                (key >> 2 * (24 - level), country, edu, area, realtime), [0, 0.0, 0, 0]
+            )
+            cell[0] += 1
+            cell[1] += lat
+            cell[2] += conn == "good"
+            cell[3] += cov == "bad"
+        found = {
+            (g.cell, g.country_id, g.education_level, g.area_type, g.realtime): [
+                g.total,
+                g.sum_latitude,
+                g.global_good,
+                g.coverage_bad,
+            ]
+            for g in GridCell.objects.filter(level=level)
+        }
+        assert found.keys() == expected.keys(), level
+        for k, (total, lat_sum, good, bad) in expected.items():
+            assert [found[k][0], found[k][2], found[k][3]] == [total, good, bad], (level, k)
+            assert found[k][1] == pytest.approx(lat_sum), (level, k)

@@ -128,35 +128,53 @@ class DatabaseTileBackend(TileBackend):
         )
         status_columns = [f"{layer}_{status}" for layer, status in _GRID_LAYER_STATUSES]
         names = ", ".join(status_columns)
+        columns = (
+            f"level, cell, country_id, education_level, area_type, realtime, rolled_up, "
+            f"total, sum_latitude, sum_longitude, {names}"
+        )
         insert = (
-            f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
-            f"realtime, rolled_up, total, sum_latitude, sum_longitude, {names}) "
+            f"INSERT INTO {GRID} ({columns}) "
             f"SELECT %s, tile_key / %s, country_id, education_level, school_area_type, "
             f"realtime, %s, COUNT(*), SUM(latitude), SUM(longitude), {counts} FROM {SCHOOL} "
             f"WHERE country_id = %s AND deleted_at IS NULL "
             f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
         )
-        # The rolled-up rows are sums of the country's fresh rows, not another pass over
-        # its schools.
         sums = ", ".join(
             f"SUM({name})" for name in ("total", "sum_latitude", "sum_longitude", *status_columns)
         )
+        # The coarser levels add up the cells of the level below (sums are sums): a
+        # country's schools are read once, not once per level.
+        coarser = (
+            f"INSERT INTO {GRID} ({columns}) "
+            f"SELECT %s, cell / %s, country_id, education_level, area_type, realtime, %s, "
+            f"{sums} FROM {GRID} WHERE country_id = %s AND level = %s AND rolled_up = %s "
+            f"GROUP BY cell / %s, country_id, education_level, area_type, realtime"
+        )
+        # The rolled-up rows (no education level or area type: the unfiltered map) are
+        # sums of the country's fresh rows too.
         roll_up = (
-            f"INSERT INTO {GRID} (level, cell, country_id, education_level, area_type, "
-            f"realtime, rolled_up, total, sum_latitude, sum_longitude, {names}) "
+            f"INSERT INTO {GRID} ({columns}) "
             f"SELECT level, cell, country_id, %s, %s, realtime, %s, {sums} FROM {GRID} "
             f"WHERE country_id = %s AND rolled_up = %s GROUP BY level, cell, country_id, realtime"
         )
+        finest, *rest = sorted(GRID_LEVELS, reverse=True)
         written = 0
         for country_id in sorted(set(country_ids)):
             # One country a transaction: readers see its old cells or its new ones.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
-                for level in GRID_LEVELS:
-                    divisor = 1 << 2 * (KEY_ZOOM - level)
-                    params: list[Any] = [level, divisor, False, *(s for _c, s in _GRID_COUNTS)]
-                    cursor.execute(insert, [*params, country_id, divisor])
+                divisor = 1 << 2 * (KEY_ZOOM - finest)
+                params: list[Any] = [finest, divisor, False, *(s for _c, s in _GRID_COUNTS)]
+                cursor.execute(insert, [*params, country_id, divisor])
+                written += cursor.rowcount
+                below = finest
+                for level in rest:
+                    divisor = 1 << 2 * (below - level)
+                    cursor.execute(
+                        coarser, [level, divisor, False, country_id, below, False, divisor]
+                    )
                     written += cursor.rowcount
+                    below = level
                 cursor.execute(roll_up, ["", "", True, country_id, False])
                 written += cursor.rowcount
         return written
