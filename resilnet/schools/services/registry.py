@@ -31,6 +31,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resilnet.core import selectors as core_selectors
 from resilnet.core.bulk import copy_rows
@@ -176,12 +177,12 @@ def import_schools(
     all-or-nothing with a rejected row) create or update the schools. `country` (ISO3) is
     the country of rows without a country column. `progress(done, total, phase)`."""
     if not can_import(actor):
-        raise PermissionDenied("Only analysts and administrators import schools.")
+        raise PermissionDenied(_("Only analysts and administrators import schools."))
     if mode not in MODES:
-        raise ValidationError({"mode": f"Unknown mode {mode!r}."})
+        raise ValidationError({"mode": _("Unknown mode %(mode)r.") % {"mode": mode}})
     countries = dict(core_selectors.countries().values_list("iso3", "id"))
     if country and country.upper() not in countries:
-        raise ValidationError({"country": f"Unknown country {country!r}."})
+        raise ValidationError({"country": _("Unknown country %(code)r.") % {"code": country}})
     context = Context(
         countries, _Boundaries(), (country or "").upper() or None, timezone.now().year
     )
@@ -424,17 +425,8 @@ def tile_keys(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     y = 0.5 - np.log((1 + sin) / (1 - sin)) / (4 * np.pi)
     px = np.clip((x * size).astype(np.int64), 0, size - 1)
     py = np.clip((y * size).astype(np.int64), 0, size - 1)
-    return _spread(px) | (_spread(py) << 1)
-
-
-def _spread(v: np.ndarray) -> np.ndarray:
-    v = v & 0xFFFFFF
-    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
-    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
-    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
-    v = (v | (v << 2)) & 0x3333333333333333
-    v = (v | (v << 1)) & 0x5555555555555555
-    return v
+    # geo.interleave's bit operations work on arrays as on ints.
+    return geo.interleave(px, py)  # type: ignore[arg-type, return-value]
 
 
 class _Areas:
@@ -695,7 +687,7 @@ def do_delete_school(actor: User | None, school: School, reason: str = "") -> No
     """Soft deletion: the school leaves the registry, the map and the counts; its
     measurements stay. Its giga id may be registered again."""
     if not can_import(actor):
-        raise PermissionDenied("Only analysts and administrators delete schools.")
+        raise PermissionDenied(_("Only analysts and administrators delete schools."))
     if school.deleted_at is not None:
         return
     with transaction.atomic():
