@@ -16,4 +16,5 @@ MODULE = Module(
         "feeds and sent by SMS to every phone through operators."
     ),
     urls="resilnet.alerts.urls",
+    cli="resilnet.alerts.cli.register",
 )

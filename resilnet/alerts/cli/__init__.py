@@ -1,0 +1,12 @@
+"""`resilnet alerts …`, plus the module's long-running services as top-level commands
+(`resilnet smsc-sim`, `resilnet dispatcher`). Each file adds its own commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    alerts = sub.add_parser("alerts", help="Health alerts: operators, subscribers, reports.")
+    commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
+    del commands  # each file of this package adds its commands here: add_commands(commands)

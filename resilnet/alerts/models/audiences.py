@@ -1,0 +1,1 @@
+"""Who alerts reach: operators (their SMSCs) and subscribers."""
