@@ -46,7 +46,7 @@ def test_measure_counts_units_and_segments(text, encoding, units, segments):
 
 
 def test_gsm_basic_characters_cost_one_septet_extension_two():
-    assert gsm.measure("Cholera: boil water @ home £$¥").units == 29
+    assert gsm.measure("Cholera: boil water @ home £$¥").units == 30
     assert gsm.measure("[x]").units == 5
     assert gsm.measure("{}^~|\\€[]").units == 18
 
