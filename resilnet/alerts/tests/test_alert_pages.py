@@ -70,9 +70,7 @@ def test_an_author_writes_and_submits_an_alert_through_the_form(client, author):
     assert "Saved SMS: 33 characters · GSM-7 · 1 segment(s)" in page
     info = alert.infos.get()
     assert info.sms_text.endswith("€")
-    assert alert.areas.get().polygons == [
-        [[1, 30], [1, 31], [2, 31], [1, 30]]
-    ]
+    assert alert.areas.get().polygons == [[[1, 30], [1, 31], [2, 31], [1, 30]]]
     client.post(f"/alerts/{alert.pk}/submit/")
     alert.refresh_from_db()
     assert alert.state == AlertState.SUBMITTED
