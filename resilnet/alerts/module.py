@@ -1,20 +1,20 @@
-"""What the alerts module adds to the platform (the module contract: resilnet/core/modules.py).
+"""What the alerts module adds to the platform (the module contract: resilnet/core/modules.py)."""
 
-Not built yet: a page saying what is coming.
-"""
+from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from resilnet.core.modules import Module
+from resilnet.core.modules import Module, PeriodicTask
 
 MODULE = Module(
     slug="alerts",
     title=_("Alerts"),
     summary=_("Multilingual health alerts by CAP feed and SMS."),
-    coming=_(
-        "Health alerts written once in several languages, approved, published as CAP 1.2 "
-        "feeds and sent by SMS to every phone through operators."
-    ),
     urls="resilnet.alerts.urls",
     cli="resilnet.alerts.cli.register",
+    periodic_tasks=(
+        # Approved alerts with a publication time are published when it comes
+        # (services/authoring.py); a minute is the scheduling's resolution.
+        PeriodicTask("resilnet.alerts.tasks.publish_due_alerts", timedelta(minutes=1)),
+    ),
 )

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from resilnet.core.views import module_placeholder
+from resilnet.alerts import feeds, views
 
 app_name = "alerts"
-urlpatterns = [path("", module_placeholder, {"slug": "alerts"}, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.compose, name="new"),
+    path("<int:alert_id>/", views.detail, name="detail"),
+    path("<int:alert_id>/edit/", views.compose, name="edit"),
+    path("<int:alert_id>/review/", views.review, name="review"),
+    path("<int:alert_id>/<slug:action>/", views.transition, name="transition"),
+    path("feed.atom", feeds.feed_atom, name="feed"),
+    path("<str:identifier>.xml", feeds.cap_xml, name="cap"),
+]

@@ -586,6 +586,25 @@ def areas(country: Country, level: int | None = None) -> QuerySet[AdminArea]:
     return qs.order_by("level", "name", "id")
 
 
+@dataclass(frozen=True)
+class AreaRef:
+    """An admin area as other modules see it (alerts name areas by these)."""
+
+    id: int
+    country_iso3: str
+    level: int
+    code: str
+    name: str
+
+
+def areas_by_id(ids: list[int]) -> dict[int, AreaRef]:
+    """The admin areas among `ids` (missing ids are absent from the answer)."""
+    rows = AdminArea.objects.filter(pk__in=[int(i) for i in ids]).values_list(
+        "id", "country__iso3", "level", "code", "name"
+    )
+    return {row[0]: AreaRef(*row) for row in rows}
+
+
 def school_daily(school_id: int, days: int = 90) -> list[Any]:
     """A school's last `days` daily roll-ups, oldest first."""
     from resilnet.schools.models import SchoolDailyStatus

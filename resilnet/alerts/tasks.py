@@ -1,0 +1,13 @@
+"""Background work of the alerts module (django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from resilnet.alerts.services import authoring
+
+
+@task()
+def publish_due_alerts() -> int:
+    """Publish approved alerts whose publication time has come; returns how many."""
+    return authoring.publish_due_alerts()
