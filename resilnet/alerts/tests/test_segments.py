@@ -56,7 +56,8 @@ def test_recipients_come_in_keyset_chunks_each_once(audience):
     chunks = list(selectors.iter_recipients(Segment(), chunk=2))
     assert [len(c) for c in chunks] == [2, 2, 1]
     ids = [r.id for c in chunks for r in c]
-    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5
 
 
 def test_counts_per_language_operator_and_area(audience):

@@ -56,14 +56,17 @@ def registry(operator, tmp_path):
 def test_stop_stops_at_once_and_replies_in_the_subscriber_language(registry, caplog):
     caplog.set_level(logging.INFO)
     outcome = audiences.do_stop_subscriber(None, "254712345678", "Arrêt")
-    assert outcome.stopped and outcome.reply == audiences.STOP_CONFIRMATIONS["fr"]
+    assert outcome.stopped
+    assert outcome.reply == audiences.STOP_CONFIRMATIONS["fr"]
     subscriber = Subscriber.objects.get(msisdn="+254712345678")
     assert subscriber.status == SubscriberStatus.STOPPED
-    assert subscriber.stopped_how == "sms" and subscriber.stop_keyword == "arret"
+    assert subscriber.stopped_how == "sms"
+    assert subscriber.stop_keyword == "arret"
     arabic = audiences.do_stop_subscriber(None, "+254712345679", "إلغاء")
     assert arabic.reply == audiences.STOP_CONFIRMATIONS["ar"]
     again = audiences.do_stop_subscriber(None, "254712345678", "STOP")
-    assert not again.stopped and again.reply  # confirmed again, nothing changed
+    assert not again.stopped
+    assert again.reply
     assert "712345678" not in caplog.text
     for event in AuditEvent.objects.all():
         assert "712345678" not in f"{event.object_repr}{event.after}{event.actor_label}"
@@ -87,6 +90,7 @@ def test_a_stopped_subscriber_stays_stopped_when_imported_again(registry, tmp_pa
 def test_other_messages_and_unknown_numbers_change_nothing(registry):
     assert audiences.do_stop_subscriber(None, "+254712345678", "hello").keyword is None
     unknown = audiences.do_stop_subscriber(None, "+254733000111", "STOP")
-    assert unknown.subscriber is None and unknown.reply is None
+    assert unknown.subscriber is None
+    assert unknown.reply is None
     assert audiences.do_stop_subscriber(None, "garbage", "STOP").subscriber is None
     assert not Subscriber.objects.filter(status=SubscriberStatus.STOPPED).exists()
