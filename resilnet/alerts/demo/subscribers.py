@@ -65,6 +65,7 @@ def load(port: int = 2775) -> str:
 def _rows(region: str, areas: list[str], count: int, languages: tuple[str, ...]) -> list[str]:
     rng = random.Random(f"{SEED}-{region}")  # noqa: S311 (synthetic data, not secrets)
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None  # phonenumbers has one for every demo country
     national = str(example.national_number)
     rows: list[str] = []
     seen: set[str] = set()
