@@ -16,5 +16,7 @@ MODULE = Module(
         # Approved alerts with a publication time are published when it comes
         # (services/authoring.py); a minute is the scheduling's resolution.
         PeriodicTask("resilnet.alerts.tasks.publish_due_alerts", timedelta(minutes=1)),
+        # Subscriber imports that stopped after their commit point (services/audiences.py).
+        PeriodicTask("resilnet.alerts.tasks.finish_subscriber_imports", timedelta(minutes=2)),
     ),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resilnet.alerts import feeds, views
+from resilnet.alerts import audience_views, feeds, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("<int:alert_id>/edit/", views.compose, name="edit"),
     path("<int:alert_id>/review/", views.review, name="review"),
     path("<int:alert_id>/<slug:action>/", views.transition, name="transition"),
+    path("operators/", audience_views.operators, name="operators"),
+    path("subscribers/", audience_views.subscribers, name="subscribers"),
+    path("subscribers/segments/", audience_views.segments, name="segments"),
     path("feed.atom", feeds.feed_atom, name="feed"),
     path("<str:identifier>.xml", feeds.cap_xml, name="cap"),
 ]

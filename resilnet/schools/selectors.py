@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -613,3 +613,39 @@ def school_daily(school_id: int, days: int = 90) -> list[Any]:
     return list(
         SchoolDailyStatus.objects.filter(school_id=school_id, date__gte=since).order_by("date")
     )
+
+
+# Admin areas for other modules (the alerts module's audiences) -----------------------
+
+
+def area_ids_by_code() -> dict[str, int | None]:
+    """Each admin area's code with its id; None for a code several areas share (which
+    one a file means cannot be told)."""
+    found: dict[str, int | None] = {}
+    for area_id, code in AdminArea.objects.values_list("id", "code").iterator(chunk_size=5000):
+        found[code] = None if code in found else area_id
+    return found
+
+
+def area_names(area_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Areas' names ("Kenya › Region 1 (synthetic)"), all of them or those of `area_ids`."""
+    areas = AdminArea.objects.select_related("parent").order_by("country_id", "level", "name")
+    if area_ids is not None:
+        areas = areas.filter(pk__in=list(area_ids))
+    return {
+        a.pk: f"{a.parent.name} › {a.name}" if a.parent_id and a.parent else a.name for a in areas
+    }
+
+
+def descendant_area_ids(area_ids: Iterable[int]) -> set[int]:
+    """The areas and every area below them (an area includes its descendants), a level of
+    the tree per query."""
+    found: set[int] = set()
+    frontier = set(AdminArea.objects.filter(pk__in=list(area_ids)).values_list("id", flat=True))
+    while frontier:
+        found |= frontier
+        frontier = (
+            set(AdminArea.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            - found
+        )
+    return found

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from resilnet.alerts.cli import audiences
+
 
 def register(sub: Any) -> None:
     alerts = sub.add_parser("alerts", help="Health alerts: operators, subscribers, reports.")
     commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
-    del commands  # each file of this package adds its commands here: add_commands(commands)
+    audiences.add_commands(commands)  # each file of this package adds its commands

@@ -1,4 +1,5 @@
-"""Alerts' fixtures: an author, an approver and a complete cholera alert to start from."""
+"""Alerts' fixtures: an author, an approver and a complete cholera alert to start from; an
+operator and Kenya's areas (the schools module's fixture: the country, Nairobi and Mombasa)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from resilnet.alerts.services import authoring
+from resilnet.alerts.services import audiences, authoring
 from resilnet.core.models import Role
+from resilnet.schools.tests.conftest import kenya  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -62,3 +64,16 @@ def published(author, approver):
     alert = authoring.do_create_alert(author, cholera())
     authoring.do_submit_alert(author, alert)
     return authoring.do_approve_alert(approver, alert, authoring.fingerprint(alert))
+
+
+@pytest.fixture
+def operator(db):
+    return audiences.do_add_operator(
+        None, name="Safaricom", host="127.0.0.1", port=2775, system_id="demo", password="pw123"
+    )
+
+
+def write_csv(tmp_path, text: str, name: str = "subscribers.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

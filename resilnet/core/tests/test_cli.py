@@ -43,7 +43,7 @@ def test_help_everywhere(tmp_path, command):
 def demo_dir(tmp_path_factory):
     """One fresh installation with demo data, shared by the tests below (the slow part)."""
     path = tmp_path_factory.mktemp("demo")
-    result = run(["demo", "--no-serve"], path)
+    result = run(["demo", "--no-serve"], path, timeout=600)  # every module's demo data
     assert result.returncode == 0, result.stderr
     assert "admin" in result.stdout
     return path
@@ -55,7 +55,7 @@ def test_demo_no_serve_builds_a_wal_sqlite_database_and_is_idempotent(demo_dir):
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("SELECT count(*) FROM core_country").fetchone()[0] == 249
         users = connection.execute("SELECT count(*) FROM core_user").fetchone()[0]
-    again = run(["demo", "--no-serve"], demo_dir)
+    again = run(["demo", "--no-serve"], demo_dir, timeout=600)
     assert again.returncode == 0, again.stderr
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM core_user").fetchone()[0] == users

@@ -1,0 +1,51 @@
+"""The audiences' pages: full numbers for administrators only, masked for the others,
+nothing for visitors; filters and segment counts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from resilnet.alerts.services import audiences
+from resilnet.core.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry(operator):
+    stream = io.BytesIO(b"msisdn,language\n+254712345678,fr\n+254712345679,en\n")
+    audiences.do_import_subscribers(None, stream, "csv", operator="Safaricom")
+
+
+def page(client, user, url):
+    client.force_login(user)
+    return client.get(url)
+
+
+def test_administrators_see_full_numbers_and_filter_by_them(client, admin_user, registry):
+    html = page(client, admin_user, "/alerts/subscribers/?number=679").content.decode()
+    assert "+254712345679" in html
+    assert "+254712345678" not in html
+
+
+def test_approvers_see_masked_numbers_only(client, make_user, registry):
+    approver = make_user("bo", Role.ALERT_APPROVER)
+    html = page(client, approver, "/alerts/subscribers/?number=678").content.decode()
+    assert "+2547•••••678" in html
+    assert "+2547•••••679" in html  # the number filter is not offered to them
+    assert "712345678" not in html
+    assert "pw123" not in page(client, approver, "/alerts/operators/").content.decode()
+
+
+def test_visitors_and_contributors_are_kept_out(client, make_user, registry):
+    assert client.get("/alerts/subscribers/").status_code == 302
+    contributor = make_user("cy", Role.CONTRIBUTOR)
+    assert page(client, contributor, "/alerts/subscribers/").status_code == 403
+
+
+def test_segment_counts(client, admin_user, registry):
+    response = page(client, admin_user, "/alerts/subscribers/segments/?language=fr")
+    assert response.status_code == 200
+    assert "1 recipient" in response.content.decode()
