@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from resilnet.alerts.cli import smsc_sim
+
 
 def register(sub: Any) -> None:
     alerts = sub.add_parser("alerts", help="Health alerts: operators, subscribers, reports.")
     commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
     del commands  # each file of this package adds its commands here: add_commands(commands)
+    smsc_sim.add_commands(sub)
