@@ -127,14 +127,22 @@ class _Connection:
         self.can_submit = False
         self.can_receive = False
         self.sequence = 0
+        self.outgoing: list[bytes] = []
 
     def next_sequence(self) -> int:
         self.sequence = self.sequence % 0x7FFFFFFF + 1
         return self.sequence
 
     def send(self, pdu: P.Pdu) -> None:
+        """Queue a PDU of the SMSC's own; those of one turn of the loop leave in one write."""
+        self.outgoing.append(P.encode(pdu))
+        if len(self.outgoing) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        data, self.outgoing = b"".join(self.outgoing), []
         if not self.writer.is_closing():
-            self.writer.write(P.encode(pdu))
+            self.writer.write(data)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -151,6 +159,7 @@ class _Connection:
                 answer = P.error_response(error)
                 if answer is not None:
                     self.send(answer)
+                    self.flush()
                     with contextlib.suppress(ConnectionError):
                         await self.writer.drain()
                 log.info("closing a connection: %s", error)
@@ -397,6 +406,7 @@ class SmscSimulator:
                 self.counters["receipts_sent"] += 1
             pending.extendleft(reversed(kept))
             for conn in touched:
+                conn.flush()
                 with contextlib.suppress(ConnectionError):
                     await conn.writer.drain()
             if kept:
@@ -455,6 +465,7 @@ class SmscSimulator:
                         short_message=short_message,
                     )
                 )
+                conn.flush()
                 with contextlib.suppress(ConnectionError):
                     await conn.writer.drain()
                 sent += 1
