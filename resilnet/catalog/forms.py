@@ -16,7 +16,7 @@ from pydantic.fields import FieldInfo
 
 from resilnet.catalog import importers
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
-from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS
+from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS, Collection
 from resilnet.core import selectors as core_selectors
 
 LANGUAGE_CHOICES = [
@@ -241,6 +241,44 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class QueueFilterForm(forms.Form):
+    """The moderation queue's filters (a GET form): values outside the choices are ignored."""
+
+    collection = forms.ChoiceField(label=_("Collection"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    waiting = forms.TypedChoiceField(
+        label=_("Waiting"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("any time")),
+            ("1", _("over a day")),
+            ("7", _("over a week")),
+            ("30", _("over a month")),
+        ],
+    )
+
+    def __init__(self, data: Any, countries: list[tuple[str, str]]) -> None:
+        super().__init__(data)
+        collection = self.fields["collection"]
+        assert isinstance(collection, forms.ChoiceField)
+        collection.choices = [("", _("all")), *list(Collection.choices)]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("all")), *countries]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; an invalid one (a hand-made URL) is left out, not an error."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "collection": data.get("collection", ""),
+            "country": data.get("country", ""),
+            "waiting_days": data.get("waiting") or 0,
+        }
 
 
 class ProposalForm(RecordForm):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
     path("new/<str:collection>/", views.record_create, name="create"),
     path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/decide", views.moderation_decide, name="moderation_decide"),
     path("import/", views.import_upload, name="import"),
     path("mine/", views.my_records, name="mine"),
     path("propose/", views.propose, name="propose"),
