@@ -27,7 +27,8 @@ urlpatterns = [
     path("moderation/decide", views.moderation_decide, name="moderation_decide"),
     path("import/", views.import_upload, name="import"),
     path("mine/", views.my_records, name="mine"),
-    path("propose/", views.propose, name="propose"),
+    path("propose/", views.propose_choose, name="propose"),
+    path("proposed/", views.proposed, name="proposed"),
     path("propose/<str:collection>/", views.propose, name="propose_collection"),
     path("countries/<str:iso3>/", views.country, name="country"),
 ]

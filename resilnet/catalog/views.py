@@ -3,6 +3,7 @@ are POST forms."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from prometheus_client import Counter
 
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.forms import ProposalForm, QueueFilterForm, ReasonForm, RecordForm
@@ -25,9 +27,16 @@ from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import SearchQuery, hits, search
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
+from resilnet.core.metrics import REGISTRY
 from resilnet.core.views import apply_validation_error
 
 PROPOSALS_PER_HOUR = 5
+HONEYPOT_CATCHES = Counter(
+    "resilnet_catalog_proposal_honeypot_catches",
+    "Proposals refused because the hidden trap field was filled (bots).",
+    registry=REGISTRY,
+)
+log = logging.getLogger(__name__)
 FACET_LABELS = {
     "collection": gettext_lazy("Collection"),
     "country": gettext_lazy("Country"),
@@ -334,15 +343,23 @@ def my_records(request: HttpRequest) -> HttpResponse:
     )
 
 
-def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpResponse:
+def propose_choose(request: HttpRequest) -> HttpResponse:
+    """The first step of a proposal: which kind of record, so that the form asks only for
+    that collection's fields."""
+    return render(request, "catalog/propose_choose.html", {"collections": Collection.choices})
+
+
+def propose(request: HttpRequest, collection: str) -> HttpResponse:
     if collection not in Collection.values:
         raise Http404
     form = ProposalForm(request.POST or None, collection=collection)
     if request.method == "POST":
         ip = request.META.get("REMOTE_ADDR")
-        if request.POST.get("website"):
-            # A bot filled the honeypot: answer as if accepted, keep nothing.
-            return render(request, "catalog/proposed.html")
+        if request.POST.get(ProposalForm.HONEYPOT):
+            # Only a bot fills the hidden trap: it is thanked like a person, nothing is kept.
+            HONEYPOT_CATCHES.inc()
+            log.warning("proposal refused: the honeypot field was filled (from %s)", ip)
+            return redirect("catalog:proposed")
         if selectors.proposals_from(ip, timezone.now() - timedelta(hours=1)) >= PROPOSALS_PER_HOUR:
             return render(request, "catalog/proposed.html", {"throttled": True}, status=429)
         if form.is_valid():
@@ -353,8 +370,21 @@ def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpR
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                return render(request, "catalog/proposed.html")
-    return render(request, "catalog/propose.html", {"form": form, "collection": collection})
+                return redirect("catalog:proposed")  # a reload of the next page sends nothing
+    return render(
+        request,
+        "catalog/propose.html",
+        {
+            "form": form,
+            "collection": collection,
+            "collection_name": Collection(collection).label,
+            "honeypot": ProposalForm.HONEYPOT,
+        },
+    )
+
+
+def proposed(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/proposed.html")
 
 
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
