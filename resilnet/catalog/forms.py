@@ -10,13 +10,13 @@ import typing
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic.fields import FieldInfo
 
 from resilnet.catalog import importers
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
-from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS
+from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS, Collection
 from resilnet.core import selectors as core_selectors
 
 LANGUAGE_CHOICES = [
@@ -28,6 +28,16 @@ LANGUAGE_CHOICES = [
     ("es", "Español"),
 ]
 SPECIAL_CHOICES = {"action_lines", "sdgs"}
+
+
+def language_code(django_language: str | None) -> str:
+    """The catalog's code for a page language (Django's `zh-hans`, `ar`, `fr-ca`…)."""
+    codes = {code for code, _name in LANGUAGE_CHOICES}
+    language = (django_language or "en").lower()
+    for candidate in (language, language.split("-")[0]):
+        if candidate in codes:
+            return candidate
+    return "en"
 
 
 def special_choices(name: str) -> list[tuple[str, str]]:
@@ -79,10 +89,12 @@ def form_field(name: str, info: FieldInfo) -> forms.Field:
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        # Starts empty: a value the schema defaults to is not a value somebody chose. Left
+        # empty, an optional field takes the schema's default (RecordForm.content).
         return forms.ChoiceField(
             label=label,
-            choices=[(m.value, m.label) for m in annotation],  # type: ignore[attr-defined]
-            initial=info.default.value if isinstance(info.default, enum.Enum) else None,
+            choices=[("", "—"), *((m.value, m.label) for m in annotation)],  # type: ignore[attr-defined]
+            required=info.is_required(),
         )
     if annotation is dt.date:
         return forms.DateField(
@@ -118,7 +130,9 @@ class RecordForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Markdown: **bold**, *italic*, [links](https://…), lists, tables."),
     )
-    countries = forms.MultipleChoiceField(label=_("Countries"), required=False)
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     date = forms.DateField(
         label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -145,6 +159,8 @@ class RecordForm(forms.Form):
     def __init__(self, *args: Any, collection: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collection = collection
+        # A new record is most likely written in the language of the page it is typed in.
+        self.fields["original_language"].initial = language_code(get_language())
         countries = self.fields["countries"]
         assert isinstance(countries, forms.MultipleChoiceField)
         countries.choices = list(core_selectors.countries().values_list("iso3", "name"))
@@ -243,12 +259,68 @@ class ReasonForm(forms.Form):
     )
 
 
+class QueueFilterForm(forms.Form):
+    """The moderation queue's filters (a GET form): values outside the choices are ignored."""
+
+    collection = forms.ChoiceField(label=_("Collection"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    waiting = forms.TypedChoiceField(
+        label=_("Waiting"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("any time")),
+            ("1", _("over a day")),
+            ("7", _("over a week")),
+            ("30", _("over a month")),
+        ],
+    )
+
+    def __init__(self, data: Any, countries: list[tuple[str, str]]) -> None:
+        super().__init__(data)
+        collection = self.fields["collection"]
+        assert isinstance(collection, forms.ChoiceField)
+        collection.choices = [("", _("all")), *list(Collection.choices)]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("all")), *countries]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; an invalid one (a hand-made URL) is left out, not an error."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "collection": data.get("collection", ""),
+            "country": data.get("country", ""),
+            "waiting_days": data.get("waiting") or 0,
+        }
+
+
 class ProposalForm(RecordForm):
-    """A visitor's proposal. `website` is a honeypot: people leave it empty, bots fill it."""
+    """A visitor's proposal, its fields in groups. `HONEYPOT` is a trap field that people
+    never see (the template hides it from screens and assistive technology, and browsers
+    do not autofill a hidden field of that name): only a bot fills it."""
+
+    HONEYPOT = "fax_extension"
 
     name = forms.CharField(label=_("Your name"), max_length=200)
     email = forms.EmailField(label=_("Your email"))
-    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """(legend, fields) in the order a person fills them in."""
+        named = [
+            (_("About you"), ["name", "email"]),
+            (_("The record"), ["original_language", "title", "summary", "body"]),
+            (_("Where and when"), ["countries", "date"]),
+            (_("Details"), self.collection_fields),
+            (_("Sources and licence"), ["links", "organisation", "licence", "tags"]),
+            (
+                _("A translation (optional)"),
+                ["translation_language", "translation_title", "translation_summary"],
+            ),
+        ]
+        return [(legend, [self[name] for name in names]) for legend, names in named if names]
 
 
 class ImportForm(forms.Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Min, Q, QuerySet
@@ -43,6 +43,44 @@ def moderation_queue() -> QuerySet[Revision]:
         .select_related("record", "author")
         .order_by("created_at")
     )
+
+
+def filtered_queue(
+    *,
+    collection: str = "",
+    country: str = "",
+    waiting_days: int = 0,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[Revision]:
+    """The queue narrowed to a collection, a country named by the submitted revision, or
+    revisions waiting at least `waiting_days`; at most `limit`, oldest first.
+
+    The country is read from the revision's content (a new record has no countries of its
+    own until published); JSON containment is not portable to SQLite, so that one filter
+    runs here, over a queue that moderators keep short."""
+    queue = moderation_queue()
+    if collection:
+        queue = queue.filter(record__collection=collection)
+    if waiting_days:
+        queue = queue.filter(created_at__lte=(now or timezone.now()) - timedelta(days=waiting_days))
+    if not country:
+        return list(queue[:limit])
+    found = []
+    for revision in queue.iterator(chunk_size=500):
+        if country in (revision.content or {}).get("countries", ()):
+            found.append(revision)
+            if len(found) == limit:
+                break
+    return found
+
+
+def queue_countries() -> list[str]:
+    """The ISO3 codes the waiting revisions name, for the queue's country filter."""
+    codes: set[str] = set()
+    for content in moderation_queue().values_list("content", flat=True).iterator(chunk_size=500):
+        codes.update(c for c in (content or {}).get("countries", ()) if isinstance(c, str))
+    return sorted(codes)
 
 
 def pending_attachments() -> QuerySet[Attachment]:

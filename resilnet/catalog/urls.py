@@ -24,9 +24,11 @@ urlpatterns = [
     path("records/<int:record_id>/<str:action>", views.record_transition, name="transition"),
     path("new/<str:collection>/", views.record_create, name="create"),
     path("moderation/", views.moderation_queue, name="moderation"),
+    path("moderation/decide", views.moderation_decide, name="moderation_decide"),
     path("import/", views.import_upload, name="import"),
     path("mine/", views.my_records, name="mine"),
-    path("propose/", views.propose, name="propose"),
+    path("propose/", views.propose_choose, name="propose"),
+    path("proposed/", views.proposed, name="proposed"),
     path("propose/<str:collection>/", views.propose, name="propose_collection"),
     path("countries/<str:iso3>/", views.country, name="country"),
 ]

@@ -3,31 +3,40 @@ are POST forms."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from prometheus_client import Counter
 
 from resilnet.catalog import permissions, selectors, services
-from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
+from resilnet.catalog.forms import ProposalForm, QueueFilterForm, ReasonForm, RecordForm
 from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import SearchQuery, hits, search
 from resilnet.catalog.taxonomy import Collection, Status
 from resilnet.core import selectors as core_selectors
+from resilnet.core.metrics import REGISTRY
 from resilnet.core.views import apply_validation_error
 
 PROPOSALS_PER_HOUR = 5
+HONEYPOT_CATCHES = Counter(
+    "resilnet_catalog_proposal_honeypot_catches",
+    "Proposals refused because the hidden trap field was filled (bots).",
+    registry=REGISTRY,
+)
+log = logging.getLogger(__name__)
 FACET_LABELS = {
     "collection": gettext_lazy("Collection"),
     "country": gettext_lazy("Country"),
@@ -262,22 +271,67 @@ def record_transition(request: HttpRequest, record_id: int, action: str) -> Http
     return redirect("catalog:record", record_id=record.pk)
 
 
-@login_required
-def moderation_queue(request: HttpRequest) -> HttpResponse:
+def _moderator_only(request: HttpRequest) -> None:
     if not permissions.is_moderator(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
+
+
+@login_required
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    _moderator_only(request)
     now = timezone.now()
-    items = [{"revision": r, "age": now - r.created_at} for r in selectors.moderation_queue()[:200]]
+    names = dict(core_selectors.countries().values_list("iso3", "name"))
+    codes = set(selectors.queue_countries())
+    if request.GET.get("country") in names:  # still offered once its last revision is decided
+        codes.add(request.GET["country"])
+    countries = sorted(((iso3, names.get(iso3, iso3)) for iso3 in codes), key=lambda c: c[1])
+    filters = QueueFilterForm(request.GET or None, countries)
+    revisions = selectors.filtered_queue(now=now, **filters.filters())
     return render(
         request,
         "catalog/moderation.html",
         {
-            "items": items,
+            "items": [{"revision": r, "age": now - r.created_at} for r in revisions],
+            "filters": filters,
+            "filtered": any(filters.filters().values()),
             "files": selectors.pending_attachments()[:200],
             "summary": selectors.queue_summary(now),
             "reason_form": ReasonForm(),
+            "query": request.GET.urlencode(),
         },
     )
+
+
+@require_POST
+@login_required
+def moderation_decide(request: HttpRequest) -> HttpResponse:
+    """The queue's bulk form: one action for the ticked revisions, then back to the queue
+    with its filters (post, redirect, get: a reload never decides twice)."""
+    _moderator_only(request)
+    ids = [int(v) for v in request.POST.getlist("record") if v.isdigit()]
+    action = request.POST.get("action", "")
+    try:
+        outcome = services.do_moderate_many(
+            request.user,  # type: ignore[arg-type]
+            action,
+            ids,
+            request.POST.get("reason", "")[:5000],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if outcome.done:
+            messages.success(
+                request,
+                ngettext("%(n)d record decided.", "%(n)d records decided.", len(outcome.done))
+                % {"n": len(outcome.done)},
+            )
+        for record, reason in outcome.failed:
+            messages.error(request, f"{record.title}: {reason}")
+    back = reverse("catalog:moderation")
+    query = QueryDict(request.POST.get("query", "")[:1000]).urlencode()  # re-encoded: only a query
+    return redirect(f"{back}?{query}" if query else back)
 
 
 @login_required
@@ -289,15 +343,23 @@ def my_records(request: HttpRequest) -> HttpResponse:
     )
 
 
-def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpResponse:
+def propose_choose(request: HttpRequest) -> HttpResponse:
+    """The first step of a proposal: which kind of record, so that the form asks only for
+    that collection's fields."""
+    return render(request, "catalog/propose_choose.html", {"collections": Collection.choices})
+
+
+def propose(request: HttpRequest, collection: str) -> HttpResponse:
     if collection not in Collection.values:
         raise Http404
     form = ProposalForm(request.POST or None, collection=collection)
     if request.method == "POST":
         ip = request.META.get("REMOTE_ADDR")
-        if request.POST.get("website"):
-            # A bot filled the honeypot: answer as if accepted, keep nothing.
-            return render(request, "catalog/proposed.html")
+        if request.POST.get(ProposalForm.HONEYPOT):
+            # Only a bot fills the hidden trap: it is thanked like a person, nothing is kept.
+            HONEYPOT_CATCHES.inc()
+            log.warning("proposal refused: the honeypot field was filled (from %s)", ip)
+            return redirect("catalog:proposed")
         if selectors.proposals_from(ip, timezone.now() - timedelta(hours=1)) >= PROPOSALS_PER_HOUR:
             return render(request, "catalog/proposed.html", {"throttled": True}, status=429)
         if form.is_valid():
@@ -308,8 +370,21 @@ def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpR
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                return render(request, "catalog/proposed.html")
-    return render(request, "catalog/propose.html", {"form": form, "collection": collection})
+                return redirect("catalog:proposed")  # a reload of the next page sends nothing
+    return render(
+        request,
+        "catalog/propose.html",
+        {
+            "form": form,
+            "collection": collection,
+            "collection_name": Collection(collection).label,
+            "honeypot": ProposalForm.HONEYPOT,
+        },
+    )
+
+
+def proposed(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/proposed.html")
 
 
 def country(request: HttpRequest, iso3: str) -> HttpResponse:

@@ -12,7 +12,8 @@ One module per domain, each importing only the ones below it:
     permissions   who may do what (pure checks, from catalog/permissions.py)
     indexing      the search index kept in step with the records
     records       content, facets, revisions; create, edit, propose; shared helpers
-    workflow      submit, publish, request changes, reject, archive; owners' emails
+    workflow      submit, publish, request changes, reject, archive (one or many from the
+                  queue); owners' emails
     imports       bulk import: staged rows applied in short transactions, reserved ids
     attachments   files attached to records, moderated like edits
 
@@ -50,7 +51,10 @@ from resilnet.catalog.services.records import (
     validate,
 )
 from resilnet.catalog.services.workflow import (
+    MODERATION_ACTIONS,
+    BulkOutcome,
     do_archive,
+    do_moderate_many,
     do_publish,
     do_reject,
     do_request_changes,
@@ -59,7 +63,9 @@ from resilnet.catalog.services.workflow import (
 
 __all__ = [
     "ALL_OR_NOTHING",
+    "MODERATION_ACTIONS",
     "VALID_ROWS",
+    "BulkOutcome",
     "ImportIncomplete",
     "ImportReport",
     "can_create",
@@ -69,6 +75,7 @@ __all__ = [
     "do_approve_attachment",
     "do_archive",
     "do_create_record",
+    "do_moderate_many",
     "do_propose",
     "do_publish",
     "do_reject",

@@ -8,6 +8,8 @@ while the published content stays live.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -130,3 +132,46 @@ def do_archive(actor: User, record: Record, reason: str = "") -> None:
     RecordFacet.objects.filter(record=record).delete()
     _unindex(record.pk)
     _audit(actor, record, before, record.live_revision, reason)
+
+
+MODERATION_ACTIONS = {
+    "publish": lambda actor, record, reason: do_publish(actor, record),
+    "request_changes": do_request_changes,
+    "reject": do_reject,
+}
+MAX_BULK = 200  # the queue page shows at most this many revisions
+
+
+@dataclass
+class BulkOutcome:
+    done: list[Record] = field(default_factory=list)
+    failed: list[tuple[Record, str]] = field(default_factory=list)
+
+
+def do_moderate_many(actor: User, action: str, record_ids: list[int], reason: str) -> BulkOutcome:
+    """Publish, request changes to, or reject several records' submitted revisions from the
+    queue. Each record is decided in its own transaction, as if one by one: a revision
+    changed or decided meanwhile by someone else fails alone, with its reason, and the
+    others stand. Each decision has its audit row and its email to the owner."""
+    if not is_moderator(actor):
+        raise PermissionDenied("Only moderators approve, reject or request changes.")
+    if action not in MODERATION_ACTIONS:
+        raise ValidationError({"action": f"Unknown action {action!r}."})
+    if not record_ids:
+        raise ValidationError({"records": "Choose at least one revision."})
+    if len(record_ids) > MAX_BULK:
+        raise ValidationError({"records": f"Choose at most {MAX_BULK} revisions at once."})
+    if action != "publish":
+        reason = _require_reason(reason)
+    outcome = BulkOutcome()
+    for record in Record.objects.filter(pk__in=record_ids).order_by("pk"):
+        try:
+            MODERATION_ACTIONS[action](actor, record, reason)
+        except ValidationError as exc:
+            outcome.failed.append((record, " ".join(exc.messages)))
+        else:
+            outcome.done.append(record)
+    found = {r.pk for r in outcome.done} | {r.pk for r, _ in outcome.failed}
+    for missing in sorted(set(record_ids) - found):
+        outcome.failed.append((Record(pk=missing, title=f"#{missing}"), "No such record."))
+    return outcome

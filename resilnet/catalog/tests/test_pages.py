@@ -161,13 +161,16 @@ def test_contributor_cannot_publish_through_the_page(client, contributor):
 
 def test_visitor_proposal_with_honeypot_and_rate_limit(client, moderator):
     data = form_data(name="Ana", email="ana@example.org")
-    assert client.post("/catalog/propose/", data).status_code == 200
+    sent = client.post("/catalog/propose/measure/", data)
+    assert sent.status_code == 302
+    assert sent.url == "/catalog/proposed/"
     assert Record.objects.filter(status=Status.SUBMITTED).count() == 1
-    client.post("/catalog/propose/", data | {"website": "http://spam.example"})
-    assert Record.objects.count() == 1  # the bot got a thank-you and nothing was kept
+    caught = client.post("/catalog/propose/measure/", data | {"fax_extension": "http://spam"})
+    assert caught.url == "/catalog/proposed/"  # the bot is thanked like a person
+    assert Record.objects.count() == 1  # and nothing was kept
     for _ in range(4):
-        client.post("/catalog/propose/", data)
-    throttled = client.post("/catalog/propose/", data)
+        client.post("/catalog/propose/measure/", data)
+    throttled = client.post("/catalog/propose/measure/", data)
     assert throttled.status_code == 429
     assert Record.objects.count() == 5
 
