@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -129,6 +129,9 @@ def index(request: HttpRequest) -> HttpResponse:
     results = hits(page, lang)
     params = request.GET.copy()
     params.pop("page", None)
+    without_filters = params.copy()
+    for name in query.filters:
+        without_filters.pop(name, None)
     return render(
         request,
         "catalog/index.html",
@@ -138,10 +141,32 @@ def index(request: HttpRequest) -> HttpResponse:
             "facets": facets,
             "results": results,
             "params": params.urlencode(),
+            "active": active_filters(query, params, labels),
+            "without_filters": without_filters.urlencode(),
             "collections": Collection.choices,
             "queue": selectors.queue_summary() if permissions.is_moderator(request.user) else None,  # type: ignore[arg-type]
         },
     )
+
+
+def active_filters(
+    query: SearchQuery, params: QueryDict, labels: dict[str, dict[str, str]]
+) -> list[dict[str, str]]:
+    """The filters a search applies, each with the query string of the same search without
+    it: the chips above the results that remove one filter each."""
+    chips = []
+    for name, values in query.filters.items():
+        for value in values:
+            without = params.copy()
+            without.setlist(name, [v for v in query.filters[name] if v != value])
+            chips.append(
+                {
+                    "facet": str(FACET_LABELS[name]),
+                    "label": labels.get(name, {}).get(value, value),
+                    "without": without.urlencode(),
+                }
+            )
+    return chips
 
 
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
