@@ -56,10 +56,15 @@ class Record(models.Model):
 
     def text(self, field: str, language: str) -> str:
         values: dict[str, str] = self.content.get(field) or {}
+        return values.get(self.text_language(field, language), "")
+
+    def text_language(self, field: str, language: str) -> str:
+        """The language `text` shows `field` in: `language`, else the original, else any."""
+        values: dict[str, str] = self.content.get(field) or {}
         for candidate in (language, self.original_language, *values):
             if values.get(candidate):
-                return values[candidate]
-        return ""
+                return candidate
+        return self.original_language
 
     @property
     def fields(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import functools
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 from resilnet.catalog.models import Record
@@ -41,7 +42,15 @@ def citation(record: Record, url: str, language: str) -> str:
     year_text = f" ({year.year})" if year else ""
     title = record.text("title", language)
     accessed = record.updated_at.date().isoformat()
-    return (
-        f"{organisation}{year_text}. {title}. {record.get_collection_display()}. "
-        f"resilnet catalog, record {record.pk}. {url} (version of {accessed})."
-    )
+    return _(
+        "%(organisation)s%(year)s. %(title)s. %(collection)s. resilnet catalog, record "
+        "%(id)s. %(url)s (version of %(date)s)."
+    ) % {
+        "organisation": organisation,
+        "year": year_text,
+        "title": title,
+        "collection": record.get_collection_display(),
+        "id": record.pk,
+        "url": url,
+        "date": accessed,
+    }

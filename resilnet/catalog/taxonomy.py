@@ -110,28 +110,48 @@ class Audience(models.TextChoices):
 
 
 # WSIS action lines (Geneva Plan of Action, 2003), C7 with its eight ICT applications.
-ACTION_LINES: dict[str, str] = {
-    "C1": "The role of public governance authorities and all stakeholders",
-    "C2": "Information and communication infrastructure",
-    "C3": "Access to information and knowledge",
-    "C4": "Capacity building",
-    "C5": "Building confidence and security in the use of ICTs",
-    "C6": "Enabling environment",
-    "C7": "ICT applications",
-    "C7.1": "E-government",
-    "C7.2": "E-business",
-    "C7.3": "E-learning",
-    "C7.4": "E-health",
-    "C7.5": "E-employment",
-    "C7.6": "E-environment",
-    "C7.7": "E-agriculture",
-    "C7.8": "E-science",
-    "C8": "Cultural diversity and identity, linguistic diversity and local content",
-    "C9": "Media",
-    "C10": "Ethical dimensions of the information society",
-    "C11": "International and regional cooperation",
+ACTION_LINES = {
+    "C1": _("The role of public governance authorities and all stakeholders"),
+    "C2": _("Information and communication infrastructure"),
+    "C3": _("Access to information and knowledge"),
+    "C4": _("Capacity building"),
+    "C5": _("Building confidence and security in the use of ICTs"),
+    "C6": _("Enabling environment"),
+    "C7": _("ICT applications"),
+    "C7.1": _("E-government"),
+    "C7.2": _("E-business"),
+    "C7.3": _("E-learning"),
+    "C7.4": _("E-health"),
+    "C7.5": _("E-employment"),
+    "C7.6": _("E-environment"),
+    "C7.7": _("E-agriculture"),
+    "C7.8": _("E-science"),
+    "C8": _("Cultural diversity and identity, linguistic diversity and local content"),
+    "C9": _("Media"),
+    "C10": _("Ethical dimensions of the information society"),
+    "C11": _("International and regional cooperation"),
 }
 SDGS = range(1, 18)
+# The goals' short names (United Nations, Transforming our world: the 2030 Agenda, 2015).
+SDG_NAMES = {
+    1: _("No poverty"),
+    2: _("Zero hunger"),
+    3: _("Good health and well-being"),
+    4: _("Quality education"),
+    5: _("Gender equality"),
+    6: _("Clean water and sanitation"),
+    7: _("Affordable and clean energy"),
+    8: _("Decent work and economic growth"),
+    9: _("Industry, innovation and infrastructure"),
+    10: _("Reduced inequalities"),
+    11: _("Sustainable cities and communities"),
+    12: _("Responsible consumption and production"),
+    13: _("Climate action"),
+    14: _("Life below water"),
+    15: _("Life on land"),
+    16: _("Peace, justice and strong institutions"),
+    17: _("Partnerships for the goals"),
+}
 
 
 # Labels of the collections' own fields, as pages show them.

@@ -4,6 +4,9 @@ analysing a large batch in parallel (search/segments/writer.py) start quickly.
 
 Words are case-folded and stemmed with the Snowball stemmer of the text's language
 (Arabic, English, French, Russian, Spanish); Chinese is segmented into words with jieba.
+Arabic is normalised first (`arabic_letters`, `arabic_word`): diacritics and tatweel
+dropped, the spellings people mix up unified, the definite article and the proclitics
+fused with it removed, so that "صحية" finds "الصحية".
 A query word is expanded into its stems in every language, because a query does not say
 which language's records it should match.
 """
@@ -24,6 +27,30 @@ BOUNDARY = "\x1f"  # a term between two languages of one field: no word pair spa
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERM_CHARS = 60
+# Changing the analysis changes every index's terms: bump segments/storage.FORMAT (the
+# segment index rebuilds itself) and add a migration rebuilding the database's index.
+
+ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+_ARABIC_LETTERS = str.maketrans(
+    {
+        # harakat, shadda, sukun, superscript alef, Quranic annotation marks: a word's
+        # vowelling is optional and mostly left out, so it must not change its term
+        **dict.fromkeys([*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE)]),
+        0x0640: None,  # tatweel, a stretching stroke
+        # alef with hamza above or below, with madda, wasla: written interchangeably
+        0x0623: "\u0627",
+        0x0625: "\u0627",
+        0x0622: "\u0627",
+        0x0671: "\u0627",
+        0x0629: "\u0647",  # teh marbuta → heh, often written without its dots
+        0x0649: "\u064a",  # alef maqsura → yeh, the same confusion at the end of words
+    }
+)
+# The definite article alone or after a conjunction or a preposition fused with it
+# (و, ب, ك, ف, ل), longest first; removed only when a word of MIN_ARABIC_STEM letters is
+# left, so that short words which merely begin with these letters keep them.
+ARABIC_PROCLITICS = ("وال", "بال", "كال", "فال", "لل", "ال")
+MIN_ARABIC_STEM = 3
 
 
 @functools.cache
@@ -42,12 +69,34 @@ def _jieba():
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return arabic_letters(text) if ARABIC.search(text) else text
+
+
+def arabic_letters(text: str) -> str:
+    """Arabic script without diacritics or tatweel, alef, teh marbuta and alef maqsura
+    unified. Before tokenising: diacritics are not word characters and would split words."""
+    return text.translate(_ARABIC_LETTERS)
+
+
+def arabic_word(word: str) -> str:
+    """A normalised word without the definite article or the proclitics fused with it."""
+    for prefix in ARABIC_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_ARABIC_STEM:
+            return word[len(prefix) :]
+    return word
 
 
 def words(text: str) -> list[str]:
-    """Word tokens; runs of Chinese characters are segmented into words."""
+    """Word tokens; runs of Chinese characters are segmented into words, Arabic words
+    lose their proclitics."""
     text = normalise(text)
+    if ARABIC.search(text):
+        return [arabic_word(t) if ARABIC.match(t) else t for t in _tokens(text)]
+    return _tokens(text)
+
+
+def _tokens(text: str) -> list[str]:
     if not HAN.search(text):  # the common case: no Chinese, no segmentation to do
         found: list[str] = WORD.findall(text)
         if "_" in text or max(map(len, found), default=0) > MAX_TERM_CHARS:

@@ -4,9 +4,10 @@ are POST forms."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import SearchQuery, hits, search
 from resilnet.catalog.taxonomy import Collection, Status
+from resilnet.core import geo_names
 from resilnet.core import selectors as core_selectors
 from resilnet.core.metrics import REGISTRY
 from resilnet.core.views import apply_validation_error
@@ -59,29 +61,62 @@ def language() -> str:
 def facet_value_labels() -> dict[str, dict[str, str]]:
     """What people read for each stored facet value (names, not slugs or codes)."""
     from resilnet.catalog import taxonomy
-    from resilnet.catalog.forms import LANGUAGE_CHOICES
 
     def choices(enum: Any) -> dict[str, str]:
         return {value: str(label) for value, label in enum.choices}
 
     return {
         "collection": choices(taxonomy.Collection),
-        "country": dict(core_selectors.countries().values_list("iso3", "name")),
-        "itu_region": {r.code: r.name for r in core_selectors.itu_regions()},
+        "country": country_names(),
+        "itu_region": {r.code: geo_names.region_name(r.name) for r in core_selectors.itu_regions()},
         "category": choices(taxonomy.MeasureCategory),
         "phase": choices(taxonomy.Phase),
         "binding": choices(taxonomy.Binding),
         "stakeholder_type": choices(taxonomy.StakeholderType),
         "action_line": {code: f"{code} {name}" for code, name in taxonomy.ACTION_LINES.items()},
-        "sdg": {str(n): _("SDG %(n)d") % {"n": n} for n in taxonomy.SDGS},
-        "language": dict(LANGUAGE_CHOICES),
+        "sdg": {str(n): sdg_label(n) for n in taxonomy.SDGS},
+        "language": language_names(),
     }
+
+
+def country_names() -> dict[str, str]:
+    """iso3 → the country's name in the page language."""
+    lang = language()
+    return {
+        iso3: geo_names.country_name(iso3, name, lang)
+        for iso3, name in core_selectors.countries().values_list("iso3", "name")
+    }
+
+
+def language_names() -> dict[str, str]:
+    """Our language codes → their names in the page language."""
+    return {code: str(name) for code, name in settings.LANGUAGES}
+
+
+def sdg_label(number: int) -> str:
+    from resilnet.catalog.taxonomy import SDG_NAMES
+
+    return _("SDG %(n)d: %(name)s") % {"n": number, "name": SDG_NAMES.get(number, "")}
+
+
+def _item_type(annotation: Any) -> Any:
+    """The type of a field's items: without list[], Optional or Annotated around it."""
+    import types
+    import typing
+
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin in (list, typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        elif origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation
 
 
 def describe_fields(record: Any) -> list[dict[str, Any]]:
     """The record's own fields as (label, text or list, is_url) for its page."""
     import enum
-    import typing
 
     from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
     from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS
@@ -92,10 +127,7 @@ def describe_fields(record: Any) -> list[dict[str, Any]]:
         value = record.fields.get(name)
         if value in (None, "", [], 0) and name != "episode":
             continue
-        annotation = info.annotation
-        inner = (
-            typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else annotation
-        )
+        inner = _item_type(info.annotation)
         items = value if isinstance(value, list) else [value]
         if isinstance(inner, type) and issubclass(inner, enum.Enum):
             labels = dict(inner.choices)  # type: ignore[attr-defined]
@@ -103,12 +135,15 @@ def describe_fields(record: Any) -> list[dict[str, Any]]:
         elif name == "action_lines":
             items = [f"{code} {ACTION_LINES.get(code, '')}" for code in items]
         elif name == "sdgs":
-            items = [_("SDG %(n)d") % {"n": n} for n in items]
+            items = [sdg_label(n) for n in items]
+        elif inner is date:
+            items = [date.fromisoformat(str(item)) for item in items]
         rows.append(
             {
                 "label": FIELD_LABELS.get(name, name),
-                "items": [str(item) for item in items],
+                "items": items if inner is date else [str(item) for item in items],
                 "urls": name.endswith("url") or name == "sources",
+                "dates": inner is date,
             }
         )
     return rows
@@ -123,21 +158,37 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "name": name,
             "label": FACET_LABELS[name],
-            "values": [
-                {
-                    "value": value,
-                    "label": labels.get(name, {}).get(value, value),
-                    "count": n,
-                    "checked": value in query.filters.get(name, []),
-                }
-                for value, n in values
-            ],
+            # Most frequent first; equal counts in the order of their names.
+            "values": sorted(
+                (
+                    {
+                        "value": value,
+                        "label": labels.get(name, {}).get(value, value),
+                        "count": n,
+                        "checked": value in query.filters.get(name, []),
+                    }
+                    for value, n in values
+                ),
+                key=lambda item: (-item["count"], geo_names.sort_key(item["label"])),
+            ),
         }
         for name, values in page.facets.items()
     ]
     results = hits(page, lang)
+    names = labels["country"]
+    for hit in results:
+        hit.record.country_names = [  # type: ignore[attr-defined]
+            names.get(code, code) for code in hit.record.content.get("countries", [])[:5]
+        ]
+        hit.record.title_language = hit.record.text_language("title", lang)  # type: ignore[attr-defined]
+        hit.record.snippet_language = hit.record.text_language(  # type: ignore[attr-defined]
+            "summary" if hit.record.text("summary", lang) else "body", lang
+        )
     params = request.GET.copy()
     params.pop("page", None)
+    without_filters = params.copy()
+    for name in query.filters:
+        without_filters.pop(name, None)
     return render(
         request,
         "catalog/index.html",
@@ -147,10 +198,32 @@ def index(request: HttpRequest) -> HttpResponse:
             "facets": facets,
             "results": results,
             "params": params.urlencode(),
+            "active": active_filters(query, params, labels),
+            "without_filters": without_filters.urlencode(),
             "collections": Collection.choices,
             "queue": selectors.queue_summary() if permissions.is_moderator(request.user) else None,  # type: ignore[arg-type]
         },
     )
+
+
+def active_filters(
+    query: SearchQuery, params: QueryDict, labels: dict[str, dict[str, str]]
+) -> list[dict[str, str]]:
+    """The filters a search applies, each with the query string of the same search without
+    it: the chips above the results that remove one filter each."""
+    chips = []
+    for name, values in query.filters.items():
+        for value in values:
+            without = params.copy()
+            without.setlist(name, [v for v in query.filters[name] if v != value])
+            chips.append(
+                {
+                    "facet": str(FACET_LABELS[name]),
+                    "label": labels.get(name, {}).get(value, value),
+                    "without": without.urlencode(),
+                }
+            )
+    return chips
 
 
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
@@ -166,14 +239,25 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "record": record,
         "title": record.text("title", lang),
+        "title_language": record.text_language("title", lang),
         "summary": record.text("summary", lang),
+        "summary_language": record.text_language("summary", lang),
         "body": render_markdown(record.text("body", lang)),
         "shown_language": body_language,
         "translated": lang in record.content.get("title", {}),
         "fields": describe_fields(record),
-        "countries": core_selectors.countries().filter(
-            iso3__in=record.content.get("countries", [])
+        "countries": sorted(
+            (
+                {"iso3": c.iso3, "name": geo_names.localised_country_name(c)}
+                for c in core_selectors.countries().filter(
+                    iso3__in=record.content.get("countries", [])
+                )
+            ),
+            key=lambda c: geo_names.sort_key(c["name"]),
         ),
+        "record_languages": [
+            name for code, name in language_names().items() if code in record.content["title"]
+        ],
         "citation": citation(record, url, lang),
         "related": selectors.related(record) if record.status == Status.PUBLISHED else [],
         "can_edit": permissions.can_edit(user, record),
@@ -284,7 +368,10 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     codes = set(selectors.queue_countries())
     if request.GET.get("country") in names:  # still offered once its last revision is decided
         codes.add(request.GET["country"])
-    countries = sorted(((iso3, names.get(iso3, iso3)) for iso3 in codes), key=lambda c: c[1])
+    language = geo_names.page_language()
+    countries = geo_names.sorted_by_name(
+        {c: geo_names.country_name(c, names.get(c, c), language) for c in codes}
+    )
     filters = QueueFilterForm(request.GET or None, countries)
     revisions = selectors.filtered_queue(now=now, **filters.filters())
     return render(
@@ -400,7 +487,12 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     return render(
         request,
         "catalog/country.html",
-        {"country": place, "page": page, "by_collection": by_collection},
+        {
+            "country": place,
+            "name": geo_names.localised_country_name(place),
+            "page": page,
+            "by_collection": by_collection,
+        },
     )
 
 

@@ -108,7 +108,7 @@ def plan_record(seed: int, n: int, atlas: Gazetteer) -> Plan:
         "body": body,
         "countries": extra.get("countries", [place.iso3]),
         "tags": extra["tags"],
-        "links": [{"url": f"https://example.org/demo/records/{n}", "label": "Source"}],
+        "links": [{"url": f"https://example.org/demo/records/{n}"}],  # shown by its URL
         "date": extra["date"].isoformat(),
         "fields": extra["fields"],
     }

@@ -43,7 +43,7 @@ from pyroaring import BitMap
 
 from resilnet.catalog.search import fields
 
-FORMAT = 2  # of the files; an index in another format is rebuilt
+FORMAT = 3  # of the files and their terms (3: Arabic normalised); another format is rebuilt
 # Exact keys (matched whole, not as words) start with a control character:
 FACET = "\x1e"  # a facet value, "\x1ename=value" …
 DAY = "\x1dday="  # … and the record's date, for sorting by date
