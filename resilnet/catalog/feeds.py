@@ -92,31 +92,39 @@ def _country_names(records: list[Record]) -> dict[str, str]:
 
 
 def atom_feed(
-    page: SearchPage,
+    page: SearchPage | Iterable[Record],
     *,
     title: str,
     self_url: str,
     html_url: str,
     record_url: Callable[[Record], str],
     language: str,
+    feed_id: str = "",
+    paging: dict[str, str] | None = None,
+    empty_updated: dt.datetime | None = None,
 ) -> bytes:
     """An Atom 1.0 (RFC 4287) feed of one page of search results.
 
-    `self_url` is the feed's absolute URL (also its id), `html_url` the same search as a
-    page; `record_url` may return a path, made absolute against `self_url`. Texts are in
-    `language` where a translation exists, else in the record's original language, and
-    say which with `xml:lang`.
+    `self_url` is the page's absolute URL, `feed_id` the feed's id, the same on every
+    page (`self_url` when empty), `html_url` the same search as a page; `record_url` may
+    return a path, made absolute against `self_url`. `paging` holds the RFC 5005 links
+    (`first`, `next`, `previous`) by relation. Texts are in `language` where a
+    translation exists, else in the record's original language, and say which with
+    `xml:lang`. A feed without entries says it was updated at `empty_updated` (now when
+    None).
     """
-    records = list(page.results)
+    records = list(page.results if isinstance(page, SearchPage) else page)
     names = _country_names(records)
     collection_labels = dict(Collection.choices)
     feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: clean(language)})
-    _sub(feed, "id", self_url)
+    _sub(feed, "id", feed_id or self_url)
     _sub(feed, "title", title, {"type": "text"})
-    updated = max((r.updated_at for r in records), default=timezone.now())
+    updated = max((r.updated_at for r in records), default=empty_updated or timezone.now())
     _sub(feed, "updated", _rfc3339(updated))
     _sub(feed, "link", attrib={"rel": "self", "type": "application/atom+xml", "href": self_url})
     _sub(feed, "link", attrib={"rel": "alternate", "type": "text/html", "href": html_url})
+    for rel, href in (paging or {}).items():
+        _sub(feed, "link", attrib={"rel": rel, "type": "application/atom+xml", "href": href})
     _sub(_sub(feed, "author"), "name", GENERATOR)
     _sub(feed, "generator", GENERATOR)
     for record in records:
@@ -173,11 +181,13 @@ def podcast_rss(
     author: str = GENERATOR,
     category: str = "Technology",
     image_url: str = "",
+    paging: dict[str, str] | None = None,
 ) -> bytes:
     """An RSS 2.0 podcast feed with the iTunes namespace, one item per episode.
 
     Only published podcast records with an audio URL become items (others are skipped,
-    so a feed never shows a draft). `category` is an Apple Podcasts category; the
+    so a feed never shows a draft). `paging` holds the RFC 5005 links by relation.
+    `category` is an Apple Podcasts category; the
     channel image is omitted when `image_url` is empty.
     """
     episodes = [
@@ -198,6 +208,8 @@ def podcast_rss(
         "atom:link",
         attrib={"href": self_url, "rel": "self", "type": "application/rss+xml"},
     )
+    for rel, href in (paging or {}).items():  # RFC 5005 paging, as in Atom
+        _sub(channel, "atom:link", attrib={"href": href, "rel": rel, "type": "application/rss+xml"})
     if episodes:
         _sub(channel, "lastBuildDate", _rfc822(max(r.updated_at for r in episodes)))
     _sub(channel, "generator", GENERATOR)

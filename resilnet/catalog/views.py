@@ -3,13 +3,13 @@ are POST forms."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -329,23 +329,66 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     )
 
 
-def search_atom(request: HttpRequest) -> HttpResponse:
-    from resilnet.catalog.feeds import atom_feed
+FEED_PAGE_SIZE = 50  # entries per page of an Atom feed
+PODCAST_PAGE_SIZE = 200  # items per page of the podcast feed
+FEED_LIMIT = 50_000  # the deepest a feed pages, as the search download
 
+
+def _feed_cursor(request: HttpRequest) -> Any:
+    """The page a feed request asks for, or a 400 naming the parameter."""
+    from resilnet.catalog.feed_paging import CURSOR_PARAMETER, BadCursor, Cursor
+
+    text = request.GET.get(CURSOR_PARAMETER)
+    if text is None:
+        return None
+    try:
+        return Cursor.parse(text)
+    except BadCursor as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
+
+def _last_change() -> Any:
+    """When the published catalog last changed (the date of a feed without entries)."""
+    latest = selectors.published().order_by("-updated_at").values_list("updated_at", flat=True)
+    return latest.first() or datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def search_atom(request: HttpRequest) -> HttpResponse:
+    """Any search as a paged Atom feed (RFC 5005), with validators for conditional GET."""
+    from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
+    from resilnet.catalog.feeds import atom_feed
+    from resilnet.catalog.search import newest_ids
+    from resilnet.catalog.search.backends.base import published_in_order
+
+    cursor = _feed_cursor(request)
+    if isinstance(cursor, HttpResponse):
+        return cursor
     query = SearchQuery.from_params(request.GET)
-    page = search(SearchQuery(q=query.q, filters=query.filters, sort="date", page_size=50))
-    params = request.GET.urlencode()
+    feed_page = page_of(newest_ids(query, FEED_LIMIT), cursor, FEED_PAGE_SIZE)
+    records = published_in_order(feed_page.ids)
+    url_with = url_maker(request)
+    html_params = request.GET.copy()
+    html_params.pop("before", None)
+    params = html_params.urlencode()
     body = atom_feed(
-        page,
+        records,
         title=_("resilnet catalog") + (f": {query.q}" if query.q else ""),
         self_url=request.build_absolute_uri(),
+        feed_id=url_with({}),
         html_url=request.build_absolute_uri(
             reverse("catalog:index") + (f"?{params}" if params else "")
         ),
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
+        paging=paging_links(feed_page, url_with),
+        empty_updated=_last_change(),
     )
-    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+    return conditional_response(
+        request,
+        body,
+        content_type="application/atom+xml; charset=utf-8",
+        last_modified=max((r.updated_at for r in records), default=None),
+    )
 
 
 SEARCH_CSV_LIMIT = 50_000
@@ -373,11 +416,24 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
 
 def podcasts_rss(request: HttpRequest) -> HttpResponse:
-    from resilnet.catalog.feeds import podcast_rss
+    """The podcast's episodes as RSS, newest episode first, paged and validated like Atom."""
+    from django.db.models import F
 
-    records = (
-        selectors.published().filter(collection=Collection.PODCAST).order_by("-published_at")[:200]
+    from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
+    from resilnet.catalog.feeds import podcast_rss
+    from resilnet.catalog.search.backends.base import published_in_order
+
+    cursor = _feed_cursor(request)
+    if isinstance(cursor, HttpResponse):
+        return cursor
+    ordered = list(
+        selectors.published()
+        .filter(collection=Collection.PODCAST)
+        .order_by(F("record_date").desc(nulls_last=True), "-id")
+        .values_list("id", flat=True)[:FEED_LIMIT]
     )
+    feed_page = page_of(ordered, cursor, PODCAST_PAGE_SIZE)
+    records = published_in_order(feed_page.ids)
     body = podcast_rss(
         records,
         title=_("resilnet podcast"),
@@ -386,8 +442,14 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
         self_url=request.build_absolute_uri(),
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
+        paging=paging_links(feed_page, url_maker(request)),
     )
-    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+    return conditional_response(
+        request,
+        body,
+        content_type="application/rss+xml; charset=utf-8",
+        last_modified=max((r.updated_at for r in records), default=None),
+    )
 
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
