@@ -162,6 +162,14 @@ def atom_feed(
     return _serialise(feed)
 
 
+def episode_date(record: Record) -> dt.datetime | None:
+    """When an episode came out: its own date (midnight UTC) when it has one, else the
+    moment it was published in the catalog."""
+    if record.record_date:
+        return dt.datetime.combine(record.record_date, dt.time(), tzinfo=dt.UTC)
+    return record.published_at
+
+
 def format_duration(seconds: int) -> str:
     """`HH:MM:SS`, the itunes:duration form every podcast app reads."""
     minutes, secs = divmod(max(0, int(seconds)), 60)
@@ -182,13 +190,17 @@ def podcast_rss(
     category: str = "Technology",
     image_url: str = "",
     paging: dict[str, str] | None = None,
+    owner_name: str = "",
+    owner_email: str = "",
 ) -> bytes:
     """An RSS 2.0 podcast feed with the iTunes namespace, one item per episode.
 
     Only published podcast records with an audio URL become items (others are skipped,
     so a feed never shows a draft). `paging` holds the RFC 5005 links by relation.
     `category` is an Apple Podcasts category; the
-    channel image is omitted when `image_url` is empty.
+    channel image is omitted when `image_url` is empty, the owner (whom directories
+    write to) when both `owner_name` and `owner_email` are. An episode's `pubDate` is
+    its own date (the record's date), not the day it reached the catalog.
     """
     episodes = [
         record
@@ -218,14 +230,21 @@ def podcast_rss(
     _sub(channel, "itunes:category", attrib={"text": category})
     if image_url:
         _sub(channel, "itunes:image", attrib={"href": image_url})
+    if owner_name or owner_email:
+        owner = _sub(channel, "itunes:owner")
+        if owner_name:
+            _sub(owner, "itunes:name", owner_name)
+        if owner_email:
+            _sub(owner, "itunes:email", owner_email)
     for record in episodes:
         fields = record.fields
         item = _sub(channel, "item")
         _sub(item, "title", record.text("title", language) or record.title)
         _sub(item, "link", urljoin(site_url, record_url(record)))
         _sub(item, "guid", record_tag(record, site_url), {"isPermaLink": "false"})
-        if record.published_at:
-            _sub(item, "pubDate", _rfc822(record.published_at))
+        released = episode_date(record)
+        if released:
+            _sub(item, "pubDate", _rfc822(released))
         # Podcast apps render <description> as HTML: the summary is plain text, so it goes
         # in escaped, and reaches the listener as the words that were written.
         _sub(item, "description", html.escape(record.text("summary", language)))
@@ -243,4 +262,5 @@ def podcast_rss(
             _sub(item, "itunes:duration", format_duration(fields["duration_seconds"]))
         if fields.get("episode"):
             _sub(item, "itunes:episode", int(fields["episode"]))
+        _sub(item, "itunes:explicit", "false")
     return _serialise(rss)

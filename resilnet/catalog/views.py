@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -443,6 +445,10 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
         paging=paging_links(feed_page, url_maker(request)),
+        image_url=settings.PODCAST_IMAGE_URL
+        or request.build_absolute_uri(static("catalog/podcast-cover.png")),
+        owner_name=settings.PODCAST_OWNER_NAME,
+        owner_email=settings.PODCAST_OWNER_EMAIL,
     )
     return conditional_response(
         request,
