@@ -202,6 +202,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *_basemap_origin],
         "connect-src": [SELF, *_basemap_origin],
         "worker-src": [SELF],
+        # Podcast episodes and videos play from wherever their records say they are.
+        "media-src": [SELF, "https:"],
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

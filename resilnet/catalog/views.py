@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.forms import ProposalForm, ReasonForm, RecordForm
+from resilnet.catalog.media import SHOWN_BY_THE_PLAYER, player
 from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import SearchQuery, hits, search
@@ -81,7 +82,10 @@ def describe_fields(record: Any) -> list[dict[str, Any]]:
 
     model = FIELDS_BY_COLLECTION[record.collection]
     rows = []
+    shown_by_player = SHOWN_BY_THE_PLAYER if player(record) else set()
     for name, info in model.model_fields.items():
+        if name in shown_by_player:
+            continue
         value = record.fields.get(name)
         if value in (None, "", [], 0) and name != "episode":
             continue
@@ -164,6 +168,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "shown_language": body_language,
         "translated": lang in record.content.get("title", {}),
         "fields": describe_fields(record),
+        "media": player(record),
         "countries": core_selectors.countries().filter(
             iso3__in=record.content.get("countries", [])
         ),
@@ -312,6 +317,46 @@ def propose(request: HttpRequest, collection: str = Collection.MEASURE) -> HttpR
             else:
                 return render(request, "catalog/proposed.html")
     return render(request, "catalog/propose.html", {"form": form, "collection": collection})
+
+
+MEDIA_PER_PAGE = 20
+
+
+def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) -> HttpResponse:
+    """Newest first, each with its player: a page to listen or watch, not to search."""
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    records = (
+        selectors.published()
+        .filter(collection=collection)
+        .order_by(F("record_date").desc(nulls_last=True), "-id")
+    )
+    page = Paginator(records, MEDIA_PER_PAGE).get_page(request.GET.get("page"))
+    lang = language()
+    page.object_list = [
+        {
+            "record": record,
+            "title": record.text("title", lang),
+            "summary": record.text("summary", lang),
+            "media": player(record),
+        }
+        for record in page.object_list
+    ]
+    return render(
+        request,
+        "catalog/media_list.html",
+        {"heading": heading, "page": page, "feed_url": reverse(feed) if feed else ""},
+    )
+
+
+def podcasts(request: HttpRequest) -> HttpResponse:
+    return _media_list(request, Collection.PODCAST, _("Podcast"), "catalog:podcasts_rss")
+
+
+def videos(request: HttpRequest) -> HttpResponse:
+    # Videos have no feed of their own: the Atom feed of the collection is their subscription.
+    return _media_list(request, Collection.VIDEO, _("Videos"), "")
 
 
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
