@@ -334,7 +334,7 @@ def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) 
     )
     page = Paginator(records, MEDIA_PER_PAGE).get_page(request.GET.get("page"))
     lang = language()
-    page.object_list = [
+    items = [
         {
             "record": record,
             "title": record.text("title", lang),
@@ -346,7 +346,12 @@ def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) 
     return render(
         request,
         "catalog/media_list.html",
-        {"heading": heading, "page": page, "feed_url": reverse(feed) if feed else ""},
+        {
+            "heading": heading,
+            "page": page,
+            "items": items,
+            "feed_url": reverse(feed) if feed else "",
+        },
     )
 
 
