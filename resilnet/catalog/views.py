@@ -461,6 +461,10 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
     ids = newest_ids(SearchQuery.from_params(request.GET), SEARCH_CSV_LIMIT)
     out = io.StringIO()
+    # "CSV for Excel": a byte-order mark, without which Excel on Windows reads UTF-8 as
+    # its own code page and garbles Arabic; programs get plain UTF-8 by default.
+    if request.GET.get("excel") == "1":
+        out.write("\ufeff")
     write_csv(_in_order(ids), out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="resilnet-catalog-search.csv"'
