@@ -299,7 +299,7 @@ CSV = _download("text/csv", {"type": "string"})
 @router.get(
     "/export.csv",
     summary="The whole published catalog as CSV",
-    response={200: None},
+    response={200: None, **errors(422)},
     openapi_extra=CSV,
 )
 def export_csv(request: HttpRequest, excel: bool = False) -> Any:
