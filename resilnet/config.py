@@ -104,6 +104,20 @@ def parse_path(value: str) -> Path:
     return path if path.is_absolute() else BASE_DIR / path
 
 
+def parse_email(value: str) -> str:
+    """An e-mail address (one @, no spaces) or nothing."""
+    if value and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", value):
+        raise ValueError("expected an e-mail address such as podcast@example.org")
+    return value
+
+
+def parse_http_url(value: str) -> str:
+    """An absolute http(s) URL or nothing."""
+    if value and not re.fullmatch(r"https?://[^\s\"'<>]+", value):
+        raise ValueError("expected an http(s) URL without spaces or quotes")
+    return value
+
+
 def parse_tile_url(value: str) -> str:
     """A raster tile URL template (`https://host/{z}/{x}/{y}.png`) or nothing."""
     if value == "":
@@ -238,6 +252,26 @@ SETTINGS: tuple[Setting, ...] = (
         "content security policy. Empty means the offline base map (Natural Earth country "
         "boundaries served by the site).",
         parse_tile_url,
+    ),
+    Setting(
+        "RESILNET_PODCAST_OWNER_NAME",
+        "resilnet",
+        "Owner of the podcast named in its RSS feed (`itunes:owner`), whom directories contact.",
+        str,
+    ),
+    Setting(
+        "RESILNET_PODCAST_OWNER_EMAIL",
+        "",
+        "E-mail address of the podcast's owner in its RSS feed; podcast directories refuse a "
+        "feed without one.",
+        parse_email,
+    ),
+    Setting(
+        "RESILNET_PODCAST_IMAGE_URL",
+        "",
+        "Cover art of the podcast (a square JPEG or PNG, 1400 to 3000 pixels a side). Empty "
+        "means the site's own cover.",
+        parse_http_url,
     ),
     Setting(
         "RESILNET_CHROMIUM",

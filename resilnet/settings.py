@@ -202,6 +202,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *_basemap_origin],
         "connect-src": [SELF, *_basemap_origin],
         "worker-src": [SELF],
+        # Podcast episodes and videos play from wherever their records say they are.
+        "media-src": [SELF, "https:"],
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
@@ -214,6 +216,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 
 METRICS_TOKEN = CONFIG["RESILNET_METRICS_TOKEN"]
+PODCAST_OWNER_NAME = CONFIG["RESILNET_PODCAST_OWNER_NAME"]
+PODCAST_OWNER_EMAIL = CONFIG["RESILNET_PODCAST_OWNER_EMAIL"]
+PODCAST_IMAGE_URL = CONFIG["RESILNET_PODCAST_IMAGE_URL"]
 CHROMIUM = CONFIG["RESILNET_CHROMIUM"]
 
 LOGGING = {

@@ -299,11 +299,13 @@ CSV = _download("text/csv", {"type": "string"})
 @router.get(
     "/export.csv",
     summary="The whole published catalog as CSV",
-    response={200: None},
+    response={200: None, **errors(422)},
     openapi_extra=CSV,
 )
-def export_csv(request: HttpRequest) -> Any:
-    return _export("csv")
+def export_csv(request: HttpRequest, excel: bool = False) -> Any:
+    """`excel=true`: starts with a byte-order mark, so Excel reads it as UTF-8 (Arabic,
+    Chinese and Russian text intact); the default, without one, is for programs."""
+    return _export("csv", bom=excel)
 
 
 @router.get(
@@ -326,6 +328,19 @@ def export_json(request: HttpRequest) -> Any:
     return _export("json")
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/export.xlsx",
+    summary="The whole published catalog as an XLSX workbook (the CSV's columns)",
+    response={200: None},
+    openapi_extra=_download(XLSX_TYPE, {"type": "string", "format": "binary"}),
+)
+def export_xlsx(request: HttpRequest) -> Any:
+    return _export("xlsx")
+
+
 @router.get(
     "/data-dictionary.csv",
     summary="What every exported column means",
@@ -344,7 +359,7 @@ def data_dictionary(request: HttpRequest) -> Any:
     return response
 
 
-def _export(kind: str) -> Any:
+def _export(kind: str, *, bom: bool = False) -> Any:
     """Write the export to a temporary file, then stream it: memory stays flat however
     large the catalog (the writers read records in chunks)."""
     import tempfile
@@ -354,13 +369,21 @@ def _export(kind: str) -> Any:
     from resilnet.catalog import exports
 
     spool = tempfile.TemporaryFile("w+b")  # FileResponse closes it
-    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-    writer = exports.write_csv if kind == "csv" else exports.write_json
-    writer(selectors.published().order_by("id"), text)
-    text.flush()
-    text.detach()
+    records = selectors.published().order_by("id")
+    if kind == "xlsx":
+        exports.write_xlsx(records, spool)
+    else:
+        text = io.TextIOWrapper(spool, encoding="utf-8-sig" if bom else "utf-8", newline="")
+        writer = exports.write_csv if kind == "csv" else exports.write_json
+        writer(records, text)
+        text.flush()
+        text.detach()
     spool.seek(0)
-    content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/json"
+    content_type = {
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+        "xlsx": XLSX_TYPE,
+    }[kind]
     return FileResponse(
         spool,
         content_type=content_type,

@@ -254,6 +254,23 @@ def write_csv(records: Iterable[Record] | None, stream: IO[str]) -> int:
     return core_exports.write_csv(stream, COLUMNS, rows)
 
 
+def write_xlsx(records: Iterable[Record] | None, stream: IO[bytes]) -> int:
+    """Write the export as an XLSX workbook (one sheet, the CSV's columns); returns the
+    row count. openpyxl's write-only mode keeps one row in memory at a time; cells a
+    spreadsheet would run as formulas are escaped as in the CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("catalog")
+    sheet.append(COLUMNS)
+    count = 0
+    for row in export_rows(records):
+        sheet.append([core_exports.safe_cell(row[name]) for name in COLUMNS])
+        count += 1
+    workbook.save(stream)
+    return count
+
+
 def export_document(record: Record) -> dict[str, Any]:
     """A record's full content with its id, status, permalink and dates."""
     return {

@@ -92,31 +92,39 @@ def _country_names(records: list[Record]) -> dict[str, str]:
 
 
 def atom_feed(
-    page: SearchPage,
+    page: SearchPage | Iterable[Record],
     *,
     title: str,
     self_url: str,
     html_url: str,
     record_url: Callable[[Record], str],
     language: str,
+    feed_id: str = "",
+    paging: dict[str, str] | None = None,
+    empty_updated: dt.datetime | None = None,
 ) -> bytes:
     """An Atom 1.0 (RFC 4287) feed of one page of search results.
 
-    `self_url` is the feed's absolute URL (also its id), `html_url` the same search as a
-    page; `record_url` may return a path, made absolute against `self_url`. Texts are in
-    `language` where a translation exists, else in the record's original language, and
-    say which with `xml:lang`.
+    `self_url` is the page's absolute URL, `feed_id` the feed's id, the same on every
+    page (`self_url` when empty), `html_url` the same search as a page; `record_url` may
+    return a path, made absolute against `self_url`. `paging` holds the RFC 5005 links
+    (`first`, `next`, `previous`) by relation. Texts are in `language` where a
+    translation exists, else in the record's original language, and say which with
+    `xml:lang`. A feed without entries says it was updated at `empty_updated` (now when
+    None).
     """
-    records = list(page.results)
+    records = list(page.results if isinstance(page, SearchPage) else page)
     names = _country_names(records)
     collection_labels = dict(Collection.choices)
     feed = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: clean(language)})
-    _sub(feed, "id", self_url)
+    _sub(feed, "id", feed_id or self_url)
     _sub(feed, "title", title, {"type": "text"})
-    updated = max((r.updated_at for r in records), default=timezone.now())
+    updated = max((r.updated_at for r in records), default=empty_updated or timezone.now())
     _sub(feed, "updated", _rfc3339(updated))
     _sub(feed, "link", attrib={"rel": "self", "type": "application/atom+xml", "href": self_url})
     _sub(feed, "link", attrib={"rel": "alternate", "type": "text/html", "href": html_url})
+    for rel, href in (paging or {}).items():
+        _sub(feed, "link", attrib={"rel": rel, "type": "application/atom+xml", "href": href})
     _sub(_sub(feed, "author"), "name", GENERATOR)
     _sub(feed, "generator", GENERATOR)
     for record in records:
@@ -154,6 +162,14 @@ def atom_feed(
     return _serialise(feed)
 
 
+def episode_date(record: Record) -> dt.datetime | None:
+    """When an episode came out: its own date (midnight UTC) when it has one, else the
+    moment it was published in the catalog."""
+    if record.record_date:
+        return dt.datetime.combine(record.record_date, dt.time(), tzinfo=dt.UTC)
+    return record.published_at
+
+
 def format_duration(seconds: int) -> str:
     """`HH:MM:SS`, the itunes:duration form every podcast app reads."""
     minutes, secs = divmod(max(0, int(seconds)), 60)
@@ -173,12 +189,18 @@ def podcast_rss(
     author: str = GENERATOR,
     category: str = "Technology",
     image_url: str = "",
+    paging: dict[str, str] | None = None,
+    owner_name: str = "",
+    owner_email: str = "",
 ) -> bytes:
     """An RSS 2.0 podcast feed with the iTunes namespace, one item per episode.
 
     Only published podcast records with an audio URL become items (others are skipped,
-    so a feed never shows a draft). `category` is an Apple Podcasts category; the
-    channel image is omitted when `image_url` is empty.
+    so a feed never shows a draft). `paging` holds the RFC 5005 links by relation.
+    `category` is an Apple Podcasts category; the
+    channel image is omitted when `image_url` is empty, the owner (whom directories
+    write to) when both `owner_name` and `owner_email` are. An episode's `pubDate` is
+    its own date (the record's date), not the day it reached the catalog.
     """
     episodes = [
         record
@@ -198,6 +220,8 @@ def podcast_rss(
         "atom:link",
         attrib={"href": self_url, "rel": "self", "type": "application/rss+xml"},
     )
+    for rel, href in (paging or {}).items():  # RFC 5005 paging, as in Atom
+        _sub(channel, "atom:link", attrib={"href": href, "rel": rel, "type": "application/rss+xml"})
     if episodes:
         _sub(channel, "lastBuildDate", _rfc822(max(r.updated_at for r in episodes)))
     _sub(channel, "generator", GENERATOR)
@@ -206,14 +230,21 @@ def podcast_rss(
     _sub(channel, "itunes:category", attrib={"text": category})
     if image_url:
         _sub(channel, "itunes:image", attrib={"href": image_url})
+    if owner_name or owner_email:
+        owner = _sub(channel, "itunes:owner")
+        if owner_name:
+            _sub(owner, "itunes:name", owner_name)
+        if owner_email:
+            _sub(owner, "itunes:email", owner_email)
     for record in episodes:
         fields = record.fields
         item = _sub(channel, "item")
         _sub(item, "title", record.text("title", language) or record.title)
         _sub(item, "link", urljoin(site_url, record_url(record)))
         _sub(item, "guid", record_tag(record, site_url), {"isPermaLink": "false"})
-        if record.published_at:
-            _sub(item, "pubDate", _rfc822(record.published_at))
+        released = episode_date(record)
+        if released:
+            _sub(item, "pubDate", _rfc822(released))
         # Podcast apps render <description> as HTML: the summary is plain text, so it goes
         # in escaped, and reaches the listener as the words that were written.
         _sub(item, "description", html.escape(record.text("summary", language)))
@@ -231,4 +262,5 @@ def podcast_rss(
             _sub(item, "itunes:duration", format_duration(fields["duration_seconds"]))
         if fields.get("episode"):
             _sub(item, "itunes:episode", int(fields["episode"]))
+        _sub(item, "itunes:explicit", "false")
     return _serialise(rss)

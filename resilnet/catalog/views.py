@@ -4,16 +4,17 @@ are POST forms."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -23,6 +24,7 @@ from prometheus_client import Counter
 
 from resilnet.catalog import permissions, selectors, services
 from resilnet.catalog.forms import ProposalForm, QueueFilterForm, ReasonForm, RecordForm
+from resilnet.catalog.media import SHOWN_BY_THE_PLAYER, player
 from resilnet.catalog.models import Attachment, Record
 from resilnet.catalog.rendering import citation, render_markdown
 from resilnet.catalog.search import SearchQuery, hits, search
@@ -123,7 +125,10 @@ def describe_fields(record: Any) -> list[dict[str, Any]]:
 
     model = FIELDS_BY_COLLECTION[record.collection]
     rows = []
+    shown_by_player = SHOWN_BY_THE_PLAYER if player(record) else set()
     for name, info in model.model_fields.items():
+        if name in shown_by_player:
+            continue
         value = record.fields.get(name)
         if value in (None, "", [], 0) and name != "episode":
             continue
@@ -246,6 +251,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
         "shown_language": body_language,
         "translated": lang in record.content.get("title", {}),
         "fields": describe_fields(record),
+        "media": player(record),
         "countries": sorted(
             (
                 {"iso3": c.iso3, "name": geo_names.localised_country_name(c)}
@@ -474,6 +480,51 @@ def proposed(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/proposed.html")
 
 
+MEDIA_PER_PAGE = 20
+
+
+def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) -> HttpResponse:
+    """Newest first, each with its player: a page to listen or watch, not to search."""
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    records = (
+        selectors.published()
+        .filter(collection=collection)
+        .order_by(F("record_date").desc(nulls_last=True), "-id")
+    )
+    page = Paginator(records, MEDIA_PER_PAGE).get_page(request.GET.get("page"))
+    lang = language()
+    items = [
+        {
+            "record": record,
+            "title": record.text("title", lang),
+            "summary": record.text("summary", lang),
+            "media": player(record),
+        }
+        for record in page.object_list
+    ]
+    return render(
+        request,
+        "catalog/media_list.html",
+        {
+            "heading": heading,
+            "page": page,
+            "items": items,
+            "feed_url": reverse(feed) if feed else "",
+        },
+    )
+
+
+def podcasts(request: HttpRequest) -> HttpResponse:
+    return _media_list(request, Collection.PODCAST, _("Podcast"), "catalog:podcasts_rss")
+
+
+def videos(request: HttpRequest) -> HttpResponse:
+    # Videos have no feed of their own: the Atom feed of the collection is their subscription.
+    return _media_list(request, Collection.VIDEO, _("Videos"), "")
+
+
 def country(request: HttpRequest, iso3: str) -> HttpResponse:
     place = core_selectors.country_by_iso3(iso3)
     if place is None:
@@ -496,23 +547,66 @@ def country(request: HttpRequest, iso3: str) -> HttpResponse:
     )
 
 
-def search_atom(request: HttpRequest) -> HttpResponse:
-    from resilnet.catalog.feeds import atom_feed
+FEED_PAGE_SIZE = 50  # entries per page of an Atom feed
+PODCAST_PAGE_SIZE = 200  # items per page of the podcast feed
+FEED_LIMIT = 50_000  # the deepest a feed pages, as the search download
 
+
+def _feed_cursor(request: HttpRequest) -> Any:
+    """The page a feed request asks for, or a 400 naming the parameter."""
+    from resilnet.catalog.feed_paging import CURSOR_PARAMETER, BadCursor, Cursor
+
+    text = request.GET.get(CURSOR_PARAMETER)
+    if text is None:
+        return None
+    try:
+        return Cursor.parse(text)
+    except BadCursor as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
+
+def _last_change() -> Any:
+    """When the published catalog last changed (the date of a feed without entries)."""
+    latest = selectors.published().order_by("-updated_at").values_list("updated_at", flat=True)
+    return latest.first() or datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def search_atom(request: HttpRequest) -> HttpResponse:
+    """Any search as a paged Atom feed (RFC 5005), with validators for conditional GET."""
+    from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
+    from resilnet.catalog.feeds import atom_feed
+    from resilnet.catalog.search import newest_ids
+    from resilnet.catalog.search.backends.base import published_in_order
+
+    cursor = _feed_cursor(request)
+    if isinstance(cursor, HttpResponse):
+        return cursor
     query = SearchQuery.from_params(request.GET)
-    page = search(SearchQuery(q=query.q, filters=query.filters, sort="date", page_size=50))
-    params = request.GET.urlencode()
+    feed_page = page_of(newest_ids(query, FEED_LIMIT), cursor, FEED_PAGE_SIZE)
+    records = published_in_order(feed_page.ids)
+    url_with = url_maker(request)
+    html_params = request.GET.copy()
+    html_params.pop("before", None)
+    params = html_params.urlencode()
     body = atom_feed(
-        page,
+        records,
         title=_("resilnet catalog") + (f": {query.q}" if query.q else ""),
         self_url=request.build_absolute_uri(),
+        feed_id=url_with({}),
         html_url=request.build_absolute_uri(
             reverse("catalog:index") + (f"?{params}" if params else "")
         ),
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
+        paging=paging_links(feed_page, url_with),
+        empty_updated=_last_change(),
     )
-    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+    return conditional_response(
+        request,
+        body,
+        content_type="application/atom+xml; charset=utf-8",
+        last_modified=max((r.updated_at for r in records), default=None),
+    )
 
 
 SEARCH_CSV_LIMIT = 50_000
@@ -533,6 +627,10 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
     ids = newest_ids(SearchQuery.from_params(request.GET), SEARCH_CSV_LIMIT)
     out = io.StringIO()
+    # "CSV for Excel": a byte-order mark, without which Excel on Windows reads UTF-8 as
+    # its own code page and garbles Arabic; programs get plain UTF-8 by default.
+    if request.GET.get("excel") == "1":
+        out.write("\ufeff")
     write_csv(_in_order(ids), out)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="resilnet-catalog-search.csv"'
@@ -540,11 +638,24 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
 
 def podcasts_rss(request: HttpRequest) -> HttpResponse:
-    from resilnet.catalog.feeds import podcast_rss
+    """The podcast's episodes as RSS, newest episode first, paged and validated like Atom."""
+    from django.db.models import F
 
-    records = (
-        selectors.published().filter(collection=Collection.PODCAST).order_by("-published_at")[:200]
+    from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
+    from resilnet.catalog.feeds import podcast_rss
+    from resilnet.catalog.search.backends.base import published_in_order
+
+    cursor = _feed_cursor(request)
+    if isinstance(cursor, HttpResponse):
+        return cursor
+    ordered = list(
+        selectors.published()
+        .filter(collection=Collection.PODCAST)
+        .order_by(F("record_date").desc(nulls_last=True), "-id")
+        .values_list("id", flat=True)[:FEED_LIMIT]
     )
+    feed_page = page_of(ordered, cursor, PODCAST_PAGE_SIZE)
+    records = published_in_order(feed_page.ids)
     body = podcast_rss(
         records,
         title=_("resilnet podcast"),
@@ -553,8 +664,18 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
         self_url=request.build_absolute_uri(),
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
+        paging=paging_links(feed_page, url_maker(request)),
+        image_url=settings.PODCAST_IMAGE_URL
+        or request.build_absolute_uri(static("catalog/podcast-cover.png")),
+        owner_name=settings.PODCAST_OWNER_NAME,
+        owner_email=settings.PODCAST_OWNER_EMAIL,
     )
-    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+    return conditional_response(
+        request,
+        body,
+        content_type="application/rss+xml; charset=utf-8",
+        last_modified=max((r.updated_at for r in records), default=None),
+    )
 
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024

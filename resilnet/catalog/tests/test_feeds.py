@@ -205,8 +205,9 @@ def test_podcast_items(publish):
     guid = item.find("guid")
     assert guid.get("isPermaLink") == "false"
     assert guid.text == record_tag(record, "https://resilnet.example.org/")
-    assert parsedate_to_datetime(item.findtext("pubDate")) == record.published_at.replace(
-        microsecond=0
+    # The episode's own date (the record's date), not when it reached the catalog.
+    assert parsedate_to_datetime(item.findtext("pubDate")) == dt.datetime(
+        2020, 3, 20, tzinfo=dt.UTC
     )
     assert item.findtext("pubDate").endswith(" GMT")
     assert item.findtext("description") == "How operators kept networks running."
@@ -225,6 +226,14 @@ def test_podcast_guid_is_stable(publish):
     services.do_update_record(record.owner, record, podcast(title="Renamed"))
     record.refresh_from_db()
     assert rss([record]).find("channel/item/guid").text == first
+
+
+def test_an_episode_without_date_is_dated_by_its_publication(publish):
+    record = publish({**podcast(), "date": None})
+    item = rss([record]).find("channel/item")
+    assert parsedate_to_datetime(item.findtext("pubDate")) == record.published_at.replace(
+        microsecond=0
+    )
 
 
 def test_podcast_optional_item_elements_are_left_out(publish):
@@ -275,3 +284,62 @@ def test_podcast_descriptions_cannot_become_markup(publish):
     # What a podcast app renders as HTML shows the words, and makes no element of them.
     assert "<" not in description
     assert html.unescape(description) == hostile
+
+
+def test_directories_find_the_cover_the_owner_and_explicit_flags(client, publish, settings):
+    settings.PODCAST_OWNER_NAME = "Resilience desk"
+    settings.PODCAST_OWNER_EMAIL = "podcast@resilnet.example.org"
+    publish(podcast())
+    channel = parse(client.get("/catalog/podcasts.rss").content).find("channel")
+    assert channel.findtext(f"{ITUNES}owner/{ITUNES}name") == "Resilience desk"
+    assert channel.findtext(f"{ITUNES}owner/{ITUNES}email") == "podcast@resilnet.example.org"
+    cover = channel.find(f"{ITUNES}image").get("href")
+    assert cover.startswith("http://testserver/static/")
+    assert cover.endswith(".png")
+    assert channel.find(f"{ITUNES}category").get("text")
+    item = channel.find("item")
+    assert item.findtext(f"{ITUNES}explicit") == "false"
+    assert item.findtext(f"{ITUNES}duration") == "01:02:03"
+
+
+def test_a_configured_cover_replaces_the_sites_own(client, publish, settings):
+    settings.PODCAST_IMAGE_URL = "https://cdn.example.org/cover.jpg"
+    publish(podcast())
+    channel = parse(client.get("/catalog/podcasts.rss").content).find("channel")
+    assert channel.find(f"{ITUNES}image").get("href") == "https://cdn.example.org/cover.jpg"
+
+
+def test_pub_date_is_the_episodes_own_date_not_its_import(client, publish):
+    publish({**podcast(), "date": "2021-06-14"})
+    item = parse(client.get("/catalog/podcasts.rss").content).find("channel/item")
+    assert parsedate_to_datetime(item.findtext("pubDate")) == dt.datetime(
+        2021, 6, 14, tzinfo=dt.UTC
+    )
+
+
+def test_imported_episodes_keep_their_date_in_the_feed(client, moderator):
+    import io
+
+    from resilnet.catalog.importers import tabular
+
+    data = (
+        b"external_id,collection,title,date,fields.audio_url,fields.duration_seconds\n"
+        b"ep1,podcast,Keeping networks up,2020-05-04,https://media.example.org/1.mp3,2333\n"
+    )
+    services.import_records(moderator, tabular.parse(io.BytesIO(data), file_format="csv"))
+    item = parse(client.get("/catalog/podcasts.rss").content).find("channel/item")
+    assert parsedate_to_datetime(item.findtext("pubDate")).date() == dt.date(2020, 5, 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RESILNET_PODCAST_OWNER_EMAIL", "not an address"),
+        ("RESILNET_PODCAST_IMAGE_URL", "cover.png"),
+    ],
+)
+def test_malformed_podcast_settings_are_refused_naming_the_variable(name, value):
+    from resilnet.config import ConfigError, load
+
+    with pytest.raises(ConfigError, match=name):
+        load({name: value})

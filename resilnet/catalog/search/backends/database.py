@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from resilnet.catalog.models import Record, RecordFacet
@@ -22,6 +22,9 @@ from resilnet.catalog.taxonomy import Status
 from resilnet.catalog.text_analysis import index_terms
 
 CHUNK = 1000  # records read and written at a time
+# Newest date first, records without date last on every engine (PostgreSQL would put
+# them first), as the segment index orders them: feeds page through this order.
+NEWEST = F("record_date").desc(nulls_last=True)
 
 # (record id, analysed text of each field in the order of fields.FIELDS)
 Row = tuple[Any, ...]
@@ -81,9 +84,7 @@ class DatabaseBackend(SearchBackend):
         start = query.start
         if parsed.empty or query.sort == "date":
             page = list(
-                records.order_by("-record_date", "-published_at", "-id")[
-                    start : start + query.page_size
-                ]
+                records.order_by(NEWEST, "-published_at", "-id")[start : start + query.page_size]
             )
         else:
             # Rank inside the full-text index; facet filters narrow it, but never the MATCH
@@ -101,7 +102,7 @@ class DatabaseBackend(SearchBackend):
         return SearchPage(count, page, facets, parsed, query.page, query.page_size)
 
     def newest_ids(self, query: SearchQuery, limit: int) -> list[int]:
-        newest = self.filtered(query, parse(query.q)).order_by("-record_date", "-id")
+        newest = self.filtered(query, parse(query.q)).order_by(NEWEST, "-id")
         return list(newest.values_list("id", flat=True)[:limit])
 
     def filtered(self, query: SearchQuery, parsed: ParsedQuery) -> QuerySet[Record]:
