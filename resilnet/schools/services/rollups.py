@@ -351,9 +351,14 @@ def count_week(country: Country | int, monday: date) -> None:
 def update_current_statuses(country_ids: Iterable[int], today: date | None = None) -> int:
     """Set realtime schools' current status (see the module's docstring); returns how
     many changed."""
+    return sum(_update_current_statuses(country_ids, today).values())
+
+
+def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> dict[int, int]:
+    """`update_current_statuses`, counting the changes per country."""
     current = week_start(today or timezone.now().date())
     previous = current - timedelta(days=7)
-    changed = 0
+    changed: dict[int, int] = {}
     for country_id in sorted(set(country_ids)):
         rows: dict[int, dict[date, tuple[int, str, str]]] = {}
         for s, week, n, g, nat in SchoolWeeklyStatus.objects.filter(
@@ -389,7 +394,7 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
                     "connectivity_national = %s WHERE id = %s",
                     updates[start : start + CHUNK],
                 )
-        changed += len(updates)
+        changed[country_id] = len(updates)
     return changed
 
 
@@ -397,6 +402,14 @@ def _statuses_changed(country_ids: Iterable[int]) -> None:
     """The one place that hears that statuses of these countries changed: the map's cells
     of those countries are recounted."""
     tiles.refresh_grid(set(country_ids))
+
+
+def _grid_stale(changed: dict[int, int]) -> set[int]:
+    """Of the countries rolled up, those whose map cells no longer match their schools:
+    a current status changed, or schools turned real-time since the cells were counted
+    (their first measurements). Recounting a country's cells costs seconds; a roll-up
+    that changed nothing the map shows skips it."""
+    return {c for c, n in changed.items() if n} | tiles.realtime_not_in_grid(changed)
 
 
 # The whole roll-up ---------------------------------------------------------------------
@@ -433,11 +446,12 @@ def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None
         done += 1
         if progress:
             progress(done, total)
-    report.schools_changed = update_current_statuses(report.countries)
+    changed = _update_current_statuses(report.countries, None)
+    report.schools_changed = sum(changed.values())
     if marked:
         RollupMark.objects.filter(date__in=report.days, marked_at__lte=started).delete()
-    if report.countries:
-        _statuses_changed(report.countries)
+    if stale := _grid_stale(changed):
+        _statuses_changed(stale)
     return report
 
 
@@ -450,6 +464,6 @@ def roll_up_current_week_if_missing(today: date | None = None) -> bool:
     if not SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).exists():
         return False
     countries = roll_up_week(monday)
-    update_current_statuses(countries, today)
-    _statuses_changed(countries)
+    if stale := _grid_stale(_update_current_statuses(countries, today)):
+        _statuses_changed(stale)
     return True
