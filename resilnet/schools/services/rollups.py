@@ -116,26 +116,39 @@ def _replace(
     params: Sequence[Any],
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
-    school_index: int = 0,
-) -> None:
-    """Replace the rows of `model` matching `where` with `rows` (sorted by school), in
-    transactions of CHUNK rows, each deleting its own range of schools."""
+) -> int:
+    """Make the rows of `model` matching `where` equal `rows` (the school first in each),
+    writing only the difference: a row already there as it should be is left alone, so
+    rolling a day up again rewrites only the schools whose figures moved. In
+    transactions of CHUNK rows; returns how many rows were written or removed."""
     table = _q(model._meta.db_table)
-    bounds = [rows[i][school_index] for i in range(0, len(rows), CHUNK)] or [0]
-    for n, low in enumerate(bounds):
-        high = bounds[n + 1] if n + 1 < len(bounds) else None
-        chunk = rows[n * CHUNK : (n + 1) * CHUNK]
+    names = ", ".join(_q(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {table} WHERE {where}", list(params))  # noqa: S608
+        stored = {row[0]: _comparable(row) for row in cursor.fetchall()}
+    wanted = {row[0] for row in rows}
+    fresh = [row for row in rows if stored.get(row[0]) != _comparable(row)]
+    gone = sorted(stored.keys() - wanted)
+    batches = [
+        ([row[0] for row in part if row[0] in stored], part)
+        for part in (fresh[i : i + CHUNK] for i in range(0, len(fresh), CHUNK))
+    ] + [(gone[i : i + CHUNK], []) for i in range(0, len(gone), CHUNK)]
+    for replaced, part in batches:
+        # A changed row goes out and in within one transaction: readers never miss it.
         with transaction.atomic(), connection.cursor() as cursor:
-            range_sql = " AND school_id >= %s" if n else ""
-            range_params: list[Any] = [low] if n else []
-            if high is not None:
-                range_sql += " AND school_id < %s"
-                range_params.append(high)
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {where}{range_sql}",  # noqa: S608
-                [*params, *range_params],
-            )
-            insert_rows(model._meta.db_table, columns, chunk)
+            if replaced:
+                marks = ", ".join(["%s"] * len(replaced))
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {where} AND school_id IN ({marks})",  # noqa: S608
+                    [*params, *replaced],
+                )
+            insert_rows(model._meta.db_table, columns, part)
+    return len(fresh) + len(gone)
+
+
+def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
+    # Dates come back as dates where the driver converts them, as text where not.
+    return tuple(str(v) if isinstance(v, date) else v for v in row)
 
 
 # Days ----------------------------------------------------------------------------------
