@@ -10,9 +10,7 @@ from resilnet.schools.models import Measurement
 
 def test_measurements_are_indexed_by_uuid_school_and_time_and_nothing_else(db):
     with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, Measurement._meta.db_table
-        )
+        constraints = connection.introspection.get_constraints(cursor, Measurement._meta.db_table)
     indexed = sorted(
         tuple(c["columns"])
         for c in constraints.values()

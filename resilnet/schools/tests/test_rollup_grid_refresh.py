@@ -48,13 +48,16 @@ def test_a_roll_up_recounts_the_cells_only_when_the_map_changes(kenya, tmp_path)
 
     # The same day again: nothing the map shows changed.
     unchanged = tiles.data_version()
-    cells = sorted(GridCell.objects.values_list("level", "cell", "realtime", "total", "global_good"))
+    cells = sorted(
+        GridCell.objects.values_list("level", "cell", "realtime", "total", "global_good")
+    )
     report = rollups.roll_up([timezone.now().date()])
     assert report.countries == {kenya.pk}
     assert tiles.data_version() == unchanged
-    assert sorted(
-        GridCell.objects.values_list("level", "cell", "realtime", "total", "global_good")
-    ) == cells
+    assert (
+        sorted(GridCell.objects.values_list("level", "cell", "realtime", "total", "global_good"))
+        == cells
+    )
 
     # Likoni (moderate by its contract) measures 50 Mbps: good now, recounted.
     measure("g-2", 50_000_000)
