@@ -116,26 +116,39 @@ def _replace(
     params: Sequence[Any],
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
-    school_index: int = 0,
-) -> None:
-    """Replace the rows of `model` matching `where` with `rows` (sorted by school), in
-    transactions of CHUNK rows, each deleting its own range of schools."""
+) -> int:
+    """Make the rows of `model` matching `where` equal `rows` (the school first in each),
+    writing only the difference: a row already there as it should be is left alone, so
+    rolling a day up again rewrites only the schools whose figures moved. In
+    transactions of CHUNK rows; returns how many rows were written or removed."""
     table = _q(model._meta.db_table)
-    bounds = [rows[i][school_index] for i in range(0, len(rows), CHUNK)] or [0]
-    for n, low in enumerate(bounds):
-        high = bounds[n + 1] if n + 1 < len(bounds) else None
-        chunk = rows[n * CHUNK : (n + 1) * CHUNK]
+    names = ", ".join(_q(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {table} WHERE {where}", list(params))  # noqa: S608
+        stored = {row[0]: _comparable(row) for row in cursor.fetchall()}
+    wanted = {row[0] for row in rows}
+    fresh = [row for row in rows if stored.get(row[0]) != _comparable(row)]
+    gone = sorted(stored.keys() - wanted)
+    batches = [
+        ([row[0] for row in part if row[0] in stored], part)
+        for part in (fresh[i : i + CHUNK] for i in range(0, len(fresh), CHUNK))
+    ] + [(gone[i : i + CHUNK], []) for i in range(0, len(gone), CHUNK)]
+    for replaced, part in batches:
+        # A changed row goes out and in within one transaction: readers never miss it.
         with transaction.atomic(), connection.cursor() as cursor:
-            range_sql = " AND school_id >= %s" if n else ""
-            range_params: list[Any] = [low] if n else []
-            if high is not None:
-                range_sql += " AND school_id < %s"
-                range_params.append(high)
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {where}{range_sql}",  # noqa: S608
-                [*params, *range_params],
-            )
-            insert_rows(model._meta.db_table, columns, chunk)
+            if replaced:
+                marks = ", ".join(["%s"] * len(replaced))
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {where} AND school_id IN ({marks})",  # noqa: S608
+                    [*params, *replaced],
+                )
+            insert_rows(model._meta.db_table, columns, part)
+    return len(fresh) + len(gone)
+
+
+def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
+    # Dates come back as dates where the driver converts them, as text where not.
+    return tuple(str(v) if isinstance(v, date) else v for v in row)
 
 
 # Days ----------------------------------------------------------------------------------
@@ -351,9 +364,14 @@ def count_week(country: Country | int, monday: date) -> None:
 def update_current_statuses(country_ids: Iterable[int], today: date | None = None) -> int:
     """Set realtime schools' current status (see the module's docstring); returns how
     many changed."""
+    return sum(_update_current_statuses(country_ids, today).values())
+
+
+def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> dict[int, int]:
+    """`update_current_statuses`, counting the changes per country."""
     current = week_start(today or timezone.now().date())
     previous = current - timedelta(days=7)
-    changed = 0
+    changed: dict[int, int] = {}
     for country_id in sorted(set(country_ids)):
         rows: dict[int, dict[date, tuple[int, str, str]]] = {}
         for s, week, n, g, nat in SchoolWeeklyStatus.objects.filter(
@@ -389,7 +407,7 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
                     "connectivity_national = %s WHERE id = %s",
                     updates[start : start + CHUNK],
                 )
-        changed += len(updates)
+        changed[country_id] = len(updates)
     return changed
 
 
@@ -397,6 +415,14 @@ def _statuses_changed(country_ids: Iterable[int]) -> None:
     """The one place that hears that statuses of these countries changed: the map's cells
     of those countries are recounted."""
     tiles.refresh_grid(set(country_ids))
+
+
+def _grid_stale(changed: dict[int, int]) -> set[int]:
+    """Of the countries rolled up, those whose map cells no longer match their schools:
+    a current status changed, or schools turned real-time since the cells were counted
+    (their first measurements). Recounting a country's cells costs seconds; a roll-up
+    that changed nothing the map shows skips it."""
+    return {c for c, n in changed.items() if n} | tiles.realtime_not_in_grid(changed)
 
 
 # The whole roll-up ---------------------------------------------------------------------
@@ -433,11 +459,12 @@ def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None
         done += 1
         if progress:
             progress(done, total)
-    report.schools_changed = update_current_statuses(report.countries)
+    changed = _update_current_statuses(report.countries, None)
+    report.schools_changed = sum(changed.values())
     if marked:
         RollupMark.objects.filter(date__in=report.days, marked_at__lte=started).delete()
-    if report.countries:
-        _statuses_changed(report.countries)
+    if stale := _grid_stale(changed):
+        _statuses_changed(stale)
     return report
 
 
@@ -450,6 +477,6 @@ def roll_up_current_week_if_missing(today: date | None = None) -> bool:
     if not SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).exists():
         return False
     countries = roll_up_week(monday)
-    update_current_statuses(countries, today)
-    _statuses_changed(countries)
+    if stale := _grid_stale(_update_current_statuses(countries, today)):
+        _statuses_changed(stale)
     return True

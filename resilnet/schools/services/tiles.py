@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from resilnet.schools.models import GridVersion
+from resilnet.schools.models import GridCell, GridVersion, School
 from resilnet.schools.tiles.backends import backend
+from resilnet.schools.tiles.backends.database import GRID_LEVELS
 
 
 def refresh_grid(country_ids: Iterable[int] | None = None) -> int:
@@ -34,3 +35,28 @@ def bump_data_version() -> None:
 
 def data_version() -> int:
     return GridVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+
+def realtime_not_in_grid(country_ids: Iterable[int]) -> set[int]:
+    """Countries whose grid counts fewer real-time schools than they have: schools turned
+    real-time by their first measurements since the cells were counted (a school never
+    turns back, and deletions refresh the grid). Compares one coarse level's rolled-up
+    rows, a few per country, with a count of the schools."""
+    wanted = sorted(set(country_ids))
+    if not wanted:
+        return set()
+    in_grid = dict(
+        GridCell.objects.filter(
+            country_id__in=wanted, level=min(GRID_LEVELS), rolled_up=True, realtime=True
+        )
+        .values("country_id")
+        .annotate(n=Sum("total"))
+        .values_list("country_id", "n")
+    )
+    schools = (
+        School.objects.filter(country_id__in=wanted, realtime=True, deleted_at=None)
+        .values("country_id")
+        .annotate(n=Count("pk"))
+        .values_list("country_id", "n")
+    )
+    return {c for c, n in schools if in_grid.get(c, 0) != n}
