@@ -24,10 +24,10 @@ def get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def wait_for_worker(port: int, not_pid: int | None = None) -> dict:
+def wait_for_worker(port: int, not_pid: int | None = None, wait: float = 90) -> dict:
     """/healthz once a worker reports (a worker other than `not_pid`'s, if given)."""
     health: dict = {}
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             health = json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])
@@ -57,7 +57,7 @@ def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
     demo = launch(tmp_path, "demo", "--port", str(port))
     try:
-        health = wait_for_worker(port)
+        health = wait_for_worker(port, wait=600)  # the demo data of every module loads first
         assert health, "the server never answered"
         assert health["status"] == "ok", health
         status, body = get(f"http://127.0.0.1:{port}/")
