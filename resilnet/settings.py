@@ -37,7 +37,10 @@ MIDDLEWARE = [
     "resilnet.core.middleware.RequestIdMiddleware",
     "resilnet.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: compressed ahead of time
+    # Below WhiteNoise (which answers static files itself) and above everything that
+    # writes a body: pages, API answers and feeds leave gzipped.
+    "resilnet.core.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -25,6 +25,7 @@ MODULE = Module(
     ),
     health_checks=("resilnet.catalog.module.search",),
     country_url_name="catalog:country",
+    search_url_name="catalog:index",
 )
 
 

@@ -5,7 +5,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 from resilnet.core.request_context import ip_var, request_id_var
 
@@ -61,3 +63,28 @@ class RequestIdMiddleware:
             ip_var.reset(ip_token)
         response["X-Request-ID"] = request_id
         return response
+
+
+# What is worth compressing: text. Archives, spreadsheets, images, audio and video are
+# compressed already; gzip would only cost the server time and the reader nothing.
+_TEXT_TYPES = re.compile(
+    r"^(text/|application/(json|problem\+json|javascript|xml|atom\+xml|rss\+xml|cap\+xml"
+    r"|geo\+json|manifest\+json)|image/svg\+xml)"
+)
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """Gzip text responses (pages, API answers, feeds, CSV), never files: a FileResponse
+    keeps its length and byte ranges (players seek in podcast episodes), and responses
+    already compressed (tiles, XLSX, archives, media) pass as they are.
+
+    BREACH: Django's GZipMiddleware pads each compressed body with random bytes
+    (Heal The BREACH), and Django masks the CSRF token on every response; see
+    docs/architecture.md, "Compression"."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> Any:
+        if isinstance(response, FileResponse):
+            return response
+        if not _TEXT_TYPES.match(response.get("Content-Type", "")):
+            return response
+        return super().process_response(request, response)

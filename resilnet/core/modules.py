@@ -3,9 +3,9 @@
 An app listed in INSTALLED_APPS is a module when it has a `module.py` defining
 `MODULE = Module(...)`. The project reads these declarations to mount the module's pages
 (`/<slug>/`), map tiles (`/tiles/<slug>/`) and API router (`/api/v1/<slug>/`), to add its
-command group to `resilnet`, its entry to the navigation, its card to the home page and
-its link to each country's page, to load its demo data, to schedule its periodic tasks
-and to run its health checks.
+command group to `resilnet`, its entry to the navigation, its card and search box to the
+home page and its link to each country's page, to load its demo data, to schedule its
+periodic tasks and to run its health checks.
 Core declares its own tasks and checks the same way but has no navigation entry.
 
 Everything is named by dotted path, imported only when used: reading the declarations
@@ -48,6 +48,7 @@ class Module:
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     health_checks: tuple[str, ...] = ()  # check() -> dict with at least {"ok": bool}
     country_url_name: str = ""  # its page about one country, reversed with the ISO3 code
+    search_url_name: str = ""  # its search page, answering ?q=: the home page offers a box
     in_navigation: bool = True
 
     @property
