@@ -1,6 +1,7 @@
 """What a measurement file stores is what it says, to the last digit, whichever way the
-rows reach the table (PostgreSQL: COPY of Arrow-written CSV straight into the table, or
-through a staging table when some ids are there already; SQLite: executemany)."""
+rows reach the table (PostgreSQL: COPY into a staging table, then INSERT … SELECT …
+ON CONFLICT DO NOTHING; SQLite: executemany), and a file partly stored already adds
+only its new rows."""
 
 from __future__ import annotations
 
