@@ -16,8 +16,9 @@ A realtime school's current status (`School.connectivity_global/national`) is th
 week's when that week has measurements, otherwise the last complete week's (unknown if it
 sent nothing then either): Monday morning does not turn every school unknown.
 
-Medians are computed in numpy over the rows read by time range (SQLite has no median;
-docs/benchmarks.md compares this with PostgreSQL's percentile_cont). Each write is a
+Medians are PostgreSQL's `percentile_cont` there; on SQLite, which has no median, they are
+computed in numpy over the rows read by time range (the same figures: an even count takes
+the mean of the two middle values, missing values are left out). Each write is a
 bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows.
 """
 
@@ -33,7 +34,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from resilnet.core.bulk import insert_rows
+from resilnet.core.bulk import copy_rows
 from resilnet.core.models import Country
 from resilnet.schools import status
 from resilnet.schools.models import (
@@ -83,6 +84,33 @@ def _measured(start: date, end: date) -> tuple[np.ndarray, np.ndarray, np.ndarra
         return empty.astype(np.int64), empty, empty, empty
     table = np.concatenate(parts)
     return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3]
+
+
+def _medians(
+    start: date, end: date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per live school measured in [start, end), sorted by school: (schools, number of
+    measurements, median download, upload, latency), NaN where a school has no value.
+    PostgreSQL computes them (`percentile_cont`: only one row per school crosses the
+    wire); elsewhere every row is read and `group_medians` computes them."""
+    if connection.vendor != "postgresql":
+        schools, down, up, latency = _measured(start, end)
+        groups, counts = np.unique(schools, return_counts=True)
+        down, up, latency = (group_medians(schools, v, groups) for v in (down, up, latency))
+        return groups, counts, down, up, latency
+    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY m.{})"
+    sql = (
+        f"SELECT m.school_id, count(*), {median.format('download_bps')}, "  # noqa: S608
+        f"{median.format('upload_bps')}, {median.format('latency_ms')} "
+        f"FROM {_q(Measurement._meta.db_table)} m JOIN {_q(School._meta.db_table)} s "
+        f"ON s.id = m.school_id WHERE m.timestamp >= %s AND m.timestamp < %s "
+        f"AND s.deleted_at IS NULL GROUP BY m.school_id ORDER BY m.school_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_time(start), _time(end)])
+        table = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 5)
+    schools, counts = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    return schools, counts, table[:, 2], table[:, 3], table[:, 4]
 
 
 def group_medians(keys: np.ndarray, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -137,12 +165,15 @@ def _replace(
         # A changed row goes out and in within one transaction: readers never miss it.
         with transaction.atomic(), connection.cursor() as cursor:
             if replaced:
-                marks = ", ".join(["%s"] * len(replaced))
+                if connection.vendor == "postgresql":
+                    among, values = "= ANY(%s)", [replaced]  # one array, not 20,000 values
+                else:
+                    among, values = f"IN ({', '.join(['%s'] * len(replaced))})", replaced
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE {where} AND school_id IN ({marks})",  # noqa: S608
-                    [*params, *replaced],
+                    f"DELETE FROM {table} WHERE {where} AND school_id {among}",  # noqa: S608
+                    [*params, *values],
                 )
-            insert_rows(model._meta.db_table, columns, part)
+            copy_rows(model._meta.db_table, columns, part)
     return len(fresh) + len(gone)
 
 
@@ -156,9 +187,7 @@ def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
 
 def roll_up_day(day: date) -> int:
     """Each school's medians of one UTC day; returns the number of schools."""
-    schools, down, up, latency = _measured(day, day + timedelta(days=1))
-    groups, counts = np.unique(schools, return_counts=True)
-    medians = [group_medians(schools, v, groups) for v in (down, up, latency)]
+    groups, counts, *medians = _medians(day, day + timedelta(days=1))
     day_value = connection.ops.adapt_datefield_value(day)
     rows = [
         (int(s), day_value, _int(d), _int(u), _float(lat), int(c))
@@ -186,9 +215,7 @@ def national_benchmarks() -> dict[int, int]:
 def roll_up_week(monday: date) -> set[int]:
     """Every realtime school's row for the ISO week starting `monday`, then the week's
     area counts of the countries concerned; returns those countries' ids."""
-    schools, down, up, latency = _measured(monday, monday + timedelta(days=7))
-    measured, counts = np.unique(schools, return_counts=True)
-    medians = [group_medians(schools, v, measured) for v in (down, up, latency)]
+    measured, counts, *medians = _medians(monday, monday + timedelta(days=7))
     carried = set(
         SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).values_list(
             "school_id", flat=True
@@ -288,7 +315,7 @@ def _carry_forward(monday: date) -> set[int]:
         rows = [(s, value, iso_year, iso_week, 0, unknown, unknown) for s, _c in missing]
         for start in range(0, len(rows), CHUNK):
             with transaction.atomic():
-                insert_rows(
+                copy_rows(
                     SchoolWeeklyStatus._meta.db_table,
                     (
                         "school_id",
@@ -368,46 +395,49 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
 
 
 def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> dict[int, int]:
-    """`update_current_statuses`, counting the changes per country."""
+    """`update_current_statuses`, counting the changes per country. One `UPDATE … FROM`
+    a query that picks each school's status (SQLite 3.33 or newer, PostgreSQL), over
+    CHUNK schools a transaction and writing only the statuses that differ: no row goes
+    through Python, and a run that changes nothing writes nothing."""
     current = week_start(today or timezone.now().date())
     previous = current - timedelta(days=7)
+    school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
+
+    def pick(column: str) -> str:
+        # This week's status once it has measurements, else last week's, else unknown.
+        return (
+            f"CASE WHEN c.num_measurements > 0 THEN c.{column} "
+            f"WHEN p.id IS NOT NULL THEN p.{column} ELSE %s END"
+        )
+
+    chosen = (
+        f"SELECT s.id AS id, {pick('connectivity_global')} AS g, "  # noqa: S608
+        f"{pick('connectivity_national')} AS n FROM {school} s "
+        f"LEFT JOIN {weekly} c ON c.school_id = s.id AND c.week_start = %s "
+        f"LEFT JOIN {weekly} p ON p.school_id = s.id AND p.week_start = %s "
+        f"WHERE s.country_id = %s AND s.realtime = %s AND s.deleted_at IS NULL "
+        f"AND s.id >= %s AND s.id <= %s"
+    )
+    sql = (
+        f"UPDATE {school} SET connectivity_global = v.g, connectivity_national = v.n "  # noqa: S608
+        f"FROM ({chosen}) v WHERE {school}.id = v.id "
+        f"AND ({school}.connectivity_global <> v.g OR {school}.connectivity_national <> v.n)"
+    )
+    unknown = str(status.Connectivity.UNKNOWN)
+    weeks = [connection.ops.adapt_datefield_value(w) for w in (current, previous)]
     changed: dict[int, int] = {}
     for country_id in sorted(set(country_ids)):
-        rows: dict[int, dict[date, tuple[int, str, str]]] = {}
-        for s, week, n, g, nat in SchoolWeeklyStatus.objects.filter(
-            school__country_id=country_id, week_start__in=[current, previous]
-        ).values_list(
-            "school_id",
-            "week_start",
-            "num_measurements",
-            "connectivity_global",
-            "connectivity_national",
-        ):
-            rows.setdefault(s, {})[week] = (n, g, nat)
-        updates = []
-        for pk, now_global, now_national in School.objects.filter(
-            country_id=country_id, realtime=True, deleted_at=None
-        ).values_list("pk", "connectivity_global", "connectivity_national"):
-            weeks = rows.get(pk, {})
-            this_week = weeks.get(current)
-            if this_week and this_week[0]:
-                pick = this_week
-            else:
-                pick = weeks.get(previous) or (
-                    0,
-                    status.Connectivity.UNKNOWN,
-                    status.Connectivity.UNKNOWN,
-                )
-            if (pick[1], pick[2]) != (now_global, now_national):
-                updates.append((str(pick[1]), str(pick[2]), pk))
-        for start in range(0, len(updates), CHUNK):
+        ids = list(
+            School.objects.filter(country_id=country_id, realtime=True, deleted_at=None)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        changed[country_id] = 0
+        for start in range(0, len(ids), CHUNK):
+            span = ids[start : start + CHUNK]
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {_q(School._meta.db_table)} SET connectivity_global = %s, "  # noqa: S608
-                    "connectivity_national = %s WHERE id = %s",
-                    updates[start : start + CHUNK],
-                )
-        changed[country_id] = len(updates)
+                cursor.execute(sql, [unknown, unknown, *weeks, country_id, True, span[0], span[-1]])
+                changed[country_id] += max(cursor.rowcount, 0)
     return changed
 
 
