@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resilnet.alerts.cli import audiences, smsc_sim
+from resilnet.alerts.cli import audiences, dispatcher, smsc_sim
 
 
 def register(sub: Any) -> None:
@@ -13,3 +13,4 @@ def register(sub: Any) -> None:
     commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="COMMAND")
     audiences.add_commands(commands)  # each file of this package adds its commands
     smsc_sim.add_commands(sub)  # top-level: resilnet smsc-sim
+    dispatcher.add_commands(sub)  # top-level: resilnet dispatcher
