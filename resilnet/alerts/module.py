@@ -12,6 +12,8 @@ MODULE = Module(
     summary=_("Multilingual health alerts by CAP feed and SMS."),
     urls="resilnet.alerts.urls",
     cli="resilnet.alerts.cli.register",
+    demo="resilnet.alerts.demo.campaign.load",
+    demo_services="resilnet.alerts.demo.campaign.services",
     periodic_tasks=(
         # Approved alerts with a publication time are published when it comes
         # (services/authoring.py); a minute is the scheduling's resolution.

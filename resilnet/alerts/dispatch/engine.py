@@ -55,6 +55,8 @@ class DispatcherOptions:
     until_idle: bool = False
     receipt_timeout: float = 30.0  # --until-idle: how long to wait for the last receipts
     source: str = "resilnet"  # the sender shown on phones (alphanumeric)
+    # operator id → (host, port) instead of the operator's own: the demo loader's simulator
+    endpoints: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
 class Store:
@@ -135,10 +137,11 @@ class OperatorRunner:
 
     def _bind_config(self) -> C.BindConfig:
         op = self.row
+        host, port = self.options.endpoints.get(op.pk, (op.host, op.port))
         return C.BindConfig(
             operator=op.name,
-            host=op.host,
-            port=op.port,
+            host=host,
+            port=port,
             system_id=op.system_id,
             password=op.password,
             system_type=op.system_type,
