@@ -56,7 +56,7 @@ def load() -> str:
     line = subscribers.load()
     if Alert.objects.filter(identifier=IDENTIFIER).exists():
         return f"{line}; the demo cholera alert was sent before"
-    alert = _publish_alert()
+    _publish_alert()
     sent = send_in_process(SEND_TIMEOUT)
     return f"{line}; cholera alert published in en, fr, ar, {sent}"
 
