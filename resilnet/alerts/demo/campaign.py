@@ -65,7 +65,7 @@ def _publish_alert() -> Alert:
     author = User.objects.get(username="author")
     approver = User.objects.get(username="approver")
     codes = school_selectors.area_ids_by_code()
-    area_ids = [codes[c] for c in PROVINCES if codes.get(c)]
+    area_ids = [i for i in (codes.get(c) for c in PROVINCES) if i is not None]
     expires = timezone.now() + dt.timedelta(days=7)
     infos = [
         authoring.InfoInput(

@@ -307,7 +307,7 @@ class OperatorRunner:
 
     async def release_halted(self, halted: set[int]) -> None:
         keep: deque[Any] = deque()
-        drop = []
+        drop: list[Any] = []
         for message in self.queue:
             (drop if getattr(message, "campaign_id", None) in halted else keep).append(message)
         if drop:
@@ -402,8 +402,10 @@ class Dispatcher:
         self.options = options
         self.store = Store()
         if delivery is None:
-            from resilnet.alerts.dispatch import adapter as delivery
-        self.delivery = delivery
+            from resilnet.alerts.dispatch import adapter
+
+            delivery = adapter
+        self.delivery: Any = delivery
         self.runners: dict[int, OperatorRunner] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.stop_requested = asyncio.Event()
