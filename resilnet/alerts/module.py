@@ -20,5 +20,7 @@ MODULE = Module(
         PeriodicTask("resilnet.alerts.tasks.publish_due_alerts", timedelta(minutes=1)),
         # Subscriber imports that stopped after their commit point (services/audiences.py).
         PeriodicTask("resilnet.alerts.tasks.finish_subscriber_imports", timedelta(minutes=2)),
+        # Campaigns with nothing left to send are marked finished (services/delivery.py).
+        PeriodicTask("resilnet.alerts.tasks.finish_campaigns", timedelta(minutes=1)),
     ),
 )
