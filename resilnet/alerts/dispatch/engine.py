@@ -124,6 +124,7 @@ class OperatorRunner:
         self.queue: deque[Any] = deque()  # claimed Outbound messages not yet taken
         self.held: dict[int, Any] = {}  # message id → Outbound, claimed and not settled
         self.outcomes: list[Any] = []
+        self.unsent: list[int] = []  # claimed, not sent (the bind went down): released
         self.waiting = _Wait()
         self.stats = OperatorStats()
         self.more = asyncio.Event()  # senders wait on it when the queue is empty
@@ -253,12 +254,10 @@ class OperatorRunner:
                 await self.more.wait()
                 continue
             message = self.queue.popleft()
-            parts = [
-                C.SimplePart(payload, data_coding, esm_class)
-                for esm_class, data_coding, payload in message.parts
-            ]
-            first = getattr(message, "first_seq", 0)
-            results = await smpp.submit(message.msisdn.lstrip("+"), parts[first:], source=source)
+            # Outbound.parts are the parts still to send; the first is number first_seq.
+            parts = [C.SimplePart(p, dc, esm) for esm, dc, p in message.parts]
+            first = message.first_seq
+            results = await smpp.submit(message.msisdn.lstrip("+"), parts, source=source)
             self._settle(message, first, results)
 
     def _settle(self, message: Any, first: int, results: list[C.PartResult]) -> None:
@@ -267,11 +266,10 @@ class OperatorRunner:
         for offset, result in enumerate(results):
             kind = result.outcome
             if kind is C.Outcome.NOT_SENT:
-                if offset == 0:  # nothing of it went out: back to the queue, untouched
-                    self.outcomes.append(
-                        outcome(message.message_id, first, "retry", "", result.reason)
-                    )
-                    stats.parts_retry += 1
+                if offset == 0:  # nothing of it went out: given back, claimable at once
+                    self.unsent.append(message.message_id)
+                    self.held.pop(message.message_id, None)
+                    return
                 break
             if kind is C.Outcome.ACCEPTED:
                 stats.parts_accepted += 1
@@ -306,12 +304,11 @@ class OperatorRunner:
         )
 
     async def release_halted(self, halted: set[int]) -> None:
-        keep: deque[Any] = deque()
-        drop: list[Any] = []
-        for message in self.queue:
-            (drop if getattr(message, "campaign_id", None) in halted else keep).append(message)
+        # Outbound does not say its campaign: every message not yet sent is given back,
+        # and the next claim takes again only those of campaigns still running.
+        drop = list(self.queue)
         if drop:
-            self.queue = keep
+            self.queue.clear()
             await self.release(drop, "campaign halted")
             log.info("operator %s: %d messages of halted campaigns released", self.name, len(drop))
 
@@ -335,6 +332,9 @@ class OperatorRunner:
         """Write the outcomes, receipts and MOs gathered since the last flush."""
         delivery = self.dispatcher.delivery
         outcomes, self.outcomes = self.outcomes, []
+        if self.unsent:
+            unsent, self.unsent = self.unsent, []
+            await self.store.call(delivery.release, self.options.worker, unsent)
         waiting, self.waiting = self.waiting, _Wait()
         try:
             if outcomes:
@@ -484,13 +484,15 @@ class Dispatcher:
                     log.exception("operator %s: renewing leases failed", runner.name)
 
     async def _halt_loop(self) -> None:
+        seen: set[int] = set()
         while True:
             await asyncio.sleep(HALT_POLL)
             try:
                 halted = set(await self.store.call(self.delivery.halted_campaign_ids))
-                if halted:
+                if halted - seen:
                     for runner in list(self.runners.values()):
                         await runner.release_halted(halted)
+                seen = halted
             except Exception:
                 log.exception("checking halted campaigns failed")
 

@@ -24,7 +24,7 @@ from resilnet.alerts.smpp import pdu as P
 from resilnet.alerts.smsc.simulator import SimulatorConfig, SmscSimulator
 from resilnet.alerts.tests.conftest import cholera
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("kenya")]
 LIMIT = 60.0  # seconds: no scenario waits longer, whatever goes wrong
 FINAL = {"delivered", "undeliverable", "expired", "rejected", "failed"}
 
@@ -68,8 +68,13 @@ def operator(port: int, **changes: Any) -> Any:
 def queue_campaign(
     author: Any, approver: Any, op: Any, count: int, language: str = "en", **alert: Any
 ) -> Any:
-    """`count` Kenyan subscribers of `op`, and a published alert to them all."""
-    rows = "\n".join(["msisdn,language", *(f"+25471{i:07d},{language}" for i in range(count))])
+    """`count` Kenyan subscribers of `op` in Nairobi, and a published alert to them all."""
+    from resilnet.schools.models import AdminArea
+
+    nairobi = AdminArea.objects.get(code="KE-30").pk
+    lines = (f"+25471{i:07d},KE-30,{language}" for i in range(count))
+    rows = "\n".join(["msisdn,area,language", *lines])
+    alert.setdefault("areas", [authoring.AreaInput(area_desc="Nairobi", admin_area_ids=[nairobi])])
     audiences.do_import_subscribers(
         None,
         io.BytesIO(rows.encode()),
