@@ -129,10 +129,16 @@ def _batches(ids: Sequence[int], size: int = ID_BATCH) -> Iterable[list[int]]:
 
 
 def running_campaign_ids() -> list[int]:
-    return list(
+    return list(_running_campaigns())
+
+
+def _running_campaigns() -> dict[int, str]:
+    """Running campaigns, oldest first, with the digest of their alert's approved content
+    (which names the texts cached for them)."""
+    return dict(
         Campaign.objects.filter(state=CampaignState.RUNNING)
         .order_by("id")
-        .values_list("id", flat=True)
+        .values_list("id", "alert__approval_fingerprint")
     )
 
 
@@ -195,7 +201,8 @@ def claim(operator_id: int, worker: str, limit: int, lease: timedelta) -> list[O
     worker = worker[:64]
     rows: list[tuple[Any, ...]] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        running = running_campaign_ids()
+        versions = _running_campaigns()
+        running = list(versions)
         campaigns = "campaign_id IS NULL"
         if running:
             campaigns = f"(campaign_id IS NULL OR campaign_id IN ({_marks(len(running))}))"
@@ -216,7 +223,7 @@ def claim(operator_id: int, worker: str, limit: int, lease: timedelta) -> list[O
             )
             rows += cursor.fetchall()
     rows.sort(key=lambda r: (r[1] is not None, r[1] or 0, r[0]))
-    return [_outbound(*row) for row in rows]
+    return [_outbound(*row, version=versions.get(row[1] or 0, "")) for row in rows]
 
 
 def _outbound(
@@ -227,11 +234,13 @@ def _outbound(
     text: str,
     parts_sent: int,
     attempts: int,
+    *,
+    version: str,
 ) -> Outbound:
     if campaign_id is None:
         parts = gsm.smpp_parts(text, message_id & 0xFF)
     else:
-        parts = _with_reference(campaign_parts(campaign_id, language), message_id & 0xFF)
+        parts = _with_reference(campaign_parts(campaign_id, language, version), message_id & 0xFF)
     return Outbound(
         message_id=message_id,
         msisdn=msisdn,
@@ -243,7 +252,7 @@ def _outbound(
 
 # Texts: one split per (campaign, language) --------------------------------------------
 
-_TEXT_CACHE: OrderedDict[int, dict[str, list[tuple[int, int, bytes]]]] = OrderedDict()
+_TEXT_CACHE: OrderedDict[tuple[int, str], dict[str, list[tuple[int, int, bytes]]]] = OrderedDict()
 _TEXT_CACHE_SIZE = 64
 
 
@@ -263,10 +272,13 @@ def text_for(texts: dict[str, str], subscriber_language: str) -> str:
     return texts.get(cap_language(subscriber_language)) or next(iter(texts.values()), "")
 
 
-def campaign_parts(campaign_id: int, language: str) -> list[tuple[int, int, bytes]]:
+def campaign_parts(campaign_id: int, language: str, version: str) -> list[tuple[int, int, bytes]]:
     """The campaign's text for a subscriber language as SMPP parts with reference 0. A
-    published alert's texts never change, so they are split once and kept."""
-    texts = _TEXT_CACHE.get(campaign_id)
+    published alert's texts never change, so they are split once and kept, under the
+    campaign and the digest of its alert's approved content (`version`): a campaign id
+    reused by another database never gets another's text."""
+    key = (campaign_id, version)
+    texts = _TEXT_CACHE.get(key)
     if texts is None:
         alert = Alert.objects.get(campaign__id=campaign_id)
         by_language = sms_texts(alert)
@@ -274,11 +286,11 @@ def campaign_parts(campaign_id: int, language: str) -> list[tuple[int, int, byte
             code: gsm.smpp_parts(text_for(by_language, code), 0)
             for code in SubscriberLanguage.values
         }
-        _TEXT_CACHE[campaign_id] = texts
+        _TEXT_CACHE[key] = texts
         while len(_TEXT_CACHE) > _TEXT_CACHE_SIZE:
             _TEXT_CACHE.popitem(last=False)
     else:
-        _TEXT_CACHE.move_to_end(campaign_id)
+        _TEXT_CACHE.move_to_end(key)
     return texts.get(language) or texts[SubscriberLanguage.ENGLISH]
 
 
@@ -329,7 +341,7 @@ def release(worker: str, message_ids: list[int]) -> int:
 
 
 def _smsc_id(raw: str | None) -> str:
-    text = str(raw or "")
+    text = str(raw or "").replace("\x00", "")
     try:
         return canonical_message_id(text)
     except ReceiptError:
@@ -520,7 +532,8 @@ def record_receipts(operator_id: int, receipts: list[Receipt]) -> int:
             wanted.append((receipt, receipt_id_keys(receipt.message_id)))
         except ReceiptError:
             wanted.append((receipt, ()))
-    keys = sorted({key for _receipt, ks in wanted for key in ks})
+    # A NUL can be in no stored id (PostgreSQL text refuses it): such a key finds nothing.
+    keys = sorted({key for _receipt, ks in wanted for key in ks if "\x00" not in key})
     matched = 0
     with transaction.atomic():
         found: dict[str, tuple[int, int]] = {}  # smsc id: (part id, message id), latest
@@ -714,7 +727,7 @@ MESSAGE_COLUMNS = (
 def build_campaign(
     campaign_id: int,
     *,
-    chunk: int = BUILD_CHUNK,
+    chunk: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write the campaign's messages, `chunk` recipients per transaction, resuming after
@@ -723,6 +736,8 @@ def build_campaign(
     campaign = Campaign.objects.select_related("alert").get(pk=campaign_id)
     segment = campaign_segment(campaign.alert)
     texts = sms_texts(campaign.alert)
+    chunk = chunk or BUILD_CHUNK
+    written = Message.objects.filter(campaign_id=campaign_id).count()  # an earlier run's
     counts = {
         code: len(gsm.split(text_for(texts, code))) if texts else 1
         for code in SubscriberLanguage.values
@@ -764,8 +779,9 @@ def build_campaign(
                 ],
             )
             Campaign.objects.filter(pk=campaign_id).update(built_until=page[-1].id)
+        written += len(page)
         if progress is not None:
-            progress(Message.objects.filter(campaign_id=campaign_id).count(), campaign.targeted)
+            progress(written, max(campaign.targeted, written))
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         if campaign.built_at is None:
