@@ -31,6 +31,7 @@ def cmd_dispatcher(args: argparse.Namespace) -> int:
         lease=timedelta(seconds=args.lease),
         until_idle=args.until_idle,
         receipt_timeout=args.receipt_timeout,
+        max_attempts=args.max_attempts,
     )
 
     async def run() -> int:
@@ -75,6 +76,12 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("--batch", type=_positive, default=500, help="messages per claim (500)")
     p.add_argument("--lease", type=_positive, default=60, help="seconds a claim is held (60)")
+    p.add_argument(
+        "--max-attempts",
+        type=_positive,
+        default=5,
+        help="a message without a valid answer this many times fails (5)",
+    )
     p.add_argument(
         "--receipt-timeout",
         type=float,

@@ -3,10 +3,14 @@
 One asyncio process serves every enabled operator (or one, by name). Per operator:
 
 - its binds (`smpp.client.Operator`: binds sharing one pacer at the operator's rate);
-- a feeder that claims batches of messages with a lease, ahead of the window, so the
-  binds never wait on the database;
+- a feeder that claims messages with a lease just in time: the messages it holds
+  unsent never exceed the free window slots plus one window of prefetch, so a dispatcher
+  killed mid-campaign leaves at most about `binds × window + window` messages that
+  another must flag maybe_duplicate when it takes them over;
 - `binds × window` senders that submit a message's parts in order and collect one
-  `PartOutcome` per part that was tried;
+  `PartOutcome` per part that was tried. A sender's window slot is freed only when the
+  outcome is written, not when the response arrives: the messages sent without a recorded
+  response, the only ones a takeover may send twice, never exceed `binds × window`;
 - receipts and mobile-originated messages from deliver_sm, acknowledged once written.
 
 Every database call goes through `Store`, which runs them in ONE worker thread: SQLite has
@@ -53,6 +57,9 @@ class DispatcherOptions:
     batch: int = 500  # messages per claim
     lease: timedelta = LEASE
     until_idle: bool = False
+    # A message whose submit_sm got no readable answer this many times (a peer answering
+    # garbage) fails with the last reason instead of cycling; throttling is not counted.
+    max_attempts: int = 5
     receipt_timeout: float = 30.0  # --until-idle: how long to wait for the last receipts
     source: str = "resilnet"  # the sender shown on phones (alphanumeric)
     # operator id → (host, port) instead of the operator's own: the demo loader's simulator
@@ -124,6 +131,8 @@ class OperatorRunner:
         self.queue: deque[Any] = deque()  # claimed Outbound messages not yet taken
         self.held: dict[int, Any] = {}  # message id → Outbound, claimed and not settled
         self.outcomes: list[Any] = []
+        self.slots = asyncio.Semaphore(1)  # window slots, made again at each connection
+        self.settled: list[asyncio.Semaphore] = []  # a slot per message awaiting its write
         self.unsent: list[int] = []  # claimed, not sent (the bind went down): released
         self.waiting = _Wait()
         self.stats = OperatorStats()
@@ -191,7 +200,8 @@ class OperatorRunner:
             pause = RETRY_BIND_AFTER[0]
             assert self.smpp is not None
             window = self.row.binds * self.row.window
-            self._tasks = [asyncio.ensure_future(self._feed(window))]
+            self.slots = asyncio.Semaphore(window)
+            self._tasks = [asyncio.ensure_future(self._feed(window, self.row.window))]
             self._tasks += [asyncio.ensure_future(self._send()) for _ in range(window)]
             while not self.stopping and not self.all_binds_failed():
                 await self._sleep(0.5)
@@ -221,15 +231,19 @@ class OperatorRunner:
         await self.release(list(self.queue), "dispatcher stopping")
         self.queue.clear()
 
-    async def _feed(self, window: int) -> None:
-        """Keep about two windows of messages claimed ahead of the senders."""
+    async def _feed(self, window: int, prefetch: int) -> None:
+        """Claim just in time: every message held (in a sender or queued for one) is a
+        window slot or one of `prefetch` waiting for a slot. A claim is made once at least
+        half a prefetch is missing, so claims stay few at high rates."""
         options = self.options
-        low = max(window * 2, 1)
+        most = window + max(prefetch, 1)
+        step = max(1, prefetch // 2)
         while not self.stopping:
-            if len(self.queue) >= low:
-                await asyncio.sleep(0.005)
+            missing = most - len(self.held) - len(self.settled)
+            if missing < step:
+                await asyncio.sleep(0.002)
                 continue
-            limit = max(options.batch, low * 2 - len(self.queue))
+            limit = min(options.batch, missing)
             batch = await self.store.call(
                 self.dispatcher.delivery.claim, self.id, options.worker, limit, options.lease
             )
@@ -253,14 +267,29 @@ class OperatorRunner:
                 self.more.clear()
                 await self.more.wait()
                 continue
+            slots = self.slots
+            await slots.acquire()
+            if slots.locked():
+                self.dispatcher.flush_soon.set()  # the window is full of unwritten outcomes
+            if not self.queue:
+                slots.release()
+                continue
             message = self.queue.popleft()
             # Outbound.parts are the parts still to send; the first is number first_seq.
             parts = [C.SimplePart(p, dc, esm) for esm, dc, p in message.parts]
             first = message.first_seq
-            results = await smpp.submit(message.msisdn.lstrip("+"), parts, source=source)
-            self._settle(message, first, results)
+            try:
+                results = await smpp.submit(message.msisdn.lstrip("+"), parts, source=source)
+            except BaseException:
+                slots.release()
+                raise
+            if self._settle(message, first, results):
+                self.settled.append(slots)
+            else:
+                slots.release()
 
-    def _settle(self, message: Any, first: int, results: list[C.PartResult]) -> None:
+    def _settle(self, message: Any, first: int, results: list[C.PartResult]) -> bool:
+        """Keep the outcomes to write; False when nothing of the message went out."""
         outcome = self.dispatcher.delivery.PartOutcome
         stats = self.stats
         for offset, result in enumerate(results):
@@ -269,7 +298,7 @@ class OperatorRunner:
                 if offset == 0:  # nothing of it went out: given back, claimable at once
                     self.unsent.append(message.message_id)
                     self.held.pop(message.message_id, None)
-                    return
+                    return False
                 break
             if kind is C.Outcome.ACCEPTED:
                 stats.parts_accepted += 1
@@ -279,18 +308,18 @@ class OperatorRunner:
                 stats.parts_failed += 1
             else:
                 stats.parts_unknown += 1
+            reason = result.reason
+            if kind is C.Outcome.UNKNOWN and message.attempt >= self.options.max_attempts:
+                kind = C.Outcome.FAILED
+                reason = f"no valid answer after {message.attempt} attempts: {reason}"
+            smsc_id = result.message_id or ""
             self.outcomes.append(
-                outcome(
-                    message.message_id,
-                    first + offset,
-                    str(kind),
-                    result.message_id or "",
-                    result.reason,
-                )
+                outcome(message.message_id, first + offset, str(kind), smsc_id, reason)
             )
         self.held.pop(message.message_id, None)
         stats.messages_done += 1
         self.last_activity = time.monotonic()
+        return True
 
     async def release(self, messages: list[Any], reason: str) -> None:
         """Give claimed messages back (their lease ends now) without submitting them."""
@@ -332,6 +361,7 @@ class OperatorRunner:
         """Write the outcomes, receipts and MOs gathered since the last flush."""
         delivery = self.dispatcher.delivery
         outcomes, self.outcomes = self.outcomes, []
+        settled, self.settled = self.settled, []
         if self.unsent:
             unsent, self.unsent = self.unsent, []
             await self.store.call(delivery.release, self.options.worker, unsent)
@@ -339,6 +369,10 @@ class OperatorRunner:
         try:
             if outcomes:
                 await self.store.call(delivery.record_outcomes, self.options.worker, outcomes)
+                outcomes = []
+            for slots in settled:  # written: their window slots are free
+                slots.release()
+            settled = []
             if waiting.receipts:
                 matched = await self.store.call(delivery.record_receipts, self.id, waiting.receipts)
                 self.stats.receipts += len(waiting.receipts)
@@ -353,6 +387,7 @@ class OperatorRunner:
             # Not written: deliver_sm answered with a temporary error (the SMSC retries);
             # the outcomes are kept for the next flush.
             self.outcomes[:0] = outcomes
+            self.settled[:0] = settled
             for future in waiting.futures:
                 if not future.done():
                     future.set_exception(error)
@@ -409,6 +444,7 @@ class Dispatcher:
         self.runners: dict[int, OperatorRunner] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.stop_requested = asyncio.Event()
+        self.flush_soon = asyncio.Event()  # a window is full: write outcomes without waiting
         self.errors: list[str] = []
 
     async def run(self) -> int:
@@ -466,7 +502,9 @@ class Dispatcher:
 
     async def _flush_loop(self) -> None:
         while True:
-            await asyncio.sleep(FLUSH_INTERVAL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.flush_soon.wait(), FLUSH_INTERVAL)
+            self.flush_soon.clear()
             try:
                 await self.flush_all()
             except Exception:
