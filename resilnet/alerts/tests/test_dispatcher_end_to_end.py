@@ -176,6 +176,58 @@ def test_an_smsc_dropping_connections_mid_window_loses_nothing(author, approver)
     assert unknown <= 2 * 2 * 20  # twice, two binds' windows at most
 
 
+def test_the_kill_switch_stops_sending_within_seconds_and_resume_finishes(author, approver):
+    sim = simulator()
+    campaign = queue_campaign(author, approver, operator(_reserve(sim), tps=100), 400)
+    seen: dict[str, Any] = {}
+
+    async def halt_midway(sim: SmscSimulator, dispatcher: Dispatcher) -> None:
+        while sim.counters["accepted"] < 50:
+            await asyncio.sleep(0.01)
+        await _in_thread(delivery.do_halt_campaign, approver, campaign, "wrong province")
+        # Within 2 s: nothing of the campaign is held any more (given back, not sent) …
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and await _in_thread(_sending):
+            await asyncio.sleep(0.05)
+        seen["sending"] = await _in_thread(_sending)
+        # … and the simulator gets nothing more.
+        seen["accepted"] = sim.counters["accepted"]
+        await asyncio.sleep(1.0)
+        seen["accepted later"] = sim.counters["accepted"]
+
+    dispatch(sim, during=halt_midway)
+    assert seen["sending"] == 0
+    assert seen["accepted"] == seen["accepted later"] < 400
+    after_halt = states()
+    assert after_halt["queued"] == 400 - seen["accepted"]  # every unsent one given back
+    assert Message.objects.filter(maybe_duplicate=True).count() == 0
+
+    delivery.do_resume_campaign(approver, campaign)
+    again = simulator()
+    again.config.port, again.config.control_port = sim.config.port, None
+    dispatch(again)
+    assert states() == {"delivered": 400}
+    assert again.counters["accepted"] == 400 - seen["accepted"]  # none sent twice
+
+
+def _sending() -> int:
+    return Message.objects.filter(state="sending").count()
+
+
+async def _in_thread(fn: Any, *args: Any) -> Any:
+    """A database call from the event loop's side of a scenario, on a connection of its own."""
+
+    def call() -> Any:
+        from django.db import connections
+
+        try:
+            return fn(*args)
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(call)
+
+
 def test_stop_sent_as_a_reply_stops_the_subscriber_and_is_confirmed(author, approver):
     sim = simulator()
     queue_campaign(author, approver, operator(_reserve(sim)), 5)
