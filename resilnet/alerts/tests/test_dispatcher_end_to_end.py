@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
@@ -23,6 +22,7 @@ from resilnet.alerts.services import audiences, authoring, delivery
 from resilnet.alerts.smpp import pdu as P
 from resilnet.alerts.smsc.simulator import SimulatorConfig, SmscSimulator
 from resilnet.alerts.tests.conftest import cholera
+from resilnet.core.tests.databases import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("kenya")]
 LIMIT = 60.0  # seconds: no scenario waits longer, whatever goes wrong
@@ -341,16 +341,6 @@ def _reserve(sim: SmscSimulator) -> int:
     return port
 
 
-def _database_url() -> str:
-    from django.db import connection
-
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(params['NAME']).resolve()}"
-    user, password = quote(params["USER"], safe=""), quote(params["PASSWORD"], safe="")
-    return f"postgres://{user}:{password}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
-
-
 RUN = [sys.executable, "-c", "from resilnet.cli import main; raise SystemExit(main())"]
 
 
@@ -386,7 +376,7 @@ def _dispatcher_process(name: str, tmp_path: Path, *extra: str) -> subprocess.Po
         stderr=subprocess.STDOUT,
         text=True,
         env=os.environ
-        | {"DJANGO_SETTINGS_MODULE": "resilnet.settings", "RESILNET_DATABASE_URL": _database_url()},
+        | {"DJANGO_SETTINGS_MODULE": "resilnet.settings", "RESILNET_DATABASE_URL": database_url()},
     )
 
 
