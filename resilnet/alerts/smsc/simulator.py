@@ -213,10 +213,11 @@ class _Connection:
         if isinstance(request, P.Unbind):
             return P.response_for(request)
         if isinstance(request, P.DeliverSmResp):
+            # The counter counts every deliver_sm acknowledged (receipts and MOs).
             item = self.unacknowledged.pop(request.sequence, None)
             if item is not None and request.status != P.Status.ESME_ROK:
                 sim.redeliver([item])  # the ESME could not take it now: sent again later
-            elif item is not None:
+            else:
                 sim.counters["receipts_acknowledged"] += 1
             return None
         if isinstance(request, (P.EnquireLinkResp, P.UnbindResp, P.GenericNack)):
