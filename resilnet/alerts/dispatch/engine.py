@@ -135,6 +135,11 @@ class OperatorRunner:
         self.settled: list[asyncio.Semaphore] = []  # a slot per message awaiting its write
         self.unsent: list[int] = []  # claimed, not sent (the bind went down): released
         self.waiting = _Wait()
+        # A receipt may come on one bind before the submit_sm_resp it follows is read on
+        # another: it is written only once every submit started before it has settled.
+        self.started = 0  # submits started so far
+        self.in_flight: set[int] = set()  # their numbers, while awaiting a response
+        self.early: list[tuple[int, R.Receipt, asyncio.Future[None]]] = []
         self.stats = OperatorStats()
         self.more = asyncio.Event()  # senders wait on it when the queue is empty
         self.has_work = True
@@ -278,11 +283,16 @@ class OperatorRunner:
             # Outbound.parts are the parts still to send; the first is number first_seq.
             parts = [C.SimplePart(p, dc, esm) for esm, dc, p in message.parts]
             first = message.first_seq
+            self.started += 1
+            number = self.started
+            self.in_flight.add(number)
             try:
                 results = await smpp.submit(message.msisdn.lstrip("+"), parts, source=source)
             except BaseException:
                 slots.release()
                 raise
+            finally:
+                self.in_flight.discard(number)
             if self._settle(message, first, results):
                 self.settled.append(slots)
             else:
@@ -345,15 +355,16 @@ class OperatorRunner:
 
     def _on_deliver(self, session: C.EsmeSession, pdu: P.DeliverSm) -> asyncio.Future[None] | None:
         waiting = self.waiting
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if R.is_receipt(pdu):
             try:
-                waiting.receipts.append(R.parse_receipt(pdu))
+                receipt = R.parse_receipt(pdu)
             except R.ReceiptError as error:
                 log.warning("operator %s: %s", self.name, error)
                 return None  # acknowledged: sending it again would not make it readable
-        else:
-            waiting.mos.append((pdu.source_addr, _mo_text(pdu)))
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.early.append((self.started, receipt, future))
+            return future
+        waiting.mos.append((pdu.source_addr, _mo_text(pdu)))
         waiting.futures.append(future)
         return future
 
@@ -366,6 +377,12 @@ class OperatorRunner:
             unsent, self.unsent = self.unsent, []
             await self.store.call(delivery.release, self.options.worker, unsent)
         waiting, self.waiting = self.waiting, _Wait()
+        # Receipts whose earlier submits have all settled (their outcomes are in `outcomes`).
+        oldest = min(self.in_flight, default=self.started + 1)
+        ready = [e for e in self.early if e[0] < oldest]
+        self.early = [e for e in self.early if e[0] >= oldest]
+        waiting.receipts += [receipt for _n, receipt, _f in ready]
+        waiting.futures += [future for _n, _r, future in ready]
         try:
             if outcomes:
                 await self.store.call(delivery.record_outcomes, self.options.worker, outcomes)
@@ -405,7 +422,7 @@ class OperatorRunner:
 
     def idle(self) -> bool:
         """No work, nothing in flight, no receipt still expected (or waited long enough)."""
-        if self.has_work or self.held or self.queue or self.outcomes:
+        if self.has_work or self.held or self.queue or self.outcomes or self.early:
             return False
         if self.stats.receipts_matched >= self.stats.parts_accepted:
             return True
