@@ -646,7 +646,7 @@ def campaign_segment(alert: Alert) -> selectors.Segment | None:
     return selectors.Segment(area_ids=tuple(area_ids), languages=languages, test=not live)
 
 
-def _may_halt(actor: User | None) -> bool:
+def may_halt(actor: User | None) -> bool:
     if actor is None:
         return True  # the platform itself: a Cancel alert halts what it cancels
     return bool(
@@ -820,7 +820,7 @@ def _locked_campaign(campaign: Campaign) -> Campaign:
 def do_halt_campaign(actor: User | None, campaign: Campaign, reason: str = "") -> Campaign:
     """The kill switch: no message of the campaign is claimed from now on; dispatchers
     release the ones they hold within a second (`halted_campaign_ids`)."""
-    if not _may_halt(actor):
+    if not may_halt(actor):
         raise PermissionDenied(_("Approvers and administrators halt campaigns."))
     reason = str(reason or "").strip()
     if len(reason) > 500:
@@ -841,7 +841,7 @@ def do_halt_campaign(actor: User | None, campaign: Campaign, reason: str = "") -
 
 @transaction.atomic
 def do_resume_campaign(actor: User | None, campaign: Campaign) -> Campaign:
-    if not _may_halt(actor):
+    if not may_halt(actor):
         raise PermissionDenied(_("Approvers and administrators resume campaigns."))
     campaign = _locked_campaign(campaign)
     if campaign.state != CampaignState.HALTED:
