@@ -402,6 +402,8 @@ def record_outcomes(worker: str, outcomes: list[PartOutcome]) -> None:
             reported = [o for o in reported if parts_sent < o.seq <= parts]
             if len(reported) != len(by_message[message_id]):
                 logger.warning("outcome for a part message %s does not have: ignored", message_id)
+            if not reported:
+                continue
             for o in reported:
                 if o.kind == "accepted":
                     new_parts[message_id, o.seq] = (
