@@ -146,3 +146,21 @@ def test_a_campaign_halted_is_not_running(campaign, approver):
     delivery.do_halt_campaign(approver, campaign)
     campaign.refresh_from_db()
     assert (campaign.state, campaign.halted_by) == (CampaignState.HALTED, approver)
+
+
+def test_a_campaign_with_nothing_left_to_send_finishes(campaign, operators):
+    assert delivery.finish_campaigns() == 0
+    for op in operators:
+        claimed = delivery.claim(op.pk, "w", 100, LEASE)
+        delivery.record_outcomes(
+            "w", [delivery.PartOutcome(o.message_id, 1, "failed", None, "x") for o in claimed]
+        )
+    assert delivery.finish_campaigns() == 1
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.FINISHED
+
+
+def test_a_halted_campaign_does_not_finish(campaign, approver):
+    Message.objects.update(state=MessageState.DELIVERED)
+    delivery.do_halt_campaign(approver, campaign)
+    assert delivery.finish_campaigns() == 0

@@ -204,3 +204,37 @@ def test_a_long_message_is_delivered_when_all_its_parts_are(long_claimed, operat
     assert _state(mid).state == MessageState.SUBMITTED
     delivery.record_receipts(operators[0].pk, [_receipt("102")])
     assert _state(mid).state == MessageState.DELIVERED
+
+
+def test_hostile_smsc_ids_are_stored_bounded_and_without_nul(claimed):
+    ids = [o.message_id for o in claimed]
+    delivery.record_outcomes(
+        "w1",
+        [
+            PartOutcome(ids[0], 1, "accepted", "AB\x00CD", ""),
+            PartOutcome(ids[1], 1, "accepted", "x" * 500, ""),
+            PartOutcome(ids[2], 1, "failed", None, "bad\x00reason" * 100),
+        ],
+    )
+    stored = dict(MessagePart.objects.values_list("message_id", "smsc_id"))
+    assert stored == {ids[0]: str(0xABCD), ids[1]: "x" * 64}
+    assert _state(ids[2]).reason == ("badreason" * 100)[:200]
+
+
+def test_an_outcome_for_a_part_the_message_does_not_have_is_ignored(claimed, caplog):
+    mid = claimed[0].message_id
+    with caplog.at_level(logging.WARNING):
+        delivery.record_outcomes("w1", [PartOutcome(mid, 7, "accepted", "77", "")])
+    assert _state(mid).state == MessageState.SENDING
+    assert not MessagePart.objects.exists()
+    assert "does not have" in caplog.text
+
+
+def test_no_log_line_of_the_delivery_path_holds_a_number(claimed, operators, caplog):
+    numbers = list(Message.objects.values_list("msisdn", flat=True))
+    with caplog.at_level(logging.DEBUG):
+        delivery.record_outcomes("intruder", [PartOutcome(claimed[0].message_id, 1, "failed")])
+        delivery.record_receipts(operators[0].pk, [_receipt("123456789")])
+        delivery.handle_mobile_originated(operators[0].pk, numbers[1], "hello")
+    assert caplog.text
+    assert not any(n in caplog.text or n[1:] in caplog.text for n in numbers)
