@@ -508,8 +508,15 @@ class Dispatcher:
                     r for r in self.runners.values() if r.bind_error and self.tasks[r.id].done()
                 ]
                 if all(r.idle() or r in failed for r in self.runners.values()):
-                    self.errors = [r.bind_error for r in failed]
-                    return
+                    # Asked again now that nothing is held: the answer above may predate
+                    # outcomes that queued messages again (a retry not yet due).
+                    again = set(await self.store.call(self.delivery.operators_with_work))
+                    late = [r for r in self.runners.values() if r.id in again and r not in failed]
+                    for runner in late:
+                        runner.has_work = True
+                    if not late:
+                        self.errors = [r.bind_error for r in failed]
+                        return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_requested.wait(), WORK_POLL)
 
