@@ -170,10 +170,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"Serving http://{args.host}:{args.port}/ with a background worker. Ctrl-C stops both.")
-    return supervise(
-        {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()},
-        restart=frozenset({"worker"}),
-    )
+    commands = {"web": server_command(args.host, args.port, dev=False), "worker": worker_command()}
+    for module in modules.installed():
+        commands |= module.load("demo_services")() if module.demo_services else {}
+    return supervise(commands, restart=frozenset(commands) - {"web"})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resilnet.alerts import audience_views, feeds, views
+from resilnet.alerts import audience_views, feeds, report_views, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:alert_id>/", views.detail, name="detail"),
     path("<int:alert_id>/edit/", views.compose, name="edit"),
     path("<int:alert_id>/review/", views.review, name="review"),
+    path("<int:alert_id>/report/", report_views.report, name="report"),
+    path("<int:alert_id>/report.csv", report_views.report_csv, name="report_csv"),
+    path("<int:alert_id>/campaign/<slug:action>/", report_views.switch, name="campaign"),
     path("<int:alert_id>/<slug:action>/", views.transition, name="transition"),
     path("operators/", audience_views.operators, name="operators"),
     path("subscribers/", audience_views.subscribers, name="subscribers"),

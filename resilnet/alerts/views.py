@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resilnet.alerts import gsm, selectors
+from resilnet.alerts import gsm, reports, selectors
 from resilnet.alerts.forms import ComposeForms
 from resilnet.alerts.models import Alert, AlertState
 from resilnet.alerts.models.alerts import EDITABLE_STATES
@@ -120,7 +120,11 @@ def review(request: HttpRequest, alert_id: int) -> HttpResponse:
     return render(
         request,
         "alerts/review.html",
-        _content(alert) | {"fingerprint": authoring.fingerprint(alert)},
+        _content(alert)
+        | {
+            "fingerprint": authoring.fingerprint(alert),
+            "audience": reports.audience_preview(alert),
+        },
     )
 
 

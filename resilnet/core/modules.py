@@ -45,6 +45,8 @@ class Module:
     api_router: str = ""  # django-ninja Router mounted at /api/v1/<slug>/
     cli: str = ""  # register(subparsers): adds `resilnet <slug> COMMAND`
     demo: str = ""  # load() -> str: loads demo data, returns one line to print
+    # services() -> {name: argv}: processes the demo runs beside the web server and worker
+    demo_services: str = ""
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     health_checks: tuple[str, ...] = ()  # check() -> dict with at least {"ok": bool}
     country_url_name: str = ""  # its page about one country, reversed with the ISO3 code

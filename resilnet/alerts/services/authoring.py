@@ -38,6 +38,7 @@ from resilnet.alerts.models import (
     Urgency,
 )
 from resilnet.alerts.models.alerts import EDITABLE_STATES, new_identifier
+from resilnet.alerts.services import delivery
 from resilnet.core.models import AuditAction, AuditEvent, Role, User
 from resilnet.core.services import record_audit
 from resilnet.schools import selectors as schools
@@ -592,6 +593,8 @@ def _publish(actor: User | None, alert: Alert, now: dt.datetime) -> bool:
     if alert.msg_type in follows:
         for earlier in alert.references.select_for_update().filter(state=AlertState.PUBLISHED):
             _transition(actor, earlier, follows[MsgType(alert.msg_type)], reason=alert.identifier)
+    # Its SMS campaign starts in the same transaction (a Cancel halts the cancelled ones).
+    delivery.on_alert_published(actor, alert)
     return True
 
 

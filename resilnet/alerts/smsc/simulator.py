@@ -7,7 +7,10 @@ can tell, with the failures an operator's centre has put on demand.
   100 ms of messages): submit_sm beyond it is answered ESME_RTHROTTLED.
 - Injected errors: ESME_RMSGQFUL (retryable) and ESME_RSUBMITFAIL (permanent) at rates.
 - Delivery receipts after a delay, with outcomes drawn at configured rates, sent to a
-  receiver or transceiver bind of the account (kept until one binds). submit_sm_resp gives
+  receiver or transceiver bind of the account (kept until one binds). A receipt is kept
+  until the ESME acknowledges it with deliver_sm_resp ESME_ROK: one sent on a connection
+  that closes before its acknowledgement, or refused with an error status, is sent again
+  (to the next bind), as an SMSC's store-and-forward does. submit_sm_resp gives
   the message id in decimal; the receipt gives it in hexadecimal in its text and in
   receipted_message_id, as some SMSCs do, so ESMEs must normalise ids to match them.
 - Malformed PDUs are answered (generic_nack or the response with the error status) and the
@@ -114,6 +117,7 @@ class _PendingReceipt:
     destination: str
     submitted: str
     text: str
+    outcome: str | None = None  # drawn when first sent; the same if sent again
 
 
 class _Connection:
@@ -128,6 +132,7 @@ class _Connection:
         self.can_receive = False
         self.sequence = 0
         self.outgoing: list[bytes] = []
+        self.unacknowledged: dict[int, _PendingReceipt] = {}  # deliver_sm sequence → receipt
 
     def next_sequence(self) -> int:
         self.sequence = self.sequence % 0x7FFFFFFF + 1
@@ -208,7 +213,12 @@ class _Connection:
         if isinstance(request, P.Unbind):
             return P.response_for(request)
         if isinstance(request, P.DeliverSmResp):
-            sim.counters["receipts_acknowledged"] += 1
+            # The counter counts every deliver_sm acknowledged (receipts and MOs).
+            item = self.unacknowledged.pop(request.sequence, None)
+            if item is not None and request.status != P.Status.ESME_ROK:
+                sim.redeliver([item])  # the ESME could not take it now: sent again later
+            else:
+                sim.counters["receipts_acknowledged"] += 1
             return None
         if isinstance(request, (P.EnquireLinkResp, P.UnbindResp, P.GenericNack)):
             return None
@@ -264,6 +274,7 @@ class SmscSimulator:
                 "malformed",
                 "receipts_sent",
                 "receipts_acknowledged",
+                "receipts_redelivered",
                 "receipts_dropped",
                 "mo_sent",
                 "enquire_links",
@@ -342,6 +353,9 @@ class SmscSimulator:
             if conn.system_id is not None and conn in self.receivers.get(conn.system_id, []):
                 self.receivers[conn.system_id].remove(conn)
             conn.close()
+            # Receipts the ESME never acknowledged on this connection go to its next bind.
+            self.redeliver(list(conn.unacknowledged.values()))
+            conn.unacknowledged.clear()
 
     def submit(self, conn: _Connection, request: P.SubmitSm) -> P.Pdu:
         config, counters = self.config, self.counters
@@ -401,7 +415,9 @@ class SmscSimulator:
                     kept.append(item)
                     continue
                 conn = receivers[item.message_id % len(receivers)]
-                conn.send(self._receipt(conn, item))
+                receipt = self._receipt(conn, item)
+                conn.unacknowledged[receipt.sequence] = item
+                conn.send(receipt)
                 touched.add(conn)
                 self.counters["receipts_sent"] += 1
             pending.extendleft(reversed(kept))
@@ -412,8 +428,19 @@ class SmscSimulator:
             if kept:
                 await asyncio.sleep(0.2)  # nobody to receive them yet: do not spin
 
+    def redeliver(self, items: list[_PendingReceipt]) -> None:
+        """Receipts sent but not acknowledged: due again after the receipt delay (so the
+        queue stays in order of due time), with the outcome drawn the first time."""
+        due = time.monotonic() + self.config.dlr_delay
+        for item in items:
+            item.due = due
+            self.pending.append(item)
+        self.counters["receipts_redelivered"] += len(items)
+
     def _receipt(self, conn: _Connection, item: _PendingReceipt) -> P.DeliverSm:
-        outcome = self.random.choices(self._outcomes, self._weights)[0]
+        if item.outcome is None:
+            item.outcome = self.random.choices(self._outcomes, self._weights)[0]
+        outcome = item.outcome
         state = OUTCOME_TEXT[outcome]
         hex_id = f"{item.message_id:X}"
         return P.DeliverSm(

@@ -241,3 +241,61 @@ def test_the_command_refuses_bad_options_with_one_line() -> None:
     )
     assert done.returncode == 2
     assert "expected system_id:password" in done.stderr
+
+
+async def _bound(sim: SmscSimulator) -> tuple[asyncio.StreamWriter, P.FrameReader]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+    writer.write(P.encode(P.BindTransceiver(sequence=1, system_id="moh", password="secret")))
+    frames = P.FrameReader(reader)
+    return writer, frames
+
+
+async def _next(frames: P.FrameReader, kind: type[P.Pdu]) -> P.Pdu:
+    while True:
+        for frame in await frames.read():
+            pdu = P.decode(frame)
+            if isinstance(pdu, kind):
+                return pdu
+
+
+def test_a_receipt_never_acknowledged_is_sent_again_on_the_next_bind() -> None:
+    """Store and forward: a receipt lost with its connection is not lost for the ESME."""
+
+    async def scenario() -> None:
+        async with simulator(dlr_delay=0.0) as sim:
+            writer, frames = await _bound(sim)
+            submit = P.SubmitSm(sequence=2, destination_addr="254710000001", registered_delivery=1)
+            writer.write(P.encode(submit))
+            first = await _next(frames, P.DeliverSm)
+            writer.transport.abort()  # gone before acknowledging it
+            writer, frames = await _bound(sim)
+            again = await _next(frames, P.DeliverSm)
+            assert isinstance(first, P.DeliverSm)
+            assert isinstance(again, P.DeliverSm)
+            assert again.short_message == first.short_message  # same id, same outcome
+            writer.write(P.encode(P.response_for(again)))
+            await wait_until(lambda: sim.counters["receipts_acknowledged"] == 1)
+            assert sim.counters["receipts_redelivered"] == 1
+            writer.close()
+
+    run(scenario())
+
+
+def test_a_receipt_refused_with_an_error_status_is_sent_again() -> None:
+    async def scenario() -> None:
+        async with simulator(dlr_delay=0.0) as sim:
+            writer, frames = await _bound(sim)
+            submit = P.SubmitSm(sequence=2, destination_addr="1", registered_delivery=1)
+            writer.write(P.encode(submit))
+            first = await _next(frames, P.DeliverSm)
+            assert isinstance(first, P.DeliverSm)
+            writer.write(P.encode(P.response_for(first, P.Status.ESME_RX_T_APPN)))
+            again = await _next(frames, P.DeliverSm)
+            assert isinstance(again, P.DeliverSm)
+            assert again.sequence != first.sequence
+            assert again.short_message == first.short_message
+            writer.write(P.encode(P.response_for(again)))
+            await wait_until(lambda: sim.counters["receipts_acknowledged"] == 1)
+            writer.close()
+
+    run(scenario())

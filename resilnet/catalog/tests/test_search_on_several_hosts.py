@@ -11,12 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from resilnet.catalog.tests.conftest import measure
 from resilnet.core.models import Role
+from resilnet.core.tests.databases import database_url
 
 # A host: reads one JSON command per line, answers one JSON line. The console e-mail
 # backend prints to standard output, so answers go to the original one and prints to
@@ -67,17 +67,6 @@ for line in sys.stdin:
         answer = {"error": traceback.format_exc()}
     print(json.dumps(answer), file=answers, flush=True)
 """
-
-
-def database_url() -> str:
-    """The test database (not the default one), as the hosts' RESILNET_DATABASE_URL."""
-    from django.db import connection
-
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(params['NAME']).resolve()}"
-    user, password = quote(params["USER"], safe=""), quote(params["PASSWORD"], safe="")
-    return f"postgres://{user}:{password}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
 
 
 class Host:

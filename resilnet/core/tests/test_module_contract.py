@@ -210,6 +210,7 @@ def test_periodic_tasks_are_enqueued_once_per_period():
     periodic = [task for module in modules.installed() for task in module.periodic_tasks]
     names = sorted(task.task for task in periodic)
     assert names == [
+        "resilnet.alerts.tasks.finish_campaigns",
         "resilnet.alerts.tasks.finish_subscriber_imports",
         "resilnet.alerts.tasks.publish_due_alerts",
         "resilnet.catalog.tasks.collect_attachment_files",

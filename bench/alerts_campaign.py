@@ -1,0 +1,315 @@
+"""An alert campaign end to end: queued in the database → submitted over SMPP → delivery
+receipt recorded, through `resilnet smsc-sim` (its own process) on loopback, two binds,
+receipts on. Prints, from one run:
+
+- the sustained end-to-end rate (messages in a final state per second, between 10% and
+  90% of the campaign), with --dispatchers processes sharing it;
+- each dispatcher's peak memory (VmHWM);
+- --kills: dispatchers killed with SIGKILL during the run and replaced: lost messages
+  (must be 0), messages the simulator accepted twice (at most the window) and messages
+  flagged maybe_duplicate (at least those);
+- with the operator limit at 500/s (--limited recipients): the achieved rate and the
+  THROTTLED answers (must be 0);
+- the naive baseline: one message at a time, claimed, submitted (waiting for the answer)
+  and recorded before the next (--baseline messages).
+
+    nice -n 10 .venv/bin/python bench/alerts_campaign.py --recipients 200000
+
+A fresh SQLite database in a temporary folder, or RESILNET_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
+os.environ.setdefault("RESILNET_VAR_DIR", tempfile.mkdtemp(prefix="bench-campaign-"))
+RUN = [sys.executable, "-c", "from resilnet.cli import main; raise SystemExit(main())"]
+FINAL = ("delivered", "undeliverable", "expired", "rejected", "failed")
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def sim_counters(control_port: int) -> dict[str, int]:
+    import json
+    import socket
+
+    with socket.create_connection(("127.0.0.1", control_port), timeout=30) as s:
+        s.sendall(b'{"action": "counters"}\n')
+        counters: dict[str, int] = json.loads(s.makefile().readline())["counters"]
+    return counters
+
+
+def simulator(*extra: str) -> tuple[subprocess.Popen[str], int, int]:
+    process = subprocess.Popen(
+        [
+            *RUN,
+            "smsc-sim",
+            "--port",
+            "0",
+            "--accounts",
+            "bench:bench",
+            "--dlr-delay",
+            "0.5",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # "… listening on 127.0.0.1:PORT, control 127.0.0.1:PORT"
+    return process, int(line.split(":")[1].split(",")[0]), int(line.rsplit(":", 1)[1])
+
+
+def dispatcher(name: str, operator: str, window: int) -> subprocess.Popen[bytes]:
+    log = Path(os.environ["RESILNET_VAR_DIR"]) / f"{name}.log"
+    return subprocess.Popen(
+        [
+            *RUN,
+            "dispatcher",
+            "--operator",
+            operator,
+            "--worker-id",
+            name,
+            "--until-idle",
+            "--lease",
+            "5",
+            "--batch",
+            str(max(500, window * 4)),
+            "--receipt-timeout",
+            "10",
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=os.environ | {"RESILNET_LOG_LEVEL": "WARNING"},
+    )
+
+
+def prepare(name: str, port: int, recipients: int, tps: int, window: int, offset: int) -> int:
+    """An operator, its subscribers and a published alert's campaign; the alert's id."""
+    from resilnet.alerts.services import audiences, authoring, delivery
+    from resilnet.alerts.tests.conftest import cholera
+    from resilnet.core import services
+    from resilnet.core.models import Role, User
+
+    operator = audiences.do_add_operator(
+        None,
+        name=name,
+        host="127.0.0.1",
+        port=port,
+        system_id="bench",
+        password="bench",  # noqa: S106 (the simulator's account)
+        tps=tps,
+        binds=2,
+        window=window,
+    )
+    nairobi = bench_area()
+    rows = ["msisdn,area,language", *(f"+2547{offset + i:08d},KE-30,en" for i in range(recipients))]
+    audiences.do_import_subscribers(
+        None,
+        io.BytesIO("\n".join(rows).encode()),
+        "csv",
+        region="KE",
+        operator=operator.name,
+        consent_source="benchmark (synthetic)",
+        source_name=f"{name}.csv",
+    )
+    users = {}
+    for username, role in (
+        ("bench-author", Role.ALERT_AUTHOR),
+        ("bench-approver", Role.ALERT_APPROVER),
+    ):
+        users[username] = User.objects.filter(username=username).first() or services.do_create_user(
+            None,
+            username=username,
+            password="x" * 20,
+            email=f"{username}@bench.invalid",
+            roles=[role],
+        )
+    author, approver = users["bench-author"], users["bench-approver"]
+    area = authoring.AreaInput(area_desc="Nairobi", admin_area_ids=[nairobi])
+    alert = authoring.do_create_alert(author, cholera(areas=[area]))
+    authoring.do_submit_alert(author, alert)
+    alert = authoring.do_approve_alert(approver, alert, authoring.fingerprint(alert))
+    delivery.do_start_campaign(alert)
+    return alert.pk
+
+
+def bench_area() -> int:
+    """Subscribers are reached by admin area: Nairobi (KE-30), made once."""
+    from resilnet.core.models import Country, Region
+    from resilnet.core.reference_data import load_reference_data
+    from resilnet.schools.models import AdminArea
+
+    found = AdminArea.objects.filter(code="KE-30").first()
+    if found is not None:
+        return int(found.pk)
+    load_reference_data(Region, Country)
+    area = AdminArea.objects.create(
+        country=Country.objects.get(iso3="KEN"), level=1, code="KE-30", name="Nairobi"
+    )
+    return int(area.pk)
+
+
+def counts(operator: str) -> Counter[str]:
+    from resilnet.alerts.models import Message
+
+    return Counter(Message.objects.filter(operator__name=operator).values_list("state", flat=True))
+
+
+def run_campaign(
+    name: str, port: int, recipients: int, dispatchers: int, kills: int, window: int
+) -> dict[str, float]:
+    procs = [dispatcher(f"{name}-{i}", name, window) for i in range(dispatchers)]
+    started = time.monotonic()
+    samples: list[tuple[float, int]] = []
+    peaks: list[float] = []
+    killed = 0
+    kill_at = [recipients * (k + 1) / (kills + 1) for k in range(kills)]
+    while True:
+        time.sleep(1.0)
+        done = sum(counts(name)[s] for s in FINAL)
+        samples.append((time.monotonic() - started, done))
+        peaks += [peak_rss_mb(p.pid) for p in procs if p.poll() is None]
+        if killed < kills and done >= kill_at[killed]:
+            victim = procs[killed % len(procs)]
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            procs[killed % len(procs)] = dispatcher(f"{name}-k{killed}", name, window)
+            killed += 1
+        if all(p.poll() is not None for p in procs) and killed >= kills:
+            break
+        if time.monotonic() - started > 3600:
+            break
+    total = samples[-1][1]
+    lo = next(t for t, d in samples if d >= 0.1 * total)
+    hi = next(t for t, d in samples if d >= 0.9 * total)
+    return {
+        "rate": 0.8 * total / max(hi - lo, 1e-9),
+        "elapsed": samples[-1][0],
+        "peak_mb": max(peaks or [0.0]),
+        "done": total,
+    }
+
+
+def naive_baseline(port: int, messages: int) -> float:
+    """One message at a time: claim one, submit it and wait, record it, then the next."""
+    from resilnet.alerts.services import delivery
+    from resilnet.alerts.smpp.client import BindConfig, EsmeSession, SimplePart
+
+    op_name = "Bench naive"
+    op_id = prepare(op_name, port, messages, 100_000, 1, 9_000_000)  # noqa: F841
+    from resilnet.alerts.models import Operator
+
+    operator = Operator.objects.get(name=op_name)
+
+    async def run() -> float:
+        session = EsmeSession(BindConfig(op_name, "127.0.0.1", port, "bench", "bench", window=1))
+        await session.open()
+        started = time.monotonic()
+        sent = 0
+        while sent < messages:
+            batch = delivery.claim(operator.pk, "naive", 1, timedelta(seconds=60))
+            if not batch:
+                break
+            message = batch[0]
+            parts = [SimplePart(p, dc, esm) for esm, dc, p in message.parts]
+            results = await session.submit(message.msisdn.lstrip("+"), parts)
+            delivery.record_outcomes(
+                "naive",
+                [
+                    delivery.PartOutcome(
+                        message.message_id, i, str(r.outcome), r.message_id or "", r.reason
+                    )
+                    for i, r in enumerate(results)
+                ],
+            )
+            sent += 1
+        elapsed = time.monotonic() - started
+        await session.close()
+        return sent / elapsed
+
+    return asyncio.run(run())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=1_000_000)
+    parser.add_argument("--dispatchers", type=int, default=2)
+    parser.add_argument("--window", type=int, default=100)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--limited", type=int, default=30_000, help="recipients at 500/s")
+    parser.add_argument("--baseline", type=int, default=2_000)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from resilnet.alerts.models import Message
+
+    sim, port, control = simulator()
+    try:
+        t = time.monotonic()
+        prepare("Bench", port, args.recipients, 100_000, args.window, 0)
+        print(f"queued {args.recipients:,} messages in {time.monotonic() - t:.0f} s", flush=True)
+        fast = run_campaign(
+            "Bench", port, args.recipients, args.dispatchers, args.kills, args.window
+        )
+        final = counts("Bench")
+        lost = args.recipients - sum(final[s] for s in FINAL)
+        flagged = Message.objects.filter(operator__name="Bench", maybe_duplicate=True).count()
+        duplicates = sim_counters(control)["accepted"] - args.recipients
+        print(
+            f"end to end: {fast['rate']:,.0f} msg/s sustained ({fast['done']:,} final in "
+            f"{fast['elapsed']:.0f} s, {args.dispatchers} dispatchers, window {args.window}×2), "
+            f"peak dispatcher RSS {fast['peak_mb']:.0f} MB; {args.kills} kill -9: lost {lost}, "
+            f"sent twice {duplicates}, flagged maybe_duplicate {flagged}; states {dict(final)}",
+            flush=True,
+        )
+        baseline = naive_baseline(port, args.baseline)
+        print(f"naive baseline: {baseline:,.0f} msg/s (one at a time, {args.baseline:,} messages)")
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        sim.wait(30)
+    if args.limited:
+        sim, port, control = simulator("--tps", "500")
+        try:
+            prepare("Bench 500", port, args.limited, 500, args.window, 5_000_000)
+            limited = run_campaign("Bench 500", port, args.limited, 1, 0, args.window)
+            throttled = sim_counters(control)["throttled"]
+        finally:
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(30)
+        print(
+            f"operator limit 500/s: achieved {limited['rate']:,.1f} msg/s "
+            f"({limited['rate'] / 500 - 1:+.1%}), THROTTLED answers {throttled}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""`resilnet dispatcher`: submits queued alert messages to the operators' SMSCs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from datetime import timedelta
+from typing import Any
+
+from resilnet.core.cli import CommandFailed, setup_django
+
+
+def cmd_dispatcher(args: argparse.Namespace) -> int:
+    setup_django()
+    from resilnet.alerts import selectors
+    from resilnet.alerts.dispatch.engine import Dispatcher, DispatcherOptions
+
+    if args.operator and selectors.operator_by_name(args.operator) is None:
+        raise CommandFailed(f"--operator: no operator named {args.operator!r}", status=2)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    options = DispatcherOptions(
+        worker=args.worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        operator=args.operator,
+        batch=args.batch,
+        lease=timedelta(seconds=args.lease),
+        until_idle=args.until_idle,
+        receipt_timeout=args.receipt_timeout,
+        max_attempts=args.max_attempts,
+    )
+
+    async def run() -> int:
+        dispatcher = Dispatcher(options)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, dispatcher.stop)
+        print(f"dispatcher {options.worker} started", flush=True)
+        status = await dispatcher.run()
+        for runner in dispatcher.runners.values():
+            print(f"operator {runner.name}: {runner.stats}", flush=True)
+        for error in dispatcher.errors:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+        return status
+
+    return asyncio.run(run())
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return value
+
+
+def add_commands(sub: Any) -> None:
+    """Top-level command: `sub` is the `resilnet` command's own subparsers."""
+    p = sub.add_parser(
+        "dispatcher",
+        help="Send queued alert SMS to the operators' SMSCs over SMPP.",
+        description="Claims queued messages in leased batches and submits them over SMPP "
+        "to every enabled operator (or one), records submit outcomes, delivery receipts and "
+        "STOP replies. Several dispatchers can share the work. Stops on SIGINT or SIGTERM.",
+    )
+    p.set_defaults(handler=cmd_dispatcher)
+    p.add_argument("--operator", metavar="NAME", help="serve only this operator")
+    p.add_argument("--worker-id", metavar="ID", help="name of this dispatcher (host:pid)")
+    p.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit once nothing is left to send and the last receipts are in",
+    )
+    p.add_argument("--batch", type=_positive, default=500, help="messages per claim (500)")
+    p.add_argument("--lease", type=_positive, default=60, help="seconds a claim is held (60)")
+    p.add_argument(
+        "--max-attempts",
+        type=_positive,
+        default=5,
+        help="a message without a valid answer this many times fails (5)",
+    )
+    p.add_argument(
+        "--receipt-timeout",
+        type=float,
+        default=30.0,
+        help="--until-idle: seconds to wait for missing receipts (30)",
+    )
