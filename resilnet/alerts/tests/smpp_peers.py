@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,11 +16,34 @@ T = TypeVar("T")
 TEST_TIMEOUT = 30.0  # no test waits longer than this, whatever goes wrong
 
 
+def in_own_loop(coro: Awaitable[T]) -> T:
+    """`asyncio.run(coro)` in a thread of its own. A browser test earlier in the same test
+    process leaves Playwright's event loop running on the main thread, where asyncio.run
+    refuses to start one."""
+    outcome: dict[str, Any] = {}
+
+    def main() -> None:
+        async def wrapped() -> T:
+            return await coro
+
+        try:
+            outcome["value"] = asyncio.run(wrapped())
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=main, name="asyncio-test")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run(coro: Awaitable[T], timeout: float = TEST_TIMEOUT) -> T:
     async def bounded() -> T:
         return await asyncio.wait_for(coro, timeout)
 
-    return asyncio.run(bounded())
+    return in_own_loop(bounded())
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

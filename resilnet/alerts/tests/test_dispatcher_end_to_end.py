@@ -22,6 +22,7 @@ from resilnet.alerts.services import audiences, authoring, delivery
 from resilnet.alerts.smpp import pdu as P
 from resilnet.alerts.smsc.simulator import SimulatorConfig, SmscSimulator
 from resilnet.alerts.tests.conftest import cholera
+from resilnet.alerts.tests.smpp_peers import in_own_loop
 from resilnet.core.tests.databases import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("kenya")]
@@ -104,7 +105,7 @@ def dispatch(sim: SmscSimulator, during: Any = None, **options: Any) -> Dispatch
             await sim.stop()
         return dispatcher
 
-    return asyncio.run(scenario())
+    return in_own_loop(scenario())
 
 
 def states() -> Counter[str]:
@@ -281,7 +282,7 @@ def test_malformed_pdus_from_the_smsc_do_not_crash_the_dispatcher(author, approv
             server.close()
         return dispatcher
 
-    dispatcher = asyncio.run(scenario())
+    dispatcher = in_own_loop(scenario())
     # Every message is still there; none cycles for ever: after max_attempts submit_sm
     # without a readable answer it fails, naming the last problem, and --until-idle ends.
     assert states() == {"failed": 10}
