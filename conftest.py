@@ -31,6 +31,16 @@ def _isolated_var_dir(settings, tmp_path):
     settings.MEDIA_ROOT = settings.VAR_DIR / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    # A test that activates a language (a page in Arabic, a translated message) must not
+    # leave it to the next test of the process: commands run in-process would speak it.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def reference_data(db):
     """Countries and regions, for tests that need them whatever ran before."""
