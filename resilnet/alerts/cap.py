@@ -49,7 +49,8 @@ def _number(value: float) -> str:
 
 def _references(alert: Alert) -> str:
     # "sender,identifier,sent" of each earlier message, separated by spaces (CAP 3.2.1).
-    earlier = alert.references.exclude(sent=None).order_by("sent", "id")
+    # Sorted here rather than by a query, so prefetched references are used as they are.
+    earlier = sorted((a for a in alert.references.all() if a.sent), key=lambda a: (a.sent, a.id))
     return " ".join(f"{a.sender},{a.identifier},{cap_time(a.sent)}" for a in earlier if a.sent)
 
 

@@ -361,7 +361,7 @@ def snapshot(alert: Alert) -> dict[str, Any]:
         "restriction": alert.restriction,
         "addresses": alert.addresses,
         "note": alert.note,
-        "references": sorted(alert.references.values_list("identifier", flat=True)),
+        "references": sorted(a.identifier for a in alert.references.all()),
         "publish_at": _iso(alert.publish_at),
         "sms_segment_cap": alert.sms_segment_cap,
         "audience": alert.audience,

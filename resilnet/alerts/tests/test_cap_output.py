@@ -11,9 +11,11 @@ from functools import cache
 import defusedxml.ElementTree as DET
 import pytest
 import xmlschema
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from resilnet.alerts import cap
+from resilnet.alerts import cap, selectors
 from resilnet.alerts.services import authoring
 from resilnet.schools.models import AdminArea, AreaLevel
 
@@ -172,3 +174,18 @@ def test_the_feed_lists_active_alerts_only(client, author, approver, published):
     for link in links:
         document = client.get(link.split("testserver", 1)[1])
         assert_valid_cap(document.content)
+
+
+def test_the_cap_document_is_built_from_the_prefetched_alert_without_further_queries(
+    published, author, approver
+):
+    update = authoring.do_create_follow_up(author, published, "Update")
+    authoring.do_submit_alert(author, update)
+    authoring.do_approve_alert(approver, update, authoring.fingerprint(update))
+    alert = selectors.public_alert(update.identifier)
+    with CaptureQueriesContext(connection) as queries:
+        document = cap.cap_document(alert)
+    assert [q["sql"] for q in queries.captured_queries] == []
+    published.refresh_from_db()
+    expected = f"{published.sender},{published.identifier},{cap.cap_time(published.sent)}"
+    assert DET.fromstring(document).findtext("cap:references", namespaces=NS) == expected
