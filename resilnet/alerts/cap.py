@@ -19,7 +19,8 @@ from resilnet.schools import selectors as schools
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_CONTENT_TYPE = "application/cap+xml"
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters XML 1.0 cannot carry at all (validation refuses them in every text field).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _root(ns: str, name: str) -> ET.Element:
@@ -33,7 +34,7 @@ def cap_time(value: dt.datetime) -> str:
 
 
 def _clean(text: str) -> str:
-    return _ILLEGAL.sub("\ufffd", text)
+    return XML_ILLEGAL.sub("\ufffd", text)
 
 
 def _add(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resilnet.alerts import gsm
+from resilnet.alerts.cap import XML_ILLEGAL
 from resilnet.alerts.models import (
     Alert,
     AlertArea,
@@ -47,8 +48,6 @@ MAX_SEGMENT_CAP = 10
 GOOGLE_EVENT_LIMIT = 35  # Google Public Alerts: event under 35 characters
 # CAP 1.2 identifier and sender: no spaces, commas, "<" or "&" (section 3.2.1).
 CAP_TOKEN = re.compile(r"[^\s,<&]{1,200}")
-# Characters XML 1.0 cannot carry at all, refused in every text field.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 TEXT_LIMITS = {
     "event": 100,
     "sender_name": 200,
