@@ -38,7 +38,7 @@ def sms_figures(text: str) -> dict[str, Any]:
     try:
         measured = gsm.measure(text)
     except gsm.UnencodableText as exc:
-        return {"error": str(exc)}
+        return {"error": authoring.unsendable(exc)}
     return {
         "encoding": measured.encoding,
         "characters": measured.characters,

@@ -279,15 +279,19 @@ def validate_draft(data: AlertInput) -> None:
     errors.raise_if_any()
 
 
+def unsendable(exc: gsm.UnencodableText) -> str:
+    """gsm's error as people read it, in their language (gsm itself has no Django)."""
+    return _("Character %(pos)d (U+%(code)04X) cannot be sent by SMS.") % {
+        "pos": exc.index + 1,
+        "code": ord(exc.char),
+    }
+
+
 def _check_sms(errors: _Errors, key: str, text: str, cap: int) -> None:
     try:
         measured = gsm.measure(text)
     except gsm.UnencodableText as exc:
-        errors.add(
-            key,
-            _("Character %(pos)d (U+%(code)04X) cannot be sent by SMS.")
-            % {"pos": exc.index + 1, "code": ord(exc.char)},
-        )
+        errors.add(key, unsendable(exc))
         return
     if measured.segments > cap:
         errors.add(

@@ -142,3 +142,13 @@ def test_the_list_filters_by_state(client, author):
     page = client.get("/alerts/?state=submitted").content.decode()
     assert f"/alerts/{submitted.pk}/" in page
     assert f"/alerts/{draft.pk}/" not in page
+
+
+def test_a_saved_sms_text_that_cannot_be_sent_is_explained_in_the_readers_language(client, author):
+    # Validation refuses it; a row written some other way is still explained, not a crash.
+    alert = authoring.do_create_alert(author, cholera())
+    alert.infos.filter(language="en").update(sms_text="Boil\x01water")
+    client.force_login(author)
+    page = client.get(f"/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Le caractère 5 (U+0001) ne peut pas être envoyé par SMS." in page
+    assert "cannot be sent by SMS" not in page
