@@ -144,6 +144,14 @@ def test_the_list_filters_by_state(client, author):
     assert f"/alerts/{draft.pk}/" not in page
 
 
+def test_the_alert_page_speaks_the_readers_language(client, author):
+    alert = authoring.do_create_alert(author, cholera())
+    client.force_login(author)
+    page = client.get(f"/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Immédiate / Grave" in page
+    assert "Immediate / Severe" not in page
+
+
 def test_a_saved_sms_text_that_cannot_be_sent_is_explained_in_the_readers_language(client, author):
     # Validation refuses it; a row written some other way is still explained, not a crash.
     alert = authoring.do_create_alert(author, cholera())
