@@ -22,8 +22,11 @@ from resilnet.alerts.models import (
     Urgency,
 )
 from resilnet.alerts.services.authoring import (
+    AREA_DESC_LIMIT,
     AREA_FIELDS,
     INFO_FIELDS,
+    MAX_SEGMENT_CAP,
+    NOTE_LIMIT,
     TEXT_LIMITS,
     AlertInput,
     AreaInput,
@@ -38,19 +41,19 @@ class AlertForm(forms.Form):
     status = forms.ChoiceField(label=_lazy("Status"), choices=Status.choices)
     audience = forms.ChoiceField(label=_lazy("Audience"), choices=Audience.choices)
     scope = forms.ChoiceField(label=_lazy("Scope"), choices=Scope.choices)
-    restriction = forms.CharField(label=_lazy("Restriction"), required=False, max_length=2000)
-    addresses = forms.CharField(label=_lazy("Addresses"), required=False, max_length=2000)
+    restriction = forms.CharField(label=_lazy("Restriction"), required=False, max_length=NOTE_LIMIT)
+    addresses = forms.CharField(label=_lazy("Addresses"), required=False, max_length=NOTE_LIMIT)
     note = forms.CharField(
         label=_lazy("Note"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     publish_at = forms.DateTimeField(
         label=_lazy("Publish at (UTC, empty: at approval)"), required=False, widget=WHEN
     )
     sms_segment_cap = forms.IntegerField(
-        label=_lazy("SMS segment cap"), min_value=1, max_value=10, initial=3
+        label=_lazy("SMS segment cap"), min_value=1, max_value=MAX_SEGMENT_CAP, initial=3
     )
 
 
@@ -106,7 +109,9 @@ def _numbers(text: str, what: str) -> list[float]:
 
 
 class AreaForm(forms.Form):
-    area_desc = forms.CharField(label=_lazy("Area description"), required=False, max_length=500)
+    area_desc = forms.CharField(
+        label=_lazy("Area description"), required=False, max_length=AREA_DESC_LIMIT
+    )
     polygons = forms.CharField(
         label=_lazy(
             "Polygons: one per line, “lat,lon lat,lon …”, the last point equal to the first"

@@ -45,6 +45,8 @@ from resilnet.core.services import record_audit
 from resilnet.schools import selectors as schools
 
 MAX_SEGMENT_CAP = 10
+NOTE_LIMIT = 2000  # restriction, addresses, note, and the reason of a rejection
+AREA_DESC_LIMIT = 500
 GOOGLE_EVENT_LIMIT = 35  # Google Public Alerts: event under 35 characters
 # CAP 1.2 identifier and sender: no spaces, commas, "<" or "&" (section 3.2.1).
 CAP_TOKEN = re.compile(r"[^\s,<&]{1,200}")
@@ -175,7 +177,7 @@ def _check_point(errors: _Errors, key: str, point: Any) -> bool:
 
 
 def _check_area(errors: _Errors, key: str, area: AreaInput) -> None:
-    _check_text(errors, f"{key}.area_desc", area.area_desc, 500)
+    _check_text(errors, f"{key}.area_desc", area.area_desc, AREA_DESC_LIMIT)
     if not area.area_desc.strip():
         errors.add(f"{key}.area_desc", _("An area needs a description."))
     for i, ring in enumerate(area.polygons[:100]):
@@ -237,7 +239,7 @@ def validate_draft(data: AlertInput) -> None:
         if value and not CAP_TOKEN.fullmatch(value):
             errors.add(key, _("Up to 200 characters without spaces, commas, “<” or “&”."))
     for key in ("restriction", "addresses", "note"):
-        _check_text(errors, key, getattr(data, key), 2000)
+        _check_text(errors, key, getattr(data, key), NOTE_LIMIT)
     if data.scope == Scope.RESTRICTED and not data.restriction.strip():
         errors.add("restriction", _("A Restricted alert says who may see it."))
     if data.scope == Scope.PRIVATE and not data.addresses.strip():
@@ -557,7 +559,7 @@ def do_reject_alert(actor: User, alert: Alert, reason: str) -> Alert:
     reason = reason.strip()
     if not reason:
         raise AlertInvalid({"reason": [_("Say why the alert is rejected.")]})
-    if len(reason) > 2000:
+    if len(reason) > NOTE_LIMIT:
         raise AlertInvalid({"reason": [_("At most 2,000 characters.")]})
     if alert.state not in (AlertState.SUBMITTED, AlertState.APPROVED):
         raise AlertInvalid(
@@ -576,7 +578,7 @@ def do_withdraw_alert(actor: User, alert: Alert, reason: str = "") -> Alert:
     if alert.state not in EDITABLE_STATES:
         raise AlertInvalid({"state": [_("A published alert is stopped by a Cancel alert.")]})
     _clear_approval(alert)
-    _transition(actor, alert, AlertState.WITHDRAWN, reason=reason[:2000])
+    _transition(actor, alert, AlertState.WITHDRAWN, reason=reason[:NOTE_LIMIT])
     return alert
 
 
