@@ -26,7 +26,7 @@ def _allowed(request: HttpRequest) -> None:
 
 def _operator_choices() -> list[tuple[str, Any]]:
     return [("", gettext_lazy("Any operator"))] + [
-        (str(op.pk), op.name) for op in selectors.operators()
+        (str(pk), name) for pk, name in selectors.operator_names()
     ]
 
 

@@ -11,25 +11,17 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from resilnet.core.charts import nice_ceiling
+
 W, H = 640, 220
 PAD_L, PAD_R, PAD_T, PAD_B = 52, 10, 10, 26
-
-
-def axis_top(peak: int) -> int:
-    """A round number at or above the peak: 1, 2 or 5 times a power of ten."""
-    magnitude = 1
-    while True:
-        for m in (1, 2, 5):
-            if m * magnitude >= peak:
-                return m * magnitude
-        magnitude *= 10
 
 
 def timeline_chart(points: Sequence[tuple[dt.datetime, int, int]]) -> SafeString:
     """Bars of submitted and a line of delivered messages per minute; empty without data."""
     if not points:
         return mark_safe("")
-    top = axis_top(max(max(s, d) for _m, s, d in points) or 1)
+    top = int(nice_ceiling(max(max(s, d) for _m, s, d in points) or 1))
     inner_w, inner_h = W - PAD_L - PAD_R, H - PAD_T - PAD_B
     slot = inner_w / len(points)
 

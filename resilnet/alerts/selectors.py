@@ -164,6 +164,21 @@ def operators() -> QuerySet[Operator]:
     ).order_by("name")
 
 
+def operator_names() -> list[tuple[int, str]]:
+    """(id, name) of every operator by name: the filters' choices, without the count of
+    subscribers `operators` makes."""
+    return list(Operator.objects.order_by("name").values_list("id", "name"))
+
+
+def enabled_operators(name: str | None = None) -> list[Operator]:
+    """The operators the dispatcher serves (or the one named): it asks every second, so
+    no count of subscribers here."""
+    qs = Operator.objects.filter(enabled=True).order_by("name")
+    if name is not None:
+        qs = qs.filter(name=name)
+    return list(qs)
+
+
 def operator(operator_id: int) -> Operator | None:
     return Operator.objects.filter(pk=operator_id).first()
 

@@ -11,6 +11,8 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from resilnet.core.charts import nice_ceiling
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
 
@@ -18,17 +20,6 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
 def mbps(bps: float) -> str:
     value = bps / 1_000_000
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 5 × 10^n at or above value (the axis' top)."""
-    step = 1.0
-    while step * 10 <= value:
-        step *= 10
-    for factor in (1, 2, 5, 10):
-        if step * factor >= value:
-            return step * factor
-    return step * 10
 
 
 def speed_chart(
@@ -44,7 +35,7 @@ def speed_chart(
         return mark_safe("")
     first, last = points[0][0], points[-1][0]
     span = max((last - first).days, 1)
-    top = _nice_ceiling(max(max(bps for _day, bps in known), benchmark_bps) * 1.05)
+    top = nice_ceiling(max(max(bps for _day, bps in known), benchmark_bps) * 1.05)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(day: dt.date) -> float:

@@ -30,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -565,5 +565,4 @@ class Dispatcher:
 def _enabled_operators(name: str | None) -> list[Any]:
     from resilnet.alerts import selectors
 
-    ops: Iterable[Any] = selectors.operators()
-    return [op for op in ops if op.enabled and (name is None or op.name == name)]
+    return selectors.enabled_operators(name)

@@ -20,7 +20,6 @@ import ipaddress
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -45,6 +44,7 @@ from resilnet.alerts.models import (
     SubscriberStatus,
 )
 from resilnet.alerts.numbers import NumberError, is_region, mask_msisdn, stop_keyword, to_e164
+from resilnet.core import staged_imports
 from resilnet.core.bulk import copy_rows
 from resilnet.core.exports import safe_cell
 from resilnet.core.models import AuditAction, User
@@ -588,7 +588,9 @@ def do_import_subscribers(
             if not report.written:
                 _audit_import(actor, batch_id)
     except BaseException:
-        _discard_quietly(batch_id)
+        staged_imports.discard_quietly(
+            SubscriberImport, SubscriberStagedChunk, batch_id, "subscriber import"
+        )
         raise
     report.batch_id = batch_id
     if not report.written:
@@ -603,10 +605,6 @@ def do_import_subscribers(
         ) from exc
     report.created, report.updated, report.unchanged = batch.created, batch.updated, batch.unchanged
     return report
-
-
-def _beat(batch_id: int) -> None:
-    SubscriberImport.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
 
 
 def _audit_import(actor: User | None, batch_id: int) -> None:
@@ -628,47 +626,21 @@ def _audit_import(actor: User | None, batch_id: int) -> None:
     )
 
 
-def _discard_quietly(batch_id: int) -> None:
-    try:
-        _discard(batch_id)
-    except Exception:
-        logger.exception("subscriber import %s: staged rows not discarded yet", batch_id)
+def _beat(batch_id: int) -> None:
+    staged_imports.beat(SubscriberImport, batch_id)
 
 
 def _discard(batch_id: int) -> None:
     """Forget the staged rows of an import that never reached its commit point."""
-    with transaction.atomic():
-        SubscriberImport.objects.filter(pk=batch_id, state=SubscriberImport.State.STAGING).update(
-            state=SubscriberImport.State.DISCARDED, finished_at=timezone.now()
-        )
-    if not SubscriberImport.objects.filter(
-        pk=batch_id, state=SubscriberImport.State.DISCARDED
-    ).exists():
-        return
-    while True:
-        with transaction.atomic():
-            ids = list(
-                SubscriberStagedChunk.objects.filter(batch_id=batch_id).values_list(
-                    "id", flat=True
-                )[:20]
-            )
-            if not ids:
-                return
-            SubscriberStagedChunk.objects.filter(id__in=ids).delete()
+    staged_imports.discard(SubscriberImport, SubscriberStagedChunk, batch_id)
 
 
 def finish_subscriber_imports(*, quiet_for: timedelta = STALLED_AFTER) -> dict[str, int]:
     """Finish imports that stopped after their commit point, discard those that stopped
     before it."""
-    stalled = SubscriberImport.objects.filter(heartbeat_at__lt=timezone.now() - quiet_for)
-    discarded = list(
-        stalled.filter(state=SubscriberImport.State.STAGING).values_list("id", flat=True)
-    )
+    discarded, finished = staged_imports.stalled(SubscriberImport, quiet_for)
     for batch_id in discarded:
         _discard(batch_id)
-    finished = list(
-        stalled.filter(state=SubscriberImport.State.APPLYING).values_list("id", flat=True)
-    )
     for batch_id in finished:
         _apply_batch(batch_id, None, None)
     return {"finished": len(finished), "discarded": len(discarded)}
@@ -679,18 +651,11 @@ def _apply_batch(
 ) -> SubscriberImport:
     done = 0
     while True:
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                with transaction.atomic():
-                    batch, applied = _apply_chunk(batch_id)
-                break
-            except (OperationalError, IntegrityError) as exc:
-                # A lock held past the timeout, or a number added meanwhile by another
-                # import: the chunk rolled back whole and is read afresh.
-                if attempt == CHUNK_ATTEMPTS:
-                    raise
-                logger.warning("subscriber import %s: chunk failed (%s); again", batch_id, exc)
-                time.sleep(attempt)
+        batch, applied = staged_imports.retried_chunk(
+            lambda: _apply_chunk(batch_id),
+            label=f"subscriber import {batch_id}",
+            attempts=CHUNK_ATTEMPTS,
+        )
         if batch.state != SubscriberImport.State.APPLYING:
             return batch
         done += applied

@@ -49,3 +49,32 @@ def test_segment_counts(client, admin_user, registry):
     response = page(client, admin_user, "/alerts/subscribers/segments/?language=fr")
     assert response.status_code == 200
     assert "1 recipient" in response.content.decode()
+
+
+def test_the_subscriber_list_costs_the_same_queries_for_a_longer_page(
+    client, admin_user, operator, reference_data
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from resilnet.core.models import Country
+    from resilnet.schools.models import AdminArea, AreaLevel
+
+    area = AdminArea.objects.create(
+        country=Country.objects.get(iso3="KEN"),
+        level=AreaLevel.ADMIN1,
+        code="KE-30",
+        name="Nairobi",
+    )
+    client.force_login(admin_user)
+
+    def queries_for(count):
+        lines = "".join(f"+2547123{i:05d},KE-30\n" for i in range(count))
+        stream = io.BytesIO(f"msisdn,area\n{lines}".encode())
+        audiences.do_import_subscribers(None, stream, "csv", operator="Safaricom")
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get("/alerts/subscribers/").content.decode()
+        assert html.count(area.name) >= min(count, 50)
+        return len(captured)
+
+    assert queries_for(2) == queries_for(40)  # no query per row (operator, area)

@@ -29,11 +29,12 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resilnet.core import selectors as core_selectors
+from resilnet.core import staged_imports
 from resilnet.core.bulk import copy_rows
 from resilnet.core.models import AuditAction, Role, User
 from resilnet.core.services import record_audit
@@ -286,44 +287,24 @@ def _unpack(chunk: SchoolStagedChunk) -> dict[str, list[Any]]:
 
 
 def _beat(batch_id: int) -> None:
-    SchoolImport.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
+    staged_imports.beat(SchoolImport, batch_id)
 
 
 def _discard_quietly(batch_id: int) -> None:
-    try:
-        _discard(batch_id)
-    except Exception:
-        logger.exception("school import %s: staged rows not discarded yet", batch_id)
+    staged_imports.discard_quietly(SchoolImport, SchoolStagedChunk, batch_id, "school import")
 
 
 def _discard(batch_id: int) -> None:
     """Forget an import that never reached its commit point, a few chunks at a time."""
-    with transaction.atomic():
-        SchoolImport.objects.filter(pk=batch_id, state=SchoolImport.State.STAGING).update(
-            state=SchoolImport.State.DISCARDED, finished_at=timezone.now()
-        )
-    if not SchoolImport.objects.filter(pk=batch_id, state=SchoolImport.State.DISCARDED).exists():
-        return
-    while True:
-        with transaction.atomic():
-            ids = list(
-                SchoolStagedChunk.objects.filter(batch_id=batch_id).values_list("id", flat=True)[
-                    :20
-                ]
-            )
-            if not ids:
-                return
-            SchoolStagedChunk.objects.filter(id__in=ids).delete()
+    staged_imports.discard(SchoolImport, SchoolStagedChunk, batch_id)
 
 
 def finish_school_imports(*, quiet_for: timedelta = STALLED_AFTER) -> dict[str, int]:
     """Finish imports that stopped after their commit point, discard those that stopped
     before it (the worker runs it every few minutes)."""
-    stalled = SchoolImport.objects.filter(heartbeat_at__lt=timezone.now() - quiet_for)
-    discarded = list(stalled.filter(state=SchoolImport.State.STAGING).values_list("id", flat=True))
+    discarded, finished = staged_imports.stalled(SchoolImport, quiet_for)
     for batch_id in discarded:
         _discard(batch_id)
-    finished = list(stalled.filter(state=SchoolImport.State.APPLYING).values_list("id", flat=True))
     for batch_id in finished:
         _apply_batch(batch_id, None, None, _Clock())
     return {"finished": len(finished), "discarded": len(discarded)}
@@ -338,18 +319,12 @@ def _apply_batch(
     applier = _Applier()
     done = 0
     while True:
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                with clock.transaction():
-                    batch, applied = applier.apply_chunk(batch_id)
-                break
-            except (OperationalError, IntegrityError) as exc:
-                # A lock held past the timeout or a school created meanwhile with the same
-                # id: the chunk rolled back whole, and is read afresh.
-                if attempt == CHUNK_ATTEMPTS:
-                    raise
-                logger.warning("school import %s: chunk failed (%s); trying again", batch_id, exc)
-                time.sleep(attempt)
+        batch, applied = staged_imports.retried_chunk(
+            lambda: applier.apply_chunk(batch_id),
+            label=f"school import {batch_id}",
+            attempts=CHUNK_ATTEMPTS,
+            atomic=clock.transaction,
+        )
         if batch.state != SchoolImport.State.APPLYING:
             if batch.state == SchoolImport.State.DONE and applier.closed_now:
                 after_schools_changed(set(batch.countries))
