@@ -270,10 +270,6 @@ class Pdu:
     sequence: int = 0
     status: int = 0
 
-    @property
-    def command_id(self) -> CommandId:
-        return self.COMMAND_ID
-
     def encode_body(self) -> bytes:
         return b""
 
