@@ -260,6 +260,9 @@ class FramingError(PduError):
 
 
 # PDUs ---------------------------------------------------------------------------------
+# Each layout's encode and decode are written out field by field: one generic loop over a
+# table of field specs encoded and decoded a submit_sm 15-40% more slowly in the same
+# process, and every message goes through this codec.
 
 
 @dataclass(slots=True, kw_only=True)
