@@ -35,7 +35,6 @@ from . import pdu as P
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({P.Status.ESME_RTHROTTLED, P.Status.ESME_RMSGQFUL})
-ESM_UDHI = 0x40
 
 DeliverCallback = Callable[["EsmeSession", P.DeliverSm], Awaitable[None] | None]
 

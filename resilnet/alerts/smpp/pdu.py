@@ -260,6 +260,9 @@ class FramingError(PduError):
 
 
 # PDUs ---------------------------------------------------------------------------------
+# Each layout's encode and decode are written out field by field: one generic loop over a
+# table of field specs encoded and decoded a submit_sm 15-40% more slowly in the same
+# process, and every message goes through this codec.
 
 
 @dataclass(slots=True, kw_only=True)
@@ -269,10 +272,6 @@ class Pdu:
     COMMAND_ID: ClassVar[CommandId]
     sequence: int = 0
     status: int = 0
-
-    @property
-    def command_id(self) -> CommandId:
-        return self.COMMAND_ID
 
     def encode_body(self) -> bytes:
         return b""

@@ -63,6 +63,14 @@ MAX_MESSAGE_ID = 64
 _FIELD = re.compile(
     r"(?P<key>id|sub|dlvrd|submit[ _]date|done[ _]date|stat|err|text)\s*:", re.IGNORECASE
 )
+# The appendix B form as most SMSCs write it, read in one match: a receipt comes for every
+# message, and `_FIELD` tried at every character costs several times as much. A value
+# with no blank and no colon cannot hide a key, so both readings agree on this form.
+_APPENDIX_B = re.compile(
+    r"id:([^\s:]*) sub:([^\s:]*) dlvrd:([^\s:]*) submit date:([^\s:]*) "
+    r"done date:([^\s:]*) stat:([^\s:]*) err:([^\s:]*) text:"
+)
+_APPENDIX_B_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err")
 
 
 class ReceiptError(ValueError):
@@ -141,6 +149,16 @@ def parse_receipt(pdu: ShortMessage) -> Receipt:
 def parse_receipt_text(raw: bytes) -> dict[str, str]:
     """The key:value fields of a receipt's text; the text: field runs to the end."""
     text = raw.decode("latin-1")
+    match = _APPENDIX_B.match(text)
+    if match is not None:
+        fields = dict(zip(_APPENDIX_B_KEYS, match.groups(), strict=True))
+        fields["text"] = text[match.end() :]
+        return fields
+    return _parse_fields(text)
+
+
+def _parse_fields(text: str) -> dict[str, str]:
+    """Any other form: keys in any order and case, values with blanks or colons."""
     fields: dict[str, str] = {}
     matches = list(_FIELD.finditer(text))
     for i, match in enumerate(matches):

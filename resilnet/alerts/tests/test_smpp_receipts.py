@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from resilnet.alerts.smpp import pdu as P
 from resilnet.alerts.smpp.receipts import (
     ReceiptError,
+    _parse_fields,
     canonical_message_id,
     is_receipt,
     parse_receipt,
@@ -117,6 +118,31 @@ def test_any_text_is_parsed_or_refused_never_crashes(text: bytes) -> None:
 def test_a_text_field_quoting_other_keys_is_kept_whole() -> None:
     fields = parse_receipt_text(b"id:5 stat:DELIVRD text:stat:UNDELIV id:6")
     assert (fields["id"], fields["stat"], fields["text"]) == ("5", "DELIVRD", "stat:UNDELIV id:6")
+
+
+# Values made of what could confuse a reader: keys, blanks, colons, letters of any case.
+_TRICKY_VALUE = st.lists(
+    st.sampled_from(["id", "sub", "stat", "text", "submit_date", "ID", ":", " ", "\xa0", "x", "7"]),
+    max_size=4,
+).map("".join)
+
+
+@given(st.lists(_TRICKY_VALUE, min_size=8, max_size=8), _TRICKY_VALUE)
+def test_the_appendix_b_form_reads_as_the_key_by_key_parser_reads_it(
+    values: list[str], before: str
+) -> None:
+    text = before + (
+        "id:{} sub:{} dlvrd:{} submit date:{} done date:{} stat:{} err:{} text:{}"
+    ).format(*values)
+    assert parse_receipt_text(text.encode("latin-1")) == _parse_fields(text)
+
+
+def test_a_value_hiding_a_key_is_read_key_by_key() -> None:
+    fields = parse_receipt_text(
+        b"id:5id:6 sub:001 dlvrd:001 submit date:2611281200 done date:2611281201 "
+        b"stat:DELIVRD err:000 text:"
+    )
+    assert (fields["id"], fields["stat"], fields["text"]) == ("5", "DELIVRD", "")
 
 
 def test_receipts_are_told_from_phone_messages() -> None:
