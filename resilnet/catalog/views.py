@@ -69,7 +69,7 @@ def facet_value_labels() -> dict[str, dict[str, str]]:
 
     return {
         "collection": choices(taxonomy.Collection),
-        "country": country_names(),
+        "country": geo_names.country_names(),
         "itu_region": {r.code: geo_names.region_name(r.name) for r in core_selectors.itu_regions()},
         "category": choices(taxonomy.MeasureCategory),
         "phase": choices(taxonomy.Phase),
@@ -78,15 +78,6 @@ def facet_value_labels() -> dict[str, dict[str, str]]:
         "action_line": {code: f"{code} {name}" for code, name in taxonomy.ACTION_LINES.items()},
         "sdg": {str(n): sdg_label(n) for n in taxonomy.SDGS},
         "language": language_names(),
-    }
-
-
-def country_names() -> dict[str, str]:
-    """iso3 → the country's name in the page language."""
-    lang = language()
-    return {
-        iso3: geo_names.country_name(iso3, name, lang)
-        for iso3, name in core_selectors.countries().values_list("iso3", "name")
     }
 
 
@@ -370,14 +361,11 @@ def _moderator_only(request: HttpRequest) -> None:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     _moderator_only(request)
     now = timezone.now()
-    names = dict(core_selectors.countries().values_list("iso3", "name"))
+    names = geo_names.country_names()
     codes = set(selectors.queue_countries())
     if request.GET.get("country") in names:  # still offered once its last revision is decided
         codes.add(request.GET["country"])
-    language = geo_names.page_language()
-    countries = geo_names.sorted_by_name(
-        {c: geo_names.country_name(c, names.get(c, c), language) for c in codes}
-    )
+    countries = geo_names.sorted_by_name({c: names.get(c, c) for c in codes})
     filters = QueueFilterForm(request.GET or None, countries)
     revisions = selectors.filtered_queue(now=now, **filters.filters())
     return render(
