@@ -473,15 +473,9 @@ MEDIA_PER_PAGE = 20
 
 def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) -> HttpResponse:
     """Newest first, each with its player: a page to listen or watch, not to search."""
-    from django.core.paginator import Paginator
-    from django.db.models import F
+    from resilnet.core.views import paginate
 
-    records = (
-        selectors.published()
-        .filter(collection=collection)
-        .order_by(F("record_date").desc(nulls_last=True), "-id")
-    )
-    page = Paginator(records, MEDIA_PER_PAGE).get_page(request.GET.get("page"))
+    paged = paginate(request, selectors.newest_published(collection), MEDIA_PER_PAGE)
     lang = language()
     items = [
         {
@@ -490,14 +484,14 @@ def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) 
             "summary": record.text("summary", lang),
             "media": player(record),
         }
-        for record in page.object_list
+        for record in paged["page"].object_list
     ]
     return render(
         request,
         "catalog/media_list.html",
         {
+            **paged,
             "heading": heading,
-            "page": page,
             "items": items,
             "feed_url": reverse(feed) if feed else "",
         },
@@ -627,8 +621,6 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
 def podcasts_rss(request: HttpRequest) -> HttpResponse:
     """The podcast's episodes as RSS, newest episode first, paged and validated like Atom."""
-    from django.db.models import F
-
     from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
     from resilnet.catalog.feeds import podcast_rss
     from resilnet.catalog.search.backends.base import published_in_order
@@ -637,10 +629,7 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
     if isinstance(cursor, HttpResponse):
         return cursor
     ordered = list(
-        selectors.published()
-        .filter(collection=Collection.PODCAST)
-        .order_by(F("record_date").desc(nulls_last=True), "-id")
-        .values_list("id", flat=True)[:FEED_LIMIT]
+        selectors.newest_published(Collection.PODCAST).values_list("id", flat=True)[:FEED_LIMIT]
     )
     feed_page = page_of(ordered, cursor, PODCAST_PAGE_SIZE)
     records = published_in_order(feed_page.ids)
