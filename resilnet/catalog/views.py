@@ -667,8 +667,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     from resilnet.catalog.forms import ImportForm
     from resilnet.core import services as core_services
 
-    if not permissions.is_moderator(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied
+    _moderator_only(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         upload = request.FILES.get("file")
