@@ -581,7 +581,7 @@ def search_atom(request: HttpRequest) -> HttpResponse:
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
         paging=paging_links(feed_page, url_with),
-        empty_updated=_last_change(),
+        empty_updated=None if records else _last_change(),  # a query only when it is read
     )
     return conditional_response(
         request,
