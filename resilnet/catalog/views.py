@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from prometheus_client import Counter
 
@@ -56,8 +56,7 @@ FACET_LABELS = {
 }
 
 
-def language() -> str:
-    return get_language() or "en"
+language = geo_names.page_language  # the page's language code, "en" outside a request
 
 
 def facet_value_labels() -> dict[str, dict[str, str]]:
