@@ -18,7 +18,6 @@ from resilnet.catalog import importers
 from resilnet.catalog.schemas import FIELDS_BY_COLLECTION
 from resilnet.catalog.taxonomy import ACTION_LINES, FIELD_LABELS, SDGS, Collection
 from resilnet.core import geo_names
-from resilnet.core import selectors as core_selectors
 
 LANGUAGE_CHOICES = [
     ("ar", "العربية"),
@@ -164,13 +163,7 @@ class RecordForm(forms.Form):
         self.fields["original_language"].initial = language_code(get_language())
         countries = self.fields["countries"]
         assert isinstance(countries, forms.MultipleChoiceField)
-        language = geo_names.page_language()
-        countries.choices = geo_names.sorted_by_name(
-            {
-                iso3: geo_names.country_name(iso3, name, language)
-                for iso3, name in core_selectors.countries().values_list("iso3", "name")
-            }
-        )
+        countries.choices = geo_names.sorted_by_name(geo_names.country_names())
         self.collection_fields = []
         for name, info in FIELDS_BY_COLLECTION[collection].model_fields.items():
             self.fields[f"f_{name}"] = form_field(name, info)

@@ -19,6 +19,16 @@ def published() -> QuerySet[Record]:
     return Record.objects.filter(status=Status.PUBLISHED)
 
 
+def newest_published(collection: str) -> QuerySet[Record]:
+    """A collection's published records, newest by their own date first, undated last
+    (on every engine), then newest id: the order of its page and of its feed."""
+    return (
+        published()
+        .filter(collection=collection)
+        .order_by(F("record_date").desc(nulls_last=True), "-id")
+    )
+
+
 def record_for(user: Any, record_id: int) -> Record | None:
     """A record the user may see: published ones for everybody, others for their owner
     and moderators."""

@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from prometheus_client import Counter
 
@@ -56,8 +56,7 @@ FACET_LABELS = {
 }
 
 
-def language() -> str:
-    return get_language() or "en"
+language = geo_names.page_language  # the page's language code, "en" outside a request
 
 
 def facet_value_labels() -> dict[str, dict[str, str]]:
@@ -69,7 +68,7 @@ def facet_value_labels() -> dict[str, dict[str, str]]:
 
     return {
         "collection": choices(taxonomy.Collection),
-        "country": country_names(),
+        "country": geo_names.country_names(),
         "itu_region": {r.code: geo_names.region_name(r.name) for r in core_selectors.itu_regions()},
         "category": choices(taxonomy.MeasureCategory),
         "phase": choices(taxonomy.Phase),
@@ -78,15 +77,6 @@ def facet_value_labels() -> dict[str, dict[str, str]]:
         "action_line": {code: f"{code} {name}" for code, name in taxonomy.ACTION_LINES.items()},
         "sdg": {str(n): sdg_label(n) for n in taxonomy.SDGS},
         "language": language_names(),
-    }
-
-
-def country_names() -> dict[str, str]:
-    """iso3 → the country's name in the page language."""
-    lang = language()
-    return {
-        iso3: geo_names.country_name(iso3, name, lang)
-        for iso3, name in core_selectors.countries().values_list("iso3", "name")
     }
 
 
@@ -370,14 +360,11 @@ def _moderator_only(request: HttpRequest) -> None:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     _moderator_only(request)
     now = timezone.now()
-    names = dict(core_selectors.countries().values_list("iso3", "name"))
+    names = geo_names.country_names()
     codes = set(selectors.queue_countries())
     if request.GET.get("country") in names:  # still offered once its last revision is decided
         codes.add(request.GET["country"])
-    language = geo_names.page_language()
-    countries = geo_names.sorted_by_name(
-        {c: geo_names.country_name(c, names.get(c, c), language) for c in codes}
-    )
+    countries = geo_names.sorted_by_name({c: names.get(c, c) for c in codes})
     filters = QueueFilterForm(request.GET or None, countries)
     revisions = selectors.filtered_queue(now=now, **filters.filters())
     return render(
@@ -485,15 +472,9 @@ MEDIA_PER_PAGE = 20
 
 def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) -> HttpResponse:
     """Newest first, each with its player: a page to listen or watch, not to search."""
-    from django.core.paginator import Paginator
-    from django.db.models import F
+    from resilnet.core.views import paginate
 
-    records = (
-        selectors.published()
-        .filter(collection=collection)
-        .order_by(F("record_date").desc(nulls_last=True), "-id")
-    )
-    page = Paginator(records, MEDIA_PER_PAGE).get_page(request.GET.get("page"))
+    paged = paginate(request, selectors.newest_published(collection), MEDIA_PER_PAGE)
     lang = language()
     items = [
         {
@@ -502,14 +483,14 @@ def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) 
             "summary": record.text("summary", lang),
             "media": player(record),
         }
-        for record in page.object_list
+        for record in paged["page"].object_list
     ]
     return render(
         request,
         "catalog/media_list.html",
         {
+            **paged,
             "heading": heading,
-            "page": page,
             "items": items,
             "feed_url": reverse(feed) if feed else "",
         },
@@ -599,7 +580,7 @@ def search_atom(request: HttpRequest) -> HttpResponse:
         record_url=lambda r: request.build_absolute_uri(reverse("catalog:record", args=[r.pk])),
         language=language(),
         paging=paging_links(feed_page, url_with),
-        empty_updated=_last_change(),
+        empty_updated=None if records else _last_change(),  # a query only when it is read
     )
     return conditional_response(
         request,
@@ -639,8 +620,6 @@ def search_csv(request: HttpRequest) -> HttpResponse:
 
 def podcasts_rss(request: HttpRequest) -> HttpResponse:
     """The podcast's episodes as RSS, newest episode first, paged and validated like Atom."""
-    from django.db.models import F
-
     from resilnet.catalog.feed_paging import conditional_response, page_of, paging_links, url_maker
     from resilnet.catalog.feeds import podcast_rss
     from resilnet.catalog.search.backends.base import published_in_order
@@ -649,10 +628,7 @@ def podcasts_rss(request: HttpRequest) -> HttpResponse:
     if isinstance(cursor, HttpResponse):
         return cursor
     ordered = list(
-        selectors.published()
-        .filter(collection=Collection.PODCAST)
-        .order_by(F("record_date").desc(nulls_last=True), "-id")
-        .values_list("id", flat=True)[:FEED_LIMIT]
+        selectors.newest_published(Collection.PODCAST).values_list("id", flat=True)[:FEED_LIMIT]
     )
     feed_page = page_of(ordered, cursor, PODCAST_PAGE_SIZE)
     records = published_in_order(feed_page.ids)
@@ -690,8 +666,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     from resilnet.catalog.forms import ImportForm
     from resilnet.core import services as core_services
 
-    if not permissions.is_moderator(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied
+    _moderator_only(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -89,6 +89,17 @@ def country_name(iso3: str, english: str, language: str) -> str:
     return english if translated == entry.name else translated
 
 
+def country_names(language: str = "") -> dict[str, str]:
+    """iso3 → every country's name in `language` (the page's when empty): one query."""
+    from resilnet.core.selectors import countries
+
+    language = language or page_language()
+    return {
+        iso3: country_name(iso3, name, language)
+        for iso3, name in countries().values_list("iso3", "name")
+    }
+
+
 def localised_country_name(country: Country) -> str:
     return country_name(country.iso3, country.name, page_language())
 

@@ -135,6 +135,17 @@ def test_a_changed_feed_has_a_new_etag(client, publish):
     assert response["ETag"] != etag
 
 
+def test_a_feed_without_entries_is_dated_by_the_last_change_and_keeps_its_etag(client, publish):
+    record = publish(measure())
+    url = "/catalog/search.atom?q=nothingmatchesthis"
+    response = client.get(url)
+    root = ET.fromstring(response.content)
+    assert entry_titles(root) == []
+    updated = dt.datetime.fromisoformat(root.findtext(f"{ATOM}updated"))
+    assert updated == record.updated_at.replace(microsecond=0)
+    assert client.get(url, headers={"If-None-Match": response["ETag"]}).status_code == 304
+
+
 def test_the_podcast_feed_pages_too(client, publish, monkeypatch):
     monkeypatch.setattr(views, "PODCAST_PAGE_SIZE", 2)
     for n in range(3):
