@@ -629,11 +629,14 @@ def area_ids_by_code() -> dict[str, int | None]:
 
 def area_names(area_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Areas' names ("Kenya › Region 1 (synthetic)"), all of them or those of `area_ids`."""
-    areas = AdminArea.objects.select_related("parent").order_by("country_id", "level", "name")
+    # Three columns, not whole rows: an area's row carries its boundary (GeoJSON text,
+    # often megabytes), and its parent's would come along too.
+    areas = AdminArea.objects.order_by("country_id", "level", "name")
     if area_ids is not None:
         areas = areas.filter(pk__in=list(area_ids))
     return {
-        a.pk: f"{a.parent.name} › {a.name}" if a.parent_id and a.parent else a.name for a in areas
+        pk: f"{parent} › {name}" if parent else name
+        for pk, name, parent in areas.values_list("id", "name", "parent__name")
     }
 
 
