@@ -696,14 +696,17 @@ def may_halt(actor: User | None) -> bool:
 
 def on_alert_published(actor: User | None, alert: Alert) -> Campaign | None:
     """Called by publication, in its transaction: a Cancel halts the campaigns of the
-    alerts it cancels; an alert with SMS texts and an audience starts its campaign."""
-    if alert.msg_type == MsgType.CANCEL:
+    alerts it cancels, an Update those of the alerts it supersedes (their texts are out of
+    date: nobody should get them after the correction); an alert with SMS texts and an
+    audience starts its campaign."""
+    halted_as = {MsgType.CANCEL: "cancelled", MsgType.UPDATE: "superseded"}.get(alert.msg_type)
+    if halted_as is not None:
         earlier = Campaign.objects.filter(
             alert__in=alert.references.all(),
             state__in=(CampaignState.QUEUED, CampaignState.RUNNING),
         )
         for campaign in earlier:
-            _halt(actor, campaign, f"cancelled by {alert.identifier}"[:500])
+            _halt(actor, campaign, f"{halted_as} by {alert.identifier}"[:500])
     return do_start_campaign(alert, actor=actor)
 
 

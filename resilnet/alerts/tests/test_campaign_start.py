@@ -1,6 +1,6 @@
 """Publishing an alert starts its SMS campaign: the right audience (a Test alert never
 reaches a live subscriber), messages written in chunks, large audiences in the
-background, a Cancel halting what it cancels; STOP by SMS queues its confirmation."""
+background, a Cancel or an Update halting what it replaces; STOP by SMS queues its confirmation."""
 
 from __future__ import annotations
 
@@ -96,16 +96,23 @@ def test_an_interrupted_build_resumes_without_duplicates(publish, areas, audienc
     assert Message.objects.filter(campaign=campaign).values("subscriber").distinct().count() == 12
 
 
-def test_a_cancel_halts_the_campaign_it_cancels(publish, areas, audience, author, approver):
+@pytest.mark.parametrize(
+    ("msg_type", "halted_as"), [("Cancel", "cancelled"), ("Update", "superseded")]
+)
+def test_a_follow_up_halts_the_campaign_of_the_alert_it_replaces(
+    publish, areas, audience, author, approver, msg_type, halted_as
+):
     alert = publish([areas["Nairobi"]])
-    cancel = authoring.do_create_follow_up(author, alert, "Cancel")
-    authoring.do_submit_alert(author, cancel)
-    authoring.do_approve_alert(approver, cancel, authoring.fingerprint(cancel))
+    follow_up = authoring.do_create_follow_up(author, alert, msg_type)
+    authoring.do_submit_alert(author, follow_up)
+    authoring.do_approve_alert(approver, follow_up, authoring.fingerprint(follow_up))
     campaign = Campaign.objects.get(alert=alert)
     assert (campaign.state, campaign.halt_reason) == (
         CampaignState.HALTED,
-        f"cancelled by {cancel.identifier}",
+        f"{halted_as} by {follow_up.identifier}",
     )
+    if msg_type == "Update":  # the correction goes out in its own campaign
+        assert Campaign.objects.get(alert=follow_up).state == CampaignState.RUNNING
 
 
 def test_campaign_audit_rows_never_hold_a_number(publish, areas, audience):
