@@ -110,6 +110,36 @@ def test_tile_urls_follow_layer_filters_and_week(browser, live_server):
     context.close()
 
 
+def test_a_layer_chosen_while_tiles_are_still_loading_is_the_one_drawn(browser, live_server):
+    # The first tiles are held back until the layer has changed: MapLibre finishes a tile
+    # already loading from its old URL, so the map must ask again for the new layer.
+    context = browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
+    requests, _outside = watch(context, live_server)
+    page = context.new_page()
+    held = []
+
+    def hold_global(route):
+        query = parse_qs(urlsplit(route.request.url).query)
+        return held.append(route) if query == {"layer": ["global"]} else route.continue_()
+
+    page.route(re.compile(r"/tiles/schools/"), hold_global)
+    page.goto(live_server.url + "/schools/map/")
+    for _ in range(200):  # at most 10 s for the map to ask for its first tiles
+        if held:
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(500)  # every tile of the first view asked for, none answered
+    assert held and len(held) == len(tile_requests(requests))
+
+    with page.expect_request(
+        lambda r: TILE.match(urlsplit(r.url).path) and "layer=national" in r.url, timeout=15_000
+    ):
+        page.check('input[name="layer"][value="national"]')
+        for route in held:
+            route.continue_()
+    context.close()
+
+
 def mvt(z: int, x: int, y: int, feature: dict) -> bytes:
     """One real Mapbox Vector Tile with `feature` at CENTRE when the tile holds it."""
     longitude, latitude = CENTRE

@@ -175,11 +175,24 @@
       openSchool(event.features[0].properties.id);
     });
     map.on("idle", updateLegend);
+    map.on("sourcedata", function (event) {
+      if (event.sourceId !== "schools" || !askAgainWhenLoaded || !map.isSourceLoaded("schools")) return;
+      askAgainWhenLoaded = false;
+      map.getSource("schools").setTiles([tileUrl()]);
+    });
   });
+
+  // A tile still loading when the URL changes is finished from its old URL and kept:
+  // MapLibre re-reads the data it fetched rather than fetching again. Such tiles are
+  // asked for once more, from the URL of the moment, when every tile is in.
+  var askAgainWhenLoaded = false;
 
   function refreshTiles() {
     var source = map.getSource("schools");
-    if (source) source.setTiles([tileUrl()]);
+    if (source) {
+      if (!map.isSourceLoaded("schools")) askAgainWhenLoaded = true;
+      source.setTiles([tileUrl()]);
+    }
     // The address keeps the layer and filters, so the view can be shared or reloaded.
     var params = query();
     params.delete("week");
