@@ -338,6 +338,8 @@ def new_api() -> NinjaAPI:
         ),
         urls_namespace="api",
         parser=StrictParser(),
+        # The reference page is the site's own (core/api_docs.py), routed in urls.py.
+        docs_url=None,
     )
     handlers: dict[type[Exception], Any] = {
         Problem: on_problem,

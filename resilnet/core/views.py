@@ -12,10 +12,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from ninja import NinjaAPI
 
-from resilnet.core import modules, selectors, services, tasks
+from resilnet.core import api_docs, modules, selectors, services, tasks
 from resilnet.core.forms import AuditFilterForm, NewUserForm, TokenForm, UserRolesForm
 from resilnet.core.models import Job
 
@@ -39,6 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": selectors.reference_summary(),
             "itu_regions": selectors.itu_regions(),
         },
+    )
+
+
+def api_reference(request: HttpRequest, api: NinjaAPI) -> HttpResponse:
+    return render(
+        request,
+        "core/api_docs.html",
+        {"reference": api_docs.current_page(api), "openapi_url": reverse("api:openapi-json")},
     )
 
 

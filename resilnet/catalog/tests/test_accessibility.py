@@ -76,6 +76,7 @@ def test_no_serious_or_critical_accessibility_violation(
         "record": f"/catalog/records/{catalog.pk}/",
         "proposal form": "/catalog/propose/measure/",
         "podcasts": "/catalog/podcasts/",
+        "API reference": "/api/v1/docs",
     }
     found = {}
     for name, path in public.items():

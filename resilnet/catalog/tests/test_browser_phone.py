@@ -39,6 +39,7 @@ def pages(record):
         f"/catalog/records/{record.pk}/",
         "/catalog/countries/EGY/",
         "/catalog/propose/",
+        "/api/v1/docs",
     ]
 
 
