@@ -153,7 +153,12 @@ def prepare(name: str, port: int, recipients: int, tps: int, window: int, offset
     alert = authoring.do_create_alert(author, cholera(areas=[area]))
     authoring.do_submit_alert(author, alert)
     alert = authoring.do_approve_alert(approver, alert, authoring.fingerprint(alert))
-    delivery.do_start_campaign(alert)
+    campaign = delivery.do_start_campaign(alert)
+    if campaign is not None and campaign.job_id is not None:
+        # A large audience is written by a background job: the worker runs it here.
+        from django.core.management import call_command
+
+        call_command("run_worker", "--batch", "--interval", "0")
     return alert.pk
 
 
@@ -199,8 +204,8 @@ def run_campaign(
             victim.wait()
             procs[killed % len(procs)] = dispatcher(f"{name}-k{killed}", name, window)
             killed += 1
-        if all(p.poll() is not None for p in procs) and killed >= kills:
-            break
+        if all(p.poll() is not None for p in procs):
+            break  # done (--until-idle), or the dispatchers failed: their logs say why
         if time.monotonic() - started > 3600:
             break
     total = samples[-1][1]
@@ -212,6 +217,7 @@ def run_campaign(
         "elapsed": samples[-1][0],
         "peak_mb": max(peaks or [0.0]),
         "done": total,
+        "killed": killed,
     }
 
 
@@ -297,7 +303,8 @@ def main() -> int:
         print(
             f"end to end: {fast['rate']:,.0f} msg/s sustained ({fast['done']:,} final in "
             f"{fast['elapsed']:.0f} s, {args.dispatchers} dispatchers, window {args.window}×2), "
-            f"peak dispatcher RSS {fast['peak_mb']:.0f} MB; {args.kills} kill -9: lost {lost}, "
+            f"peak dispatcher RSS {fast['peak_mb']:.0f} MB; {fast['killed']:.0f} kill -9: "
+            f"lost {lost}, "
             f"sent twice {duplicates}, flagged maybe_duplicate {flagged}; states {dict(final)}",
             flush=True,
         )
