@@ -10,6 +10,13 @@ from typing import Any
 from resilnet.core.cli import CommandFailed, progress_bar, setup_django
 
 SHOWN_REJECTIONS = 30
+# --bind-mode: the short names, and the stored values (accepted as they always were).
+BIND_MODES = {
+    "trx": "transceiver",
+    "tx-rx": "tx+rx",
+    "transceiver": "transceiver",
+    "tx+rx": "tx+rx",
+}
 
 
 def _validation_failed(exc: Any) -> CommandFailed:
@@ -25,7 +32,7 @@ def _operator_values(args: argparse.Namespace) -> dict[str, Any]:
     names = ("host", "port", "system_id", "password", "system_type", "tps", "binds", "window")
     values = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.bind_mode is not None:
-        values["bind_mode"] = args.bind_mode
+        values["bind_mode"] = BIND_MODES[args.bind_mode]
     if args.test is not None:
         values["is_test"] = args.test
     if args.enabled is not None:
@@ -45,7 +52,8 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
         raise _validation_failed(exc) from None
     print(
         f"operator {operator.name} added: {operator.host}:{operator.port}, "
-        f"{operator.tps} msg/s, {operator.binds} bind(s), window {operator.window}"
+        f"{operator.tps} msg/s, {operator.binds} {operator.bind_mode} bind(s), "
+        f"window {operator.window}"
     )
     return 0
 
@@ -160,7 +168,12 @@ def _add_operator_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--tps", type=int, help="messages per second the operator allows")
     p.add_argument("--binds", type=int, help="binds to open (1 to 16)")
     p.add_argument("--window", type=int, help="requests outstanding per bind (1 to 1000)")
-    p.add_argument("--bind-mode", choices=("transceiver", "tx+rx"))
+    p.add_argument(
+        "--bind-mode",
+        choices=tuple(BIND_MODES),
+        metavar="{trx,tx-rx}",
+        help="per bind, one transceiver (trx, the default) or a transmitter and a receiver",
+    )
     p.add_argument("--test", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--enabled", action=argparse.BooleanOptionalAction, default=None)
 

@@ -78,7 +78,7 @@ def add_commands(sub: Any) -> None:
         description="An SMPP 3.4 SMSC on loopback: accounts, a messages-per-second cap "
         "answered with ESME_RTHROTTLED, injected errors, delivery receipts after a delay. "
         "A JSON-lines control port on 127.0.0.1 takes one object per line: "
-        '{"action": "counters"}, {"action": "drop"}, '
+        '{"action": "counters"}, {"action": "drop"} (optionally "bind": "receiver"), '
         '{"action": "mo", "source": MSISDN, "destination": CODE, "text": "STOP"}, '
         '{"action": "set", "tps": N, "fail_rate": R, "msgqful_rate": R}. '
         "Stops on SIGINT or SIGTERM.",

@@ -2,7 +2,9 @@
 
 One asyncio process serves every enabled operator (or one, by name). Per operator:
 
-- its binds (`smpp.client.Operator`: binds sharing one pacer at the operator's rate);
+- its binds (`smpp.client.Operator`: binds sharing one pacer at the operator's rate),
+  per slot one transceiver or, with the operator's bind mode "tx+rx", a transmitter that
+  submits and a receiver that brings the receipts and MO messages;
 - a feeder that claims messages with a lease just in time: the messages it holds
   unsent never exceed the free window slots plus one window of prefetch, so a dispatcher
   killed mid-campaign leaves at most about `binds × window + window` messages that
@@ -161,14 +163,17 @@ class OperatorRunner:
             password=op.password,
             system_type=op.system_type,
             window=op.window,
-            mode="transceiver",
         )
 
     async def connect(self) -> bool:
         """Bind; False (the error logged, naming the operator) when the SMSC refuses."""
         op = self.row
         smpp = C.Operator(
-            self._bind_config(), binds=op.binds, tps=op.tps, on_deliver=self._on_deliver
+            self._bind_config(),
+            binds=op.binds,
+            tps=op.tps,
+            on_deliver=self._on_deliver,
+            mode=op.bind_mode,
         )
         try:
             await smpp.start()
@@ -181,13 +186,20 @@ class OperatorRunner:
         else:
             self.smpp = smpp
             self.bind_error = ""
-            log.info("operator %s: %d bind(s) up to %s:%s", op.name, op.binds, op.host, op.port)
+            log.info(
+                "operator %s: %d %s bind(s) up to %s:%s",
+                op.name,
+                op.binds,
+                op.bind_mode,
+                op.host,
+                op.port,
+            )
             return True
         log.error("%s", self.bind_error)
         return False
 
     def all_binds_failed(self) -> bool:
-        return self.smpp is not None and all(b.failed is not None for b in self.smpp.binds)
+        return self.smpp is not None and self.smpp.failed()
 
     # Running ----------------------------------------------------------------------
 

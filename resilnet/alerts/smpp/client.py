@@ -7,7 +7,8 @@
 - `Bind`: keeps one session up, reconnecting with exponential back-off (a refused bind
   stops it: a wrong password does not get better by retrying).
 - `Operator`: an operator's binds sharing one `Pacer`, so N binds together never exceed
-  the operator's messages per second.
+  the operator's messages per second. Each bind slot is one transceiver, or a transmitter
+  (it only submits) and a receiver (it only takes deliver_sm: receipts and MO messages).
 
 `submit` reports each part's fate as a `PartResult`: accepted (with the SMSC's message
 id), retry (ESME_RTHROTTLED, ESME_RMSGQFUL: requeue; the pacer slows down), failed (any
@@ -26,7 +27,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 RETRYABLE = frozenset({P.Status.ESME_RTHROTTLED, P.Status.ESME_RMSGQFUL})
 
 DeliverCallback = Callable[["EsmeSession", P.DeliverSm], Awaitable[None] | None]
+BindMode = Literal["transceiver", "transmitter", "receiver"]
+# An operator's setting (the Operator model's bind_mode): one bind per slot, or a pair.
+TRANSCEIVER = "transceiver"
+TRANSMITTER_RECEIVER = "tx+rx"
 
 
 class SmppClientError(Exception):
@@ -114,7 +119,7 @@ class BindConfig:
     system_id: str
     password: str
     system_type: str = ""
-    mode: Literal["transceiver", "transmitter", "receiver"] = "transceiver"
+    mode: BindMode = "transceiver"
     window: int = 10
     enquire_link_interval: float = 30.0
     response_timeout: float = 10.0
@@ -326,8 +331,13 @@ class EsmeSession:
         registered_delivery: int = 1,
     ) -> list[PartResult]:
         """Submit a message's parts in order; one result per part."""
-        results: list[PartResult] = []
         config = self.config
+        if config.mode == "receiver":
+            # The SMSC would answer ESME_RINVBNDSTS: nothing is written.
+            return [PartResult(Outcome.NOT_SENT, detail="a receiver bind does not submit")] * len(
+                parts
+            )
+        results: list[PartResult] = []
         for index, part in enumerate(parts):
             payload = part.payload
             pdu = P.SubmitSm(
@@ -433,6 +443,11 @@ class EsmeSession:
             self._write(P.GenericNack(sequence=pdu.sequence, status=P.Status.ESME_RINVCMDID))
 
     def _deliver(self, pdu: P.DeliverSm) -> None:
+        if self.config.mode == "transmitter":
+            # Not ours to take on this bind: refused, so the SMSC keeps it for a receiver.
+            log.warning("%s: a deliver_sm on a transmitter bind, refused", self.config.operator)
+            self._write(P.DeliverSmResp(sequence=pdu.sequence, status=P.Status.ESME_RINVBNDSTS))
+            return
         if self.on_deliver is None:
             self._write(P.DeliverSmResp(sequence=pdu.sequence))
             return
@@ -582,7 +597,12 @@ class Bind:
 
 
 class Operator:
-    """An operator's binds, sharing one pacer: together they keep to `tps`."""
+    """An operator's binds, sharing one pacer: together they keep to `tps`.
+
+    `mode` "transceiver": `binds` transceivers, each submitting and receiving. "tx+rx":
+    `binds` transmitters, which submit, and as many receivers, which take the receipts
+    and MO messages; each kept up (and reconnected) on its own.
+    """
 
     def __init__(
         self,
@@ -591,18 +611,52 @@ class Operator:
         binds: int = 1,
         tps: float | None = None,
         on_deliver: DeliverCallback | None = None,
+        mode: str = TRANSCEIVER,
         **bind_options: float,
     ) -> None:
+        if mode not in (TRANSCEIVER, TRANSMITTER_RECEIVER):
+            raise ValueError(f"bind mode {mode!r}: {TRANSCEIVER} or {TRANSMITTER_RECEIVER}")
         self.pacer = Pacer(tps)
+        self.mode = mode
+        submitting = config if mode == TRANSCEIVER else replace(config, mode="transmitter")
         self.binds = [
-            Bind(config, pacer=self.pacer, on_deliver=on_deliver, **bind_options)
+            Bind(
+                submitting,
+                pacer=self.pacer,
+                on_deliver=on_deliver if mode == TRANSCEIVER else None,
+                **bind_options,
+            )
             for _ in range(binds)
         ]
+        self.receivers = (
+            [
+                # The pacer is never waited on: a receiver sends only enquire_link.
+                Bind(
+                    replace(config, mode="receiver"),
+                    pacer=self.pacer,
+                    on_deliver=on_deliver,
+                    **bind_options,
+                )
+                for _ in range(binds)
+            ]
+            if mode == TRANSMITTER_RECEIVER
+            else []
+        )
         self._next = 0
+
+    @property
+    def all_binds(self) -> list[Bind]:
+        return self.binds + self.receivers
+
+    def failed(self) -> bool:
+        """No bind left to submit on, or (tx+rx) none to receive on: each was refused."""
+        if all(b.failed is not None for b in self.binds):
+            return True
+        return bool(self.receivers) and all(b.failed is not None for b in self.receivers)
 
     async def start(self) -> None:
         try:
-            await asyncio.gather(*(b.start() for b in self.binds))
+            await asyncio.gather(*(b.start() for b in self.all_binds))
         except BaseException:
             await self.close()
             raise
@@ -631,4 +685,4 @@ class Operator:
         )
 
     async def close(self) -> None:
-        await asyncio.gather(*(b.close() for b in self.binds), return_exceptions=True)
+        await asyncio.gather(*(b.close() for b in self.all_binds), return_exceptions=True)

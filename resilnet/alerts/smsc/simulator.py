@@ -2,7 +2,9 @@
 can tell, with the failures an operator's centre has put on demand.
 
 - Accounts (system_id → password); a wrong password is refused with ESME_RINVPASWD, an
-  unknown system_id with ESME_RINVSYSID.
+  unknown system_id with ESME_RINVSYSID. Binds as transceiver, transmitter or receiver:
+  a submit_sm on a receiver bind is answered ESME_RINVBNDSTS, and a deliver_sm never goes
+  to a transmitter bind.
 - A messages-per-second cap per account, shared by its binds (a token bucket holding
   100 ms of messages): submit_sm beyond it is answered ESME_RTHROTTLED.
 - Injected errors: ESME_RMSGQFUL (retryable) and ESME_RSUBMITFAIL (permanent) at rates.
@@ -18,7 +20,8 @@ can tell, with the failures an operator's centre has put on demand.
 
 The control channel is a JSON-lines TCP port on 127.0.0.1: one JSON object per line in,
 one per line out. Actions: {"action": "counters"}; {"action": "drop"} (close every SMPP
-connection at once); {"action": "mo", "source": "+2250700000000", "destination": "1234",
+connection at once; with "bind": "receiver", "transmitter" or "transceiver", only the
+connections bound so); {"action": "mo", "source": "+2250700000000", "destination": "1234",
 "text": "STOP"} (a mobile-originated message to every receiver bind, or only to
 "system_id"'s); {"action": "set", "tps": 100, "fail_rate": 0, "msgqful_rate": 0}.
 """
@@ -46,6 +49,11 @@ MAX_PENDING_RECEIPTS = 1_000_000
 MAX_CONTROL_LINE = 64 * 1024
 RECEIPT_TICK = 0.01  # seconds between two sweeps of the receipts that are due
 _SUBMIT_SM_ID = P.CommandId.SUBMIT_SM.to_bytes(4, "big")
+_BIND_KIND: dict[type[P.Bind], str] = {
+    P.BindTransceiver: "transceiver",
+    P.BindTransmitter: "transmitter",
+    P.BindReceiver: "receiver",
+}
 _STATE_CODE = {
     "delivered": P.MessageState.DELIVERED,
     "undeliverable": P.MessageState.UNDELIVERABLE,
@@ -128,6 +136,7 @@ class _Connection:
         self.reader = reader
         self.writer = writer
         self.system_id: str | None = None
+        self.bind_kind: str | None = None  # transceiver, transmitter or receiver, once bound
         self.can_submit = False
         self.can_receive = False
         self.sequence = 0
@@ -239,6 +248,7 @@ class _Connection:
             sim.counters["binds_refused"] += 1
             return P.response_for(request, P.Status.ESME_RINVPASWD)
         self.system_id = request.system_id
+        self.bind_kind = _BIND_KIND[type(request)]
         self.can_submit = not isinstance(request, P.BindReceiver)
         self.can_receive = not isinstance(request, P.BindTransmitter)
         sim.counters["binds"] += 1
@@ -464,10 +474,14 @@ class SmscSimulator:
 
     # On demand ----------------------------------------------------------------------
 
-    def drop_all(self) -> int:
-        """Close every SMPP connection at once, as a crashing SMSC would."""
-        dropped = len(self.connections)
-        for conn in list(self.connections):
+    def drop_all(self, bind: str | None = None) -> int:
+        """Close every SMPP connection at once, as a crashing SMSC would (or only those
+        bound as `bind`: transceiver, transmitter or receiver)."""
+        if bind is not None and bind not in _BIND_KIND.values():
+            raise ValueError(f"bind {bind!r}: one of {', '.join(_BIND_KIND.values())}")
+        doomed = [c for c in self.connections if bind is None or c.bind_kind == bind]
+        dropped = len(doomed)
+        for conn in doomed:
             conn.close()
         self.counters["dropped_connections"] += dropped
         return dropped
@@ -528,7 +542,8 @@ class SmscSimulator:
             if action == "counters":
                 return {"ok": True, "counters": dict(self.counters)}
             if action == "drop":
-                return {"ok": True, "dropped": self.drop_all()}
+                bind = command.get("bind")
+                return {"ok": True, "dropped": self.drop_all(None if bind is None else str(bind))}
             if action == "mo":
                 sent = await self.send_mo(
                     str(command["source"]),

@@ -78,3 +78,18 @@ def test_the_subscriber_list_costs_the_same_queries_for_a_longer_page(
         return len(captured)
 
     assert queries_for(2) == queries_for(40)  # no query per row (operator, area)
+
+
+def test_the_operators_page_shows_each_operators_bind_mode(client, admin_user, operator):
+    audiences.do_add_operator(
+        None,
+        name="Pairs",
+        host="127.0.0.1",
+        port=2775,
+        system_id="demo",
+        password="pw",
+        bind_mode="tx+rx",
+    )
+    html = page(client, admin_user, "/alerts/operators/").content.decode()
+    assert "Transmitter and receiver (two binds)" in html
+    assert "Transceiver (one bind sends and receives)" in html  # the fixture's operator

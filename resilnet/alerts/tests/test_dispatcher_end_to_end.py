@@ -36,6 +36,7 @@ class RecordingSimulator(SmscSimulator):
     def __init__(self, config: SimulatorConfig) -> None:
         super().__init__(config)
         self.received: list[tuple[str, int, bytes]] = []
+        self.submitted_on: Counter[str] = Counter()  # accepted submit_sm by kind of bind
 
     def submit(self, conn: Any, request: P.SubmitSm) -> P.Pdu:
         answer = super().submit(conn, request)
@@ -43,6 +44,7 @@ class RecordingSimulator(SmscSimulator):
             self.received.append(
                 (request.destination_addr, request.esm_class, request.message_bytes)
             )
+            self.submitted_on[conn.bind_kind] += 1
         return answer
 
 
@@ -121,6 +123,44 @@ def test_a_campaign_of_hundreds_ends_delivered_with_every_receipt_matched(author
     assert sim.counters["accepted"] == 300
     runner = next(iter(dispatcher.runners.values()))
     assert runner.stats.receipts_matched == 300
+
+
+def test_a_campaign_over_transmitter_receiver_pairs_ends_delivered_with_every_receipt(
+    author, approver
+):
+    sim = simulator()
+    queue_campaign(author, approver, operator(_reserve(sim), bind_mode="tx+rx"), 300)
+    dispatcher = dispatch(sim)
+    assert states() == {"delivered": 300}
+    assert sim.submitted_on == {"transmitter": 300}
+    assert sim.counters["binds"] == 4  # two pairs
+    assert sim.counters["receipts_acknowledged"] == 300
+    runner = next(iter(dispatcher.runners.values()))
+    assert runner.stats.receipts_matched == 300
+
+
+def test_receivers_dropped_mid_campaign_come_back_and_no_receipt_is_lost(author, approver):
+    sim = simulator()
+    queue_campaign(author, approver, operator(_reserve(sim), bind_mode="tx+rx", tps=200), 400)
+    dropped: list[int] = []
+    accepted_at_drop: list[int] = []
+
+    async def drop_receivers_twice(sim: SmscSimulator, dispatcher: Dispatcher) -> None:
+        for turn in (1, 2):
+            # Each time after a stretch of sending, and once the receivers are back.
+            while sim.counters["accepted"] < 120 * turn or sim.counters["binds"] < 2 + 2 * turn:
+                await asyncio.sleep(0.01)
+            dropped.append(sim.drop_all("receiver"))
+            accepted_at_drop.append(sim.counters["accepted"])
+
+    dispatch(sim, during=drop_receivers_twice)
+    assert dropped == [2, 2]
+    assert accepted_at_drop[-1] < 400  # both while the campaign was still being sent
+    assert states() == {"delivered": 400}
+    assert sim.counters["binds"] == 4 + 4  # only the receivers bound again, twice each
+    # The transmitters never lost their line: nothing was sent twice.
+    assert sim.counters["accepted"] == 400
+    assert Message.objects.filter(maybe_duplicate=True).count() == 0
 
 
 def test_long_arabic_messages_arrive_in_order(author, approver):
@@ -229,9 +269,10 @@ async def _in_thread(fn: Any, *args: Any) -> Any:
     return await asyncio.to_thread(call)
 
 
-def test_stop_sent_as_a_reply_stops_the_subscriber_and_is_confirmed(author, approver):
+@pytest.mark.parametrize("bind_mode", ["transceiver", "tx+rx"])
+def test_stop_sent_as_a_reply_stops_the_subscriber_and_is_confirmed(author, approver, bind_mode):
     sim = simulator()
-    queue_campaign(author, approver, operator(_reserve(sim)), 5)
+    queue_campaign(author, approver, operator(_reserve(sim), bind_mode=bind_mode), 5)
 
     async def reply_stop(sim: SmscSimulator, dispatcher: Dispatcher) -> None:
         while not sim.receivers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from resilnet.alerts.models import Operator
 from resilnet.alerts.services import audiences
 from resilnet.cli import main
 from resilnet.core.models import AuditEvent, Role
@@ -97,3 +98,28 @@ def test_the_command_line_names_each_bad_option_with_exit_2(capsys):
     assert "host:" in err
     assert "port:" in err
     assert "window:" in err
+
+
+def test_the_command_line_sets_the_bind_mode_by_its_short_or_stored_name(capsys):
+    args = ["alerts", "operator", "add", "Pairs", "--host", "127.0.0.1", "--port", "2775"]
+    assert main([*args, "--system-id", "demo", "--password", "pw", "--bind-mode", "tx-rx"]) == 0
+    assert "1 tx+rx bind(s)" in capsys.readouterr().out
+    operator = Operator.objects.get(name="Pairs")
+    assert operator.bind_mode == "tx+rx"
+    assert main(["alerts", "operator", "update", "Pairs", "--bind-mode", "trx"]) == 0
+    operator.refresh_from_db()
+    assert operator.bind_mode == "transceiver"
+    assert main(["alerts", "operator", "update", "Pairs", "--bind-mode", "tx+rx"]) == 0
+    operator.refresh_from_db()
+    assert operator.bind_mode == "tx+rx"
+    assert main(["alerts", "operator", "list"]) == 0
+    assert "tx+rx" in capsys.readouterr().out
+
+
+def test_the_command_line_refuses_an_unknown_bind_mode(capsys):
+    args = ["alerts", "operator", "add", "Pairs", "--host", "127.0.0.1", "--port", "2775"]
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--system-id", "demo", "--password", "pw", "--bind-mode", "receiver"])
+    assert exited.value.code == 2
+    assert "--bind-mode" in capsys.readouterr().err
+    assert not Operator.objects.filter(name="Pairs").exists()

@@ -368,6 +368,37 @@ def test_we_decode_what_smpplib_encodes() -> None:
     assert P.decode(resp.generate()) == P.SubmitSmResp(sequence=77, message_id="A0000001")
 
 
+@pytest.mark.parametrize(
+    ("command", "ours", "answer"),
+    [
+        ("bind_transmitter", P.BindTransmitter, P.BindTransmitterResp),
+        ("bind_receiver", P.BindReceiver, P.BindReceiverResp),
+        ("bind_transceiver", P.BindTransceiver, P.BindTransceiverResp),
+    ],
+)
+def test_every_kind_of_bind_and_its_answer_agree_with_smpplib(
+    command: str, ours: type[P.Bind], answer: type[P.BindResp]
+) -> None:
+    theirs = smpplib.smpp.make_pdu(
+        command, client=Sequencer(), system_id="moh", password="secret", system_type="VMA"
+    )
+    decoded = P.decode(theirs.generate())
+    assert type(decoded) is ours
+    assert isinstance(decoded, P.Bind)
+    assert (decoded.system_id, decoded.password, decoded.system_type) == ("moh", "secret", "VMA")
+
+    parsed = smpplib.smpp.parse_pdu(
+        P.encode(ours(sequence=9, system_id="moh", password="secret")), client=Sequencer()
+    )
+    assert (parsed.command, parsed.sequence) == (command, 9)
+    assert (parsed.system_id, parsed.password) == (b"moh", b"secret")
+
+    refused = smpplib.smpp.parse_pdu(
+        P.encode(answer(sequence=9, status=P.Status.ESME_RINVPASWD)), client=Sequencer()
+    )
+    assert (refused.command, refused.status) == (f"{command}_resp", 0x0E)
+
+
 def test_smpplib_decodes_what_we_encode() -> None:
     receipt = P.DeliverSm(
         sequence=12,

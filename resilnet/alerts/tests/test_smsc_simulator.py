@@ -191,6 +191,58 @@ def test_an_independent_client_smpplib_sends_and_gets_receipts() -> None:
     run(scenario())
 
 
+def _smpplib_client(port: int, received: list[object]) -> smpplib.client.Client:
+    client = smpplib.client.Client("127.0.0.1", port, timeout=10, allow_unknown_opt_params=True)
+    client.set_message_received_handler(lambda pdu: received.append(pdu))
+    client.connect()
+    return client
+
+
+def test_smpplib_transmitter_and_receiver_binds_get_every_receipt_on_the_receiver() -> None:
+    """smpplib sends on a bind_transmitter (nothing comes back on it but the answers), then
+    a bind_receiver of the same account, bound afterwards, gets the receipts kept for it."""
+    on_transmitter: list[object] = []
+    on_receiver: list[object] = []
+    message_ids: list[str] = []
+
+    def send_then_receive(port: int) -> None:
+        transmitter = _smpplib_client(port, on_transmitter)
+        transmitter.set_message_sent_handler(lambda pdu: message_ids.append(pdu.message_id))
+        try:
+            transmitter.bind_transmitter(system_id="moh", password="secret")
+            for i in range(5):
+                transmitter.send_message(
+                    source_addr="MOH",
+                    destination_addr=f"22507{i:08d}",
+                    short_message=b"Cholera: boil water",
+                    registered_delivery=1,
+                )
+            while len(message_ids) < 5:
+                transmitter.read_once()
+            receiver = _smpplib_client(port, on_receiver)
+            try:
+                receiver.bind_receiver(system_id="moh", password="secret")
+                while len(on_receiver) < 5:
+                    receiver.read_once()
+                receiver.unbind()
+            finally:
+                receiver.disconnect()
+            transmitter.unbind()
+        finally:
+            transmitter.disconnect()
+
+    async def scenario() -> None:
+        async with simulator(dlr_delay=0.0) as sim:
+            await asyncio.to_thread(send_then_receive, sim.port)
+            await wait_until(lambda: sim.counters["receipts_acknowledged"] == 5)
+            assert sim.counters["accepted"] == 5
+
+    run(scenario())
+    assert on_transmitter == []
+    receipted = {int(p.receipted_message_id.decode(), 16) for p in on_receiver}  # type: ignore[attr-defined]
+    assert receipted == {int(m) for m in message_ids}
+
+
 def test_smpplib_sees_a_wrong_password_refused() -> None:
     async def scenario() -> None:
         async with simulator() as sim:
