@@ -50,6 +50,10 @@ HALT_POLL = 0.5  # a halted campaign's leased messages are released within a sec
 WORK_POLL = 1.0  # how often idle operators ask whether there is work
 LEASE = timedelta(seconds=60)
 RETRY_BIND_AFTER = (5.0, 300.0)  # a refused or unreachable SMSC: first and longest pause
+# An SMSC may hand a receipt to any bind of the account: to this dispatcher before another
+# one has written the submit it follows. Such a receipt is answered "later" (the SMSC keeps
+# it and delivers it again) for this long after its id was first seen; then taken as unknown.
+UNKNOWN_RECEIPT_GRACE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,7 @@ class _Wait:
     """Deliver_sm waiting for their write: acknowledged when it is done."""
 
     receipts: list[R.Receipt] = field(default_factory=list)
+    receipt_futures: list[asyncio.Future[None]] = field(default_factory=list)
     mos: list[tuple[str, str]] = field(default_factory=list)
     futures: list[asyncio.Future[None]] = field(default_factory=list)
 
@@ -142,6 +147,7 @@ class OperatorRunner:
         self.started = 0  # submits started so far
         self.in_flight: set[int] = set()  # their numbers, while awaiting a response
         self.early: list[tuple[int, R.Receipt, asyncio.Future[None]]] = []
+        self.unknown_since: dict[str, float] = {}  # receipt id → when first found unknown
         self.stats = OperatorStats()
         self.more = asyncio.Event()  # senders wait on it when the queue is empty
         self.has_work = True
@@ -394,7 +400,7 @@ class OperatorRunner:
         ready = [e for e in self.early if e[0] < oldest]
         self.early = [e for e in self.early if e[0] >= oldest]
         waiting.receipts += [receipt for _n, receipt, _f in ready]
-        waiting.futures += [future for _n, _r, future in ready]
+        waiting.receipt_futures += [future for _n, _r, future in ready]
         try:
             if outcomes:
                 await self.store.call(delivery.record_outcomes, self.options.worker, outcomes)
@@ -403,10 +409,14 @@ class OperatorRunner:
                 slots.release()
             settled = []
             if waiting.receipts:
-                matched = await self.store.call(delivery.record_receipts, self.id, waiting.receipts)
+                unknown: list[int] = []
+                matched = await self.store.call(
+                    delivery.record_receipts, self.id, waiting.receipts, unknown_out=unknown
+                )
                 self.stats.receipts += len(waiting.receipts)
                 self.stats.receipts_matched += matched or 0
                 self.last_activity = time.monotonic()
+                self._answer_unknown_later(waiting, unknown)
             for msisdn, text in waiting.mos:
                 await self.store.call(
                     delivery.handle_mobile_originated, self.id, _e164(msisdn), text
@@ -417,13 +427,38 @@ class OperatorRunner:
             # the outcomes are kept for the next flush.
             self.outcomes[:0] = outcomes
             self.settled[:0] = settled
-            for future in waiting.futures:
+            for future in waiting.futures + waiting.receipt_futures:
                 if not future.done():
                     future.set_exception(error)
             raise
-        for future in waiting.futures:
+        for future in waiting.futures + waiting.receipt_futures:
             if not future.done():
                 future.set_result(None)
+
+    def _answer_unknown_later(self, waiting: _Wait, positions: list[int]) -> None:
+        """Receipts whose id no part has yet: asked again (the SMSC redelivers them) while
+        another dispatcher may still be writing that part; logged and taken after that."""
+        now = time.monotonic()
+        given_up = []
+        for position in positions:
+            key = waiting.receipts[position].message_id
+            first = self.unknown_since.setdefault(key, now)
+            if now - first < UNKNOWN_RECEIPT_GRACE:
+                waiting.receipt_futures[position].set_exception(C.AnswerLater())
+            else:
+                given_up.append(key)
+                del self.unknown_since[key]
+        if given_up:
+            log.warning(
+                "operator %s: %d receipts for unknown message ids (first %s)",
+                self.name,
+                len(given_up),
+                [key.encode("unicode_escape").decode()[:64] for key in given_up[:3]],
+            )
+        if len(self.unknown_since) > 10_000:  # ids matched meanwhile elsewhere: forgotten
+            self.unknown_since = {
+                k: t for k, t in self.unknown_since.items() if now - t < UNKNOWN_RECEIPT_GRACE
+            }
 
     async def renew(self) -> None:
         ids = list(self.held)

@@ -24,7 +24,9 @@ handset receives the parts in order. `Outbound.parts` holds the parts still to s
 
 Receipts are matched by (operator, SMSC id). The dispatcher records a batch of outcomes
 before the receipts it read after them: a receipt whose submit_sm_resp is not recorded
-yet is an unknown id.
+yet is an unknown id. An SMSC may hand a receipt to another dispatcher's bind before the
+submitting one has written the part: the dispatcher answers such receipts "later" for a
+while (the SMSC delivers them again) before taking them as unknown.
 """
 
 from __future__ import annotations
@@ -555,10 +557,13 @@ def _deliver_complete(message_ids: list[int], now: dt.datetime) -> int:
 # Receipts -----------------------------------------------------------------------------
 
 
-def record_receipts(operator_id: int, receipts: list[Receipt]) -> int:
+def record_receipts(
+    operator_id: int, receipts: list[Receipt], *, unknown_out: list[int] | None = None
+) -> int:
     """Apply delivery receipts; returns how many matched a part. A part's first final
     state stands; a message is delivered when all its parts are, and takes the first
-    final failure of any of its parts. Unknown ids are counted and logged."""
+    final failure of any of its parts. Unknown ids are logged, or, with `unknown_out`,
+    their receipts' positions appended to it for the caller to decide."""
     now = _now()
     wanted: list[tuple[Receipt, tuple[str, ...]]] = []
     for receipt in receipts:
@@ -584,13 +589,16 @@ def record_receipts(operator_id: int, receipts: list[Receipt]) -> int:
         failures: dict[int, tuple[str, str]] = {}
         delivered: set[int] = set()
         unknown: list[str] = []
-        for receipt, ks in wanted:
+        for position, (receipt, ks) in enumerate(wanted):
             # An id of digits only reads as decimal or as hexadecimal: the reading whose
             # part still waits for a receipt wins over one already settled.
             hits = [found[k] for k in ks if k in found]
             hit = next((h for h in hits if h[2]), hits[0] if hits else None)
             if hit is None:
-                unknown.append(receipt.message_id[:MAX_MESSAGE_ID])
+                if unknown_out is not None:
+                    unknown_out.append(position)
+                else:
+                    unknown.append(receipt.message_id[:MAX_MESSAGE_ID])
                 continue
             matched += 1
             if receipt.outcome is None:

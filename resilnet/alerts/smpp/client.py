@@ -37,6 +37,12 @@ log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({P.Status.ESME_RTHROTTLED, P.Status.ESME_RMSGQFUL})
 
+
+class AnswerLater(Exception):
+    """Raised (or set on its future) by a deliver_sm handler that cannot take the message
+    yet: it is answered ESME_RX_T_APPN, so the SMSC keeps it and delivers it again."""
+
+
 DeliverCallback = Callable[["EsmeSession", P.DeliverSm], Awaitable[None] | None]
 BindMode = Literal["transceiver", "transmitter", "receiver"]
 # An operator's setting (the Operator model's bind_mode): one bind per slot, or a pair.
@@ -467,6 +473,8 @@ class EsmeSession:
         status = P.Status.ESME_ROK
         try:
             await outcome
+        except AnswerLater:
+            status = P.Status.ESME_RX_T_APPN
         except Exception:
             log.exception("%s: the deliver_sm handler failed", self.config.operator)
             status = P.Status.ESME_RX_T_APPN

@@ -125,6 +125,24 @@ def test_a_campaign_of_hundreds_ends_delivered_with_every_receipt_matched(author
     assert runner.stats.receipts_matched == 300
 
 
+def test_two_dispatchers_share_a_campaign_and_every_receipt_finds_its_message(author, approver):
+    # The SMSC hands each receipt to any bind of the account, often to the other
+    # dispatcher before the one that submitted has written the part: it is asked again.
+    sim = simulator(dlr_delay=0)
+    queue_campaign(author, approver, operator(_reserve(sim)), 400)
+    second = Dispatcher(DispatcherOptions(worker="second", until_idle=True, receipt_timeout=5.0))
+
+    async def run_second(_sim: Any, _first: Any) -> None:
+        await second.run()
+
+    first = dispatch(sim, during=run_second)
+    assert states() == {"delivered": 400}
+    submitted = [d.runners[r].stats.parts_accepted for d in (first, second) for r in d.runners]
+    assert all(submitted)  # both took part
+    assert sum(submitted) == sim.counters["accepted"] == 400
+    assert sim.counters["receipts_redelivered"] > 0  # receipts did come before their part
+
+
 def test_a_campaign_over_transmitter_receiver_pairs_ends_delivered_with_every_receipt(
     author, approver
 ):
