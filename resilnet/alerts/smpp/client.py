@@ -139,11 +139,15 @@ class BindConfig:
 class Pacer:
     """Evenly spaced send times for one operator, shared by its binds.
 
-    Each request takes the next slot, 1/rate after the previous one. When the SMSC says
-    THROTTLED or MSGQFUL the rate drops by 30% (once per 100 ms, so one burst of refusals
-    counts once) and climbs back by 1% of the target per accepted message. Without a rate,
-    a refusal pauses sending (50 ms, doubling up to 1 s).
+    Senders take their turn one at a time, each 1/rate after the previous one. A sender
+    woken late (a busy machine) may catch up at most CATCH_UP seconds of missed turns, so
+    a stall never becomes a burst beyond what an SMSC's per-second window takes. When the
+    SMSC says THROTTLED or MSGQFUL the rate drops by 30% (once per 100 ms, so one burst of
+    refusals counts once) and climbs back by 1% of the target per accepted message.
+    Without a rate, a refusal pauses sending (50 ms, doubling up to 1 s).
     """
+
+    CATCH_UP = 0.02  # seconds of missed turns taken at once after a stall
 
     def __init__(self, rate: float | None, *, min_rate: float = 1.0) -> None:
         if rate is not None and rate <= 0:
@@ -156,20 +160,22 @@ class Pacer:
         self.pause_until = 0.0
         self.last_cut = 0.0
         self.throttles = 0
+        self._turn = asyncio.Lock()  # one sender waits for the next slot, the others queue
 
     async def wait(self) -> None:
         now = time.monotonic()
         if now < self.pause_until:
             await asyncio.sleep(self.pause_until - now)
-            now = time.monotonic()
         if self.rate is None:
             return
-        slot = self.next_slot if self.next_slot > now else now
-        self.next_slot = slot + 1.0 / self.rate
-        # Under a millisecond ahead is sent now: asyncio's timers are not finer than that,
-        # and the slots after it stay where they were, so the average rate holds.
-        if slot - now > 0.001:
-            await asyncio.sleep(slot - now)
+        async with self._turn:
+            now = time.monotonic()
+            slot = max(self.next_slot, now - self.CATCH_UP)
+            # Under a millisecond ahead is sent now: asyncio's timers are not finer than
+            # that, and the slots after it stay where they were, so the average rate holds.
+            if slot - now > 0.001:
+                await asyncio.sleep(slot - now)
+            self.next_slot = slot + 1.0 / self.rate
 
     def throttled(self) -> None:
         self.throttles += 1

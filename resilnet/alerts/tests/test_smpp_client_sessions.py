@@ -5,6 +5,7 @@ away mid-window, and reconnecting."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -295,3 +296,29 @@ def test_the_pacer_spaces_send_slots_evenly_and_recovers_after_throttling() -> N
     assert pacer.rate == 100
     with pytest.raises(ValueError, match="positive"):
         Pacer(0)
+
+
+def test_a_stalled_sender_never_bursts_past_an_smscs_per_second_window() -> None:
+    # 200 senders share a 500/s pacer, as a window of 100 on two binds does; the event loop
+    # then stalls for 300 ms. The simulator's own token bucket (100 ms of messages) must
+    # take every send: woken late, the senders catch up a few turns, not 150 at once.
+    from resilnet.alerts.smsc.simulator import _Bucket
+
+    pacer = Pacer(500)
+    bucket = _Bucket(500)
+    refused = []
+
+    async def sender() -> None:
+        for _ in range(3):
+            await pacer.wait()
+            if not bucket.take():
+                refused.append(1)
+
+    async def scenario() -> None:
+        senders = [asyncio.ensure_future(sender()) for _ in range(200)]
+        await asyncio.sleep(0.2)
+        time.sleep(0.3)  # the stall: nothing runs, the due turns pile up
+        await asyncio.wait_for(asyncio.gather(*senders), 30)
+
+    run(scenario())
+    assert refused == []
