@@ -598,7 +598,8 @@ def _publish(actor: User | None, alert: Alert, now: dt.datetime) -> bool:
     if alert.msg_type in follows:
         for earlier in alert.references.select_for_update().filter(state=AlertState.PUBLISHED):
             _transition(actor, earlier, follows[MsgType(alert.msg_type)], reason=alert.identifier)
-    # Its SMS campaign starts in the same transaction (a Cancel or an Update halts those it replaces).
+    # Its SMS campaign starts in the same transaction (a Cancel or an Update halts those
+    # it replaces).
     delivery.on_alert_published(actor, alert)
     return True
 

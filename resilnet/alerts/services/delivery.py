@@ -699,7 +699,8 @@ def on_alert_published(actor: User | None, alert: Alert) -> Campaign | None:
     alerts it cancels, an Update those of the alerts it supersedes (their texts are out of
     date: nobody should get them after the correction); an alert with SMS texts and an
     audience starts its campaign."""
-    halted_as = {MsgType.CANCEL: "cancelled", MsgType.UPDATE: "superseded"}.get(alert.msg_type)
+    halts: dict[str, str] = {MsgType.CANCEL: "cancelled", MsgType.UPDATE: "superseded"}
+    halted_as = halts.get(alert.msg_type)
     if halted_as is not None:
         earlier = Campaign.objects.filter(
             alert__in=alert.references.all(),

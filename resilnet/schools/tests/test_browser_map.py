@@ -129,7 +129,8 @@ def test_a_layer_chosen_while_tiles_are_still_loading_is_the_one_drawn(browser, 
             break
         page.wait_for_timeout(50)
     page.wait_for_timeout(500)  # every tile of the first view asked for, none answered
-    assert held and len(held) == len(tile_requests(requests))
+    assert held
+    assert len(held) == len(tile_requests(requests))
 
     with page.expect_request(
         lambda r: TILE.match(urlsplit(r.url).path) and "layer=national" in r.url, timeout=15_000
