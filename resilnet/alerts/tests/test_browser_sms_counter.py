@@ -9,6 +9,7 @@ import pytest
 
 from conftest import PASSWORD
 from resilnet.alerts import gsm
+from resilnet.alerts.models import Alert
 from resilnet.alerts.services import authoring
 from resilnet.alerts.tests.conftest import cholera
 
@@ -79,6 +80,20 @@ def test_the_counter_follows_keystrokes(compose):
     assert page.text_content(COUNTER) == figures("a" * 158 + "€b")
     page.locator(FIELD).press_sequentially("😷")
     assert page.text_content(COUNTER) == figures("a" * 158 + "€b😷")
+
+
+def test_line_breaks_count_as_the_form_sends_them(compose):
+    """A textarea's value holds LF; a form sends each line break as CRLF, and the server
+    measures (and sends by SMS) what it received."""
+    page, alert = compose
+    text = "Cholera.\nBoil water.\nCall 1234."
+    page.fill(FIELD, text)
+    shown = page.text_content(COUNTER)
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    saved = Alert.objects.get(pk=alert.pk).infos.get(language="en").sms_text
+    assert saved.replace("\r\n", "\n") == text
+    assert shown == figures(saved)
 
 
 def test_a_character_no_sms_can_carry_is_named(compose):
