@@ -6,15 +6,13 @@ with their reasons, downloadable as CSV."""
 
 from __future__ import annotations
 
-import csv
-import secrets
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,7 +20,6 @@ from resilnet.alerts import importers, permissions, selectors
 from resilnet.alerts.models import SubscriberLanguage
 from resilnet.alerts.numbers import is_region
 from resilnet.alerts.services import audiences
-from resilnet.core.models import Job
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # some three million rows; larger files: the command line
 
@@ -110,15 +107,13 @@ def _allowed(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     from resilnet.alerts import tasks
     from resilnet.core import services as core_services
+    from resilnet.core.tasks import save_upload
 
     _allowed(request)
     form = SubscriberImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        path = tasks.uploads_dir() / f"{secrets.token_hex(8)}.upload"
-        with path.open("wb") as out:
-            for chunk in data["file"].chunks():
-                out.write(chunk)
+        path = save_upload(data["file"])
         job = core_services.start_job(
             request.user,  # type: ignore[arg-type]
             tasks.import_subscriber_file,
@@ -140,18 +135,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """The job's progress while it runs; then its counts and rejected rows, paginated."""
-    from resilnet.core.tasks import export_path
-    from resilnet.core.views import paginate
+    from resilnet.core.views import job_report_rows, paginate
 
     _allowed(request)
-    job = get_object_or_404(Job, pk=job_id)
-    if job.requested_by_id != request.user.pk and not request.user.is_administrator:  # type: ignore[union-attr]
-        raise Http404
-    path = export_path(job)
-    if not job.finished or path is None or not path.exists():
+    job, rejected = job_report_rows(request, job_id)
+    if rejected is None:
         return render(request, "alerts/import_report.html", {"job": job, "running": True})
-    with path.open(encoding="utf-8", newline="") as f:
-        rejected = list(csv.DictReader(f))
     return render(
         request,
         "alerts/import_report.html",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django_tasks import task
 
 from resilnet.alerts.services import audiences, authoring, delivery
@@ -44,12 +43,6 @@ def build_campaign(job_id: int, campaign_id: int) -> dict[str, int]:
 def finish_campaigns() -> int:
     """Mark finished the running campaigns with nothing left to send."""
     return delivery.finish_campaigns()
-
-
-def uploads_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @task()
