@@ -103,7 +103,13 @@ def subscribers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "alerts/subscribers.html",
-        {**context, "form": form, "rows": rows, "full_numbers": full},
+        {
+            **context,
+            "form": form,
+            "rows": rows,
+            "full_numbers": full,
+            "can_import": permissions.can_manage_subscribers(request.user),
+        },
     )
 
 

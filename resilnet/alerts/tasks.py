@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from django_tasks import task
 
 from resilnet.alerts.services import audiences, authoring, delivery
@@ -40,3 +43,74 @@ def build_campaign(job_id: int, campaign_id: int) -> dict[str, int]:
 def finish_campaigns() -> int:
     """Mark finished the running campaigns with nothing left to send."""
     return delivery.finish_campaigns()
+
+
+@task()
+def import_subscriber_file(
+    job_id: int,
+    path: str,
+    name: str,
+    file_format: str,
+    region: str | None,
+    operator: str | None,
+    language: str,
+    consent_source: str,
+    mode: str,
+    test: bool,
+) -> dict[str, Any]:
+    """Check and import an uploaded subscriber file (the import page). The rejected-rows
+    report goes to a CSV file beside the job: the page shows it and offers it to download."""
+    from django.core.exceptions import ValidationError
+
+    from resilnet.alerts import importers
+    from resilnet.core import services as core_services
+    from resilnet.core.models import Job
+    from resilnet.core.tasks import exports_dir
+
+    job = Job.objects.select_related("requested_by").get(pk=job_id)
+    upload = Path(path)
+    phases = {"checking": "Checking", "writing": "Writing"}
+    try:
+        core_services.report_progress(job_id, 0, None, "Reading the file")
+        with upload.open("rb") as stream:
+            report = audiences.do_import_subscribers(
+                job.requested_by,
+                stream,
+                file_format,
+                region=region,
+                operator=operator,
+                language=language,
+                consent_source=consent_source,
+                mode=mode,
+                test=test,
+                progress=lambda done, total, phase: core_services.report_progress(
+                    job_id, done, total, phases.get(phase, phase)
+                ),
+                source_name=name,
+                job_id=job_id,
+            )
+    except importers.SubscriberFileError as exc:
+        core_services.fail_job(job_id, f"Unusable file: {exc}")
+        return {"error": str(exc)}
+    except ValidationError as exc:
+        core_services.fail_job(job_id, " ".join(exc.messages))
+        return {"error": " ".join(exc.messages)}
+    except Exception as exc:
+        core_services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
+        raise
+    finally:
+        upload.unlink(missing_ok=True)
+    result = report.summary() | {
+        "file": f"subscriber-import-{job_id}-rejected.csv",
+        "notes": report.notes,
+    }
+    (exports_dir() / result["file"]).write_text(report.rejected_csv(), encoding="utf-8")
+    if report.written:
+        message = (
+            f"{report.created} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.rejected} rejected."
+        )
+    else:
+        message = f"{report.rejected} rejected rows; nothing written."
+    core_services.finish_job(job_id, result, message)
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resilnet.alerts import audience_views, feeds, report_views, views
+from resilnet.alerts import audience_views, feeds, import_views, report_views, views
 
 app_name = "alerts"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("operators/", audience_views.operators, name="operators"),
     path("subscribers/", audience_views.subscribers, name="subscribers"),
     path("subscribers/segments/", audience_views.segments, name="segments"),
+    path("subscribers/import/", import_views.import_upload, name="import"),
+    path(
+        "subscribers/import/<int:job_id>/report/",
+        import_views.import_report,
+        name="import_report",
+    ),
     path("feed.atom", feeds.feed_atom, name="feed"),
     path("<str:identifier>.xml", feeds.cap_xml, name="cap"),
 ]

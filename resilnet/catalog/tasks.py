@@ -5,19 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django_tasks import task
 
 from resilnet.catalog import importers, services
 from resilnet.catalog.importers.base import ImportFormatError
 from resilnet.core import services as core_services
 from resilnet.core.models import Job, User
-
-
-def uploads_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @task()

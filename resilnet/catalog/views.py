@@ -660,11 +660,10 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Moderators upload a file; a background job checks or imports it with progress."""
-    import secrets
-
     from resilnet.catalog import tasks
     from resilnet.catalog.forms import ImportForm
     from resilnet.core import services as core_services
+    from resilnet.core.tasks import save_upload
 
     _moderator_only(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -679,10 +678,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
         if form.is_valid():
             data = form.cleaned_data
-            path = tasks.uploads_dir() / f"{secrets.token_hex(8)}.upload"
-            with path.open("wb") as out:
-                for chunk in data["file"].chunks():
-                    out.write(chunk)
+            path = save_upload(data["file"])
             job = core_services.start_job(
                 request.user,  # type: ignore[arg-type]
                 tasks.import_file,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,21 @@ AUDIT_COLUMNS = [
     "request_id",
 ]
 PROGRESS_EVERY = 500
+
+
+def uploads_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_upload(upload: Any) -> Path:
+    """An uploaded file copied under var/uploads for a job to read (the job deletes it)."""
+    path = uploads_dir() / f"{secrets.token_hex(8)}.upload"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
 
 
 def exports_dir() -> Path:

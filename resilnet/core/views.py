@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -135,20 +136,35 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     return redirect("job_detail", job_id=job.pk)
 
 
-@login_required
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def own_job(request: HttpRequest, job_id: int) -> Job:
+    """The job, if the person asking started it or is an administrator (404 otherwise)."""
     job = get_object_or_404(Job, pk=job_id)
     if job.requested_by_id != request.user.pk and not request.user.is_administrator:  # type: ignore[union-attr]
         raise Http404
+    return job
+
+
+def job_report_rows(request: HttpRequest, job_id: int) -> tuple[Job, list[dict[str, str]] | None]:
+    """The job (see own_job) and the rows of the CSV file it wrote; None while it runs,
+    or when it failed without one (its page then shows its progress and message)."""
+    job = own_job(request, job_id)
+    path = tasks.export_path(job)
+    if not job.finished or path is None or not path.exists():
+        return job, None
+    with path.open(encoding="utf-8", newline="") as f:
+        return job, list(csv.DictReader(f))
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = own_job(request, job_id)
     template = "core/job_progress.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job})
 
 
 @login_required
 def job_download(request: HttpRequest, job_id: int) -> FileResponse:
-    job = get_object_or_404(Job, pk=job_id)
-    if job.requested_by_id != request.user.pk and not request.user.is_administrator:  # type: ignore[union-attr]
-        raise Http404
+    job = own_job(request, job_id)
     path = tasks.export_path(job)
     if not job.finished or path is None or not path.exists():
         raise Http404(_("This job has no file to download."))

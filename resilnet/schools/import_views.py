@@ -3,20 +3,17 @@ runs as a background job with its progress on the job page, then the data-qualit
 
 from __future__ import annotations
 
-import csv
-import secrets
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resilnet.core import selectors as core_selectors
-from resilnet.core.models import Job
 from resilnet.schools import importers
 from resilnet.schools.services import registry
 
@@ -82,16 +79,14 @@ def _allowed(request: HttpRequest) -> None:
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     from resilnet.core import services as core_services
+    from resilnet.core.tasks import save_upload
     from resilnet.schools import import_tasks
 
     _allowed(request)
     form = SchoolImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        path = import_tasks.uploads_dir() / f"{secrets.token_hex(8)}.upload"
-        with path.open("wb") as out:
-            for chunk in data["file"].chunks():
-                out.write(chunk)
+        path = save_upload(data["file"])
         job = core_services.start_job(
             request.user,  # type: ignore[arg-type]
             import_tasks.import_school_file,
@@ -111,19 +106,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """The data-quality report of an import job: its counts and findings, paginated."""
-    from resilnet.core.tasks import export_path
-    from resilnet.core.views import paginate
+    from resilnet.core.views import job_report_rows, paginate
 
     _allowed(request)
-    job = get_object_or_404(Job, pk=job_id)
-    if job.requested_by_id != request.user.pk and not request.user.is_administrator:  # type: ignore[union-attr]
-        raise Http404
-    path = export_path(job)
-    if not job.finished or path is None or not path.exists():
+    job, findings = job_report_rows(request, job_id)
+    if findings is None:
         # Still running (or failed): the job's progress, refreshed until it is done.
         return render(request, "schools/import_report.html", {"job": job, "running": True})
-    with path.open(encoding="utf-8", newline="") as f:
-        findings = list(csv.DictReader(f))
     return render(
         request,
         "schools/import_report.html",

@@ -334,6 +334,7 @@ class Rejection:
 class ImportReport:
     total: int = 0
     rejected: int = 0
+    duplicates: int = 0  # rows repeating an earlier row's number (counted in rejected)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -353,6 +354,7 @@ class ImportReport:
         return {
             "total": self.total,
             "rejected": self.rejected,
+            "duplicates": self.duplicates,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -400,6 +402,7 @@ class _Checker:
         self.seen: dict[int, int] = {}  # number (digits as an int) → its first row
         self.rows = 0
         self.rejected = 0
+        self.duplicates = 0
         self.rejections: list[Rejection] = []
 
     def reject(self, row: int, column: str, reason: str) -> None:
@@ -428,6 +431,7 @@ class _Checker:
         key = int(msisdn[1:])
         first = self.seen.get(key)
         if first is not None:
+            self.duplicates += 1
             self.reject(number, "msisdn", f"the same number as row {first}")
             return None
         self.seen[key] = number
@@ -570,6 +574,7 @@ def do_import_subscribers(
             if progress:
                 progress(checker.rows, None, "checking")
         report.total, report.rejected = checker.rows, checker.rejected
+        report.duplicates = checker.duplicates
         report.rejections = checker.rejections
         with transaction.atomic():
             state = (

@@ -43,7 +43,10 @@
     out.setAttribute("aria-live", "polite");
     area.insertAdjacentElement("afterend", out);
     function update() {
-      var m = measure(area.value);
+      // A textarea's value holds each line break as LF, but the form sends it as CRLF
+      // (HTML form submission) and the server measures, stores and sends what it got:
+      // count the text the server will have.
+      var m = measure(area.value.replace(/\r\n|\r|\n/g, "\r\n"));
       out.textContent = m.error ? m.error : m.characters + " · " + m.encoding + " · " + m.units + " · " + m.segments + " SMS";
     }
     area.addEventListener("input", update);
