@@ -23,6 +23,31 @@ def _session_var_dir(tmp_path_factory):
     settings.MEDIA_ROOT = settings.VAR_DIR / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(tmp_path_factory):
+    # Pages name static files by their hashed names, as in production: collectstatic runs
+    # once per test run into a STATIC_ROOT of its own, which the processes of one run share
+    # (the first collects; the others wait on the lock, then find its stamp current).
+    import fcntl
+
+    from django.test.utils import override_settings
+
+    from resilnet.core.staticfiles import collect_static
+
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent  # one folder per run, above the workers' own
+    (run_dir / "static").mkdir(exist_ok=True)
+    # Through override_settings: a storage made earlier (a test module's import) is
+    # made again for the new root.
+    with override_settings(STATIC_ROOT=run_dir / "static"):
+        with open(run_dir / "static.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            collect_static()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_var_dir(settings, tmp_path):
     # Exports and backups of one test never land in another's folder or in var/.

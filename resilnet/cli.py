@@ -30,9 +30,11 @@ def prepare_database() -> None:
     """Migrate and collect static files: what every way of starting the site needs first."""
     from django.conf import settings
 
+    from resilnet.core.staticfiles import collect_static
+
     call_command("migrate", "--no-input", "--verbosity", "0")
     if not settings.DEBUG:
-        call_command("collectstatic", "--no-input", "--verbosity", "0")
+        collect_static()  # only when a static file changed since the last start
 
 
 # Process supervision -------------------------------------------------------------

@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "resilnet.core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -165,11 +165,13 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            # Hashed names cached for a year, .gz and .br beside them (resilnet/core/staticfiles.py)
+            else "resilnet.core.staticfiles.HashedStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Without DEBUG, WhiteNoise serves only what collectstatic put in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

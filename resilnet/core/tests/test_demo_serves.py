@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -63,6 +64,14 @@ def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
         status, body = get(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert b"resilnet" in body
+        # The page names its stylesheet by its hash: sent for good, brotli-compressed.
+        stylesheet = re.search(rb'href="(/static/resilnet/site\.[0-9a-f]{12}\.css)"', body)
+        assert stylesheet, body[:2000]
+        url = f"http://127.0.0.1:{port}{stylesheet.group(1).decode()}"
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "br"})
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+            assert response.headers["Content-Encoding"] == "br"
+            assert "immutable" in response.headers["Cache-Control"]
         status, body = get(f"http://127.0.0.1:{port}/static/vendor/htmx/htmx.min.js")
         assert status == 200
         # A worker that dies is started again; the site keeps answering meanwhile.

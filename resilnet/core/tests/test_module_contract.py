@@ -110,18 +110,21 @@ SAMPLE_MODULE = {
 SETTINGS = """
 from resilnet.settings import *  # noqa: F403
 
-# Core and the sample module alone: no other module is needed for the platform to run.
+# Core (with its static files' app) and the sample module alone: no other module is
+# needed for the platform to run.
 INSTALLED_APPS = [
-    app for app in INSTALLED_APPS if not app.startswith("resilnet.") or app == "resilnet.core"
+    app
+    for app in INSTALLED_APPS
+    if not app.startswith("resilnet.") or app.startswith("resilnet.core")
 ] + ["hello"]
 """
 
 PROBE = """
 import json, os, django
 django.setup()
-from django.core.management import call_command
 from django.test import Client
-call_command("migrate", verbosity=0)
+from resilnet.cli import prepare_database
+prepare_database()  # migrate and collect the static files, as `resilnet serve` does
 client = Client(HTTP_HOST="localhost")
 page = client.get("/hello/")
 home = client.get("/")

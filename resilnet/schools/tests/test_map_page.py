@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -49,8 +50,13 @@ def test_the_page_carries_the_tile_template_and_the_week_range(client):
     assert config["tiles"] == "/tiles/schools/{z}/{x}/{y}.mvt"
     assert config["api"] == "/api/v1/schools/"
     assert config["profile"] == "/schools/{id}/"
-    assert config["worker"].endswith("maplibre-gl-csp-worker.js")
-    assert config["atlas"].endswith("world-atlas/countries-110m.json")
+    # Hashed names, as everywhere a page names a static file (cached for a year).
+    assert re.fullmatch(
+        r"/static/vendor/maplibre-gl/maplibre-gl-csp-worker\.[0-9a-f]{12}\.js", config["worker"]
+    )
+    assert re.fullmatch(
+        r"/static/vendor/world-atlas/countries-110m\.[0-9a-f]{12}\.json", config["atlas"]
+    )
     assert config["basemap"] == ""
     monday = timezone.now().date() - timezone.timedelta(days=timezone.now().weekday())
     assert config["last_week"] == monday.isoformat()
@@ -123,7 +129,9 @@ def test_the_policy_lets_maplibre_start_its_worker_from_our_own_file(client):
     assert directives["script-src"] == "'self'"  # no blob:, no inline script
     assert directives["connect-src"] == "'self'"  # tiles, API and boundaries from the site
     html = client.get(reverse("schools:map")).content.decode()
-    assert "maplibre-gl-csp.js" in html
+    assert re.search(
+        r'<script src="/static/vendor/maplibre-gl/maplibre-gl-csp\.[0-9a-f]{12}\.js"', html
+    )
     assert "<script>" not in html  # only JSON blocks and script files
 
 
@@ -181,7 +189,7 @@ def test_a_malformed_basemap_url_stops_start_up_naming_the_variable(value, messa
 )
 def test_the_files_the_page_loads_are_found_by_the_static_finders(client, path):
     assert finders.find(path), path
-    # ...and served by the site itself (WhiteNoise over the finders).
+    # ...and served by the site itself under their own names too (WhiteNoise, STATIC_ROOT).
     response = client.get("/static/" + path)
     assert response.status_code == 200
     b"".join(response.streaming_content if response.streaming else [response.content])
