@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -470,7 +471,9 @@ def proposed(request: HttpRequest) -> HttpResponse:
 MEDIA_PER_PAGE = 20
 
 
-def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) -> HttpResponse:
+def _media_list(
+    request: HttpRequest, collection: str, heading: str, feed_url: str, feed_type: str
+) -> HttpResponse:
     """Newest first, each with its player: a page to listen or watch, not to search."""
     from resilnet.core.views import paginate
 
@@ -492,18 +495,22 @@ def _media_list(request: HttpRequest, collection: str, heading: str, feed: str) 
             **paged,
             "heading": heading,
             "items": items,
-            "feed_url": reverse(feed) if feed else "",
+            "feed_url": feed_url,
+            "feed_type": feed_type,
         },
     )
 
 
 def podcasts(request: HttpRequest) -> HttpResponse:
-    return _media_list(request, Collection.PODCAST, _("Podcast"), "catalog:podcasts_rss")
+    return _media_list(
+        request, Collection.PODCAST, _("Podcast"), reverse("catalog:podcasts_rss"), "rss"
+    )
 
 
 def videos(request: HttpRequest) -> HttpResponse:
     # Videos have no feed of their own: the Atom feed of the collection is their subscription.
-    return _media_list(request, Collection.VIDEO, _("Videos"), "")
+    feed = reverse("catalog:search_atom") + "?" + urlencode({"collection": Collection.VIDEO})
+    return _media_list(request, Collection.VIDEO, _("Videos"), feed, "atom")
 
 
 def country(request: HttpRequest, iso3: str) -> HttpResponse:

@@ -2,6 +2,9 @@
 until asked, durations and sizes in words, a Subscribe link; an episode's record page
 shows the same instead of its raw URL and byte count."""
 
+import html
+import re
+
 import pytest
 from django.utils import translation
 
@@ -84,6 +87,16 @@ def test_the_video_page_plays_each_video(client, publish):
     page = client.get("/catalog/videos/").content.decode()
     assert '<video controls preload="none" src="https://media.example.org/videos/12.mp4">' in page
     assert "10 min 5 s" in page
+
+
+def test_the_video_page_offers_the_videos_atom_feed_to_subscribe(client, publish):
+    publish(video())
+    page = client.get("/catalog/videos/").content.decode()
+    link = re.search(r'<a href="([^"]+)" type="application/atom\+xml">Subscribe', page)
+    assert link is not None
+    feed = client.get(html.unescape(link[1]))
+    assert feed.status_code == 200
+    assert "Hospital networks in ten minutes</title>" in feed.content.decode()
 
 
 def test_drafts_are_not_listed(client, contributor):
