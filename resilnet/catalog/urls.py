@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("search.atom", views.search_atom, name="search_atom"),
     path("search.csv", views.search_csv, name="search_csv"),
+    path("search.xlsx", views.search_xlsx, name="search_xlsx"),
     path("podcasts.rss", views.podcasts_rss, name="podcasts_rss"),
     path("podcasts/", views.podcasts, name="podcasts"),
     path("videos/", views.videos, name="videos"),

@@ -68,3 +68,15 @@ def test_an_empty_catalog_is_a_workbook_with_its_header(db):
     assert exports.write_xlsx(None, out) == 0
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows == [tuple(exports.COLUMNS)]
+
+
+def test_a_search_downloads_as_xlsx_from_the_search_page(client, publish):
+    wanted = publish(measure(title=ARABIC, countries=["EGY"]))
+    publish(measure(title="Elsewhere", countries=["KEN"]))
+    page = client.get("/catalog/?country=EGY").content.decode()
+    assert 'href="/catalog/search.xlsx?country=EGY"' in page
+    response = client.get("/catalog/search.xlsx?country=EGY")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert list(rows[0]) == exports.COLUMNS
+    assert [(row[0], row[rows[0].index("title")]) for row in rows[1:]] == [(wanted.pk, ARABIC)]
