@@ -59,7 +59,10 @@ def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
     demo = launch(tmp_path, "demo", "--port", str(port))
     try:
         health = wait_for_worker(port, wait=600)  # the demo data of every module loads first
-        assert health, "the server never answered"
+        if not health:  # say why: the demo's own output, not only that it never answered
+            demo.send_signal(signal.SIGINT)
+            output, _ = demo.communicate(timeout=30)
+            pytest.fail(f"the server never answered (exit {demo.returncode}):\n{output[-4000:]}")
         assert health["status"] == "ok", health
         status, body = get(f"http://127.0.0.1:{port}/")
         assert status == 200
