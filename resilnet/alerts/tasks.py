@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django_tasks import task
@@ -64,42 +63,35 @@ def import_subscriber_file(
 
     from resilnet.alerts import importers
     from resilnet.core import services as core_services
-    from resilnet.core.models import Job
-    from resilnet.core.tasks import exports_dir
+    from resilnet.core.tasks import UploadRefused, exports_dir, run_upload_import
 
-    job = Job.objects.select_related("requested_by").get(pk=job_id)
-    upload = Path(path)
-    phases = {"checking": "Checking", "writing": "Writing"}
+    def read_and_import(user: Any, stream: Any, progress: Any) -> Any:
+        return audiences.do_import_subscribers(
+            user,
+            stream,
+            file_format,
+            region=region,
+            operator=operator,
+            language=language,
+            consent_source=consent_source,
+            mode=mode,
+            test=test,
+            progress=progress,
+            source_name=name,
+            job_id=job_id,
+        )
+
+    def refused(exc: Exception) -> tuple[str, str] | None:
+        if isinstance(exc, importers.SubscriberFileError):
+            return f"Unusable file: {exc}", str(exc)
+        if isinstance(exc, ValidationError):
+            return " ".join(exc.messages), " ".join(exc.messages)
+        return None
+
     try:
-        core_services.report_progress(job_id, 0, None, "Reading the file")
-        with upload.open("rb") as stream:
-            report = audiences.do_import_subscribers(
-                job.requested_by,
-                stream,
-                file_format,
-                region=region,
-                operator=operator,
-                language=language,
-                consent_source=consent_source,
-                mode=mode,
-                test=test,
-                progress=lambda done, total, phase: core_services.report_progress(
-                    job_id, done, total, phases.get(phase, phase)
-                ),
-                source_name=name,
-                job_id=job_id,
-            )
-    except importers.SubscriberFileError as exc:
-        core_services.fail_job(job_id, f"Unusable file: {exc}")
-        return {"error": str(exc)}
-    except ValidationError as exc:
-        core_services.fail_job(job_id, " ".join(exc.messages))
-        return {"error": " ".join(exc.messages)}
-    except Exception as exc:
-        core_services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
-        raise
-    finally:
-        upload.unlink(missing_ok=True)
+        report = run_upload_import(job_id, path, read_and_import, refused=refused)
+    except UploadRefused as exc:
+        return {"error": exc.error}
     result = report.summary() | {
         "file": f"subscriber-import-{job_id}-rejected.csv",
         "notes": report.notes,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -16,6 +16,8 @@ from django_tasks import task
 from resilnet.core import selectors, services
 from resilnet.core.exports import safe_cell
 from resilnet.core.models import AuditAction, AuditEvent, Job
+
+T = TypeVar("T")
 
 AUDIT_COLUMNS = [
     "id",
@@ -47,6 +49,51 @@ def save_upload(upload: Any) -> Path:
         for chunk in upload.chunks():
             out.write(chunk)
     return path
+
+
+class UploadRefused(Exception):
+    """The uploaded file could not be used: the job has failed with `message`; `error` is
+    what the task returns."""
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+PHASES = {"checking": "Checking", "writing": "Writing"}
+
+
+def run_upload_import(
+    job_id: int,
+    path: str,
+    read_and_import: Callable[[Any, IO[bytes], Callable[[int, int | None, str], None]], T],
+    *,
+    refused: Callable[[Exception], tuple[str, str] | None],
+) -> T:
+    """What every import page's job does around its module's import: the upload opened,
+    progress reported by phase, the job failed with a readable reason, the upload deleted
+    whatever happens. `read_and_import(user, stream, progress)` is the module's part;
+    `refused(exc)` gives (job message, error) for an error that refuses the file, which
+    then raises UploadRefused; any other error fails the job and is raised as it is."""
+    job = Job.objects.select_related("requested_by").get(pk=job_id)
+    upload = Path(path)
+
+    def progress(done: int, total: int | None, phase: str) -> None:
+        services.report_progress(job_id, done, total, PHASES.get(phase, phase))
+
+    try:
+        services.report_progress(job_id, 0, None, "Reading the file")
+        with upload.open("rb") as stream:
+            return read_and_import(job.requested_by, stream, progress)
+    except Exception as exc:
+        refusal = refused(exc)
+        if refusal is None:
+            services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
+            raise
+        services.fail_job(job_id, refusal[0])
+        raise UploadRefused(*refusal) from exc
+    finally:
+        upload.unlink(missing_ok=True)
 
 
 def exports_dir() -> Path:

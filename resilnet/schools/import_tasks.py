@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django_tasks import task
 
 from resilnet.core import services as core_services
-from resilnet.core.models import Job
 
 
 @task()
@@ -24,36 +22,31 @@ def import_school_file(
 ) -> dict[str, Any]:
     """Check and import an uploaded school master file; the data-quality report goes to a
     CSV file beside the job (downloaded from the job page and shown by the report page)."""
-    from resilnet.core.tasks import exports_dir
+    from resilnet.core.tasks import UploadRefused, exports_dir, run_upload_import
     from resilnet.schools import importers
     from resilnet.schools.services import registry
 
-    job = Job.objects.select_related("requested_by").get(pk=job_id)
-    upload = Path(path)
-    phases = {"checking": "Checking", "writing": "Writing"}
+    def read_and_import(user: Any, stream: Any, progress: Any) -> Any:
+        source = importers.read(stream, file_format, mapping)
+        return registry.import_schools(
+            user,
+            source,
+            country=country,
+            mode=mode,
+            dry_run=dry_run,
+            progress=progress,
+            source_name=name,
+        )
+
+    def refused(exc: Exception) -> tuple[str, str] | None:
+        if isinstance(exc, importers.ImportFormatError):
+            return f"Unusable file: {exc}", str(exc)
+        return None
+
     try:
-        core_services.report_progress(job_id, 0, None, "Reading the file")
-        with upload.open("rb") as stream:
-            source = importers.read(stream, file_format, mapping)
-            report = registry.import_schools(
-                job.requested_by,
-                source,
-                country=country,
-                mode=mode,
-                dry_run=dry_run,
-                progress=lambda done, total, phase: core_services.report_progress(
-                    job_id, done, total, phases.get(phase, phase)
-                ),
-                source_name=name,
-            )
-    except importers.ImportFormatError as exc:
-        core_services.fail_job(job_id, f"Unusable file: {exc}")
-        return {"error": str(exc)}
-    except Exception as exc:
-        core_services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
-        raise
-    finally:
-        upload.unlink(missing_ok=True)
+        report = run_upload_import(job_id, path, read_and_import, refused=refused)
+    except UploadRefused as exc:
+        return {"error": exc.error}
     result = report.summary() | {"file": f"school-import-{job_id}-report.csv"}
     (exports_dir() / result["file"]).write_text(report.findings_csv(), encoding="utf-8")
     if report.written:
