@@ -25,11 +25,15 @@ def get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def wait_for_worker(port: int, not_pid: int | None = None, wait: float = 90) -> dict:
-    """/healthz once a worker reports (a worker other than `not_pid`'s, if given)."""
+def wait_for_worker(
+    port: int, not_pid: int | None = None, wait: float = 90, process: subprocess.Popen | None = None
+) -> dict:
+    """/healthz once a worker reports (a worker other than `not_pid`'s, if given).
+
+    Gives up at once when `process`, the server being waited for, has exited."""
     health: dict = {}
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (process is None or process.poll() is None):
         try:
             health = json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])
             if health["worker"]["ok"] and health["worker"].get("pid") != not_pid:
@@ -45,23 +49,29 @@ def launch(tmp_path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
     env["RESILNET_VAR_DIR"] = str(tmp_path / "var")
     env["HOME"] = str(tmp_path / "home")
-    return subprocess.Popen(
-        [sys.executable, "-m", "resilnet.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Output goes to a file: a pipe nobody reads while the test waits fills up and stalls
+    # the server at its next line.
+    with (tmp_path / "output.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "resilnet.cli", *args], env=env, stdout=log, stderr=log
+        )
+
+
+def stop(process: subprocess.Popen, tmp_path) -> str:
+    """Ctrl-C, then everything the process printed."""
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    return (tmp_path / "output.log").read_text(errors="replace")
 
 
 def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
     demo = launch(tmp_path, "demo", "--port", str(port))
     try:
-        health = wait_for_worker(port, wait=600)  # the demo data of every module loads first
+        # The demo data of every module loads first.
+        health = wait_for_worker(port, wait=600, process=demo)
         if not health:  # say why: the demo's own output, not only that it never answered
-            demo.send_signal(signal.SIGINT)
-            output, _ = demo.communicate(timeout=30)
+            output = stop(demo, tmp_path)
             pytest.fail(f"the server never answered (exit {demo.returncode}):\n{output[-4000:]}")
         assert health["status"] == "ok", health
         status, body = get(f"http://127.0.0.1:{port}/")
@@ -85,8 +95,7 @@ def test_demo_serves_with_a_worker_and_stops_on_ctrl_c(tmp_path):
         assert again["worker"]["ok"], again
         assert again["worker"]["pid"] != first
     finally:
-        demo.send_signal(signal.SIGINT)
-        output, _ = demo.communicate(timeout=30)
+        output = stop(demo, tmp_path)
     assert demo.returncode == 0, output
     assert "admin" in output
     assert "worker exited (exit -9); starting it again" in output

@@ -1,7 +1,6 @@
 """`resilnet serve` takes the requests the API lets people send: a search of 500 Chinese
 characters is a 4,500-byte URL, over gunicorn's default limit on the request line."""
 
-import signal
 import time
 import urllib.error
 import urllib.parse
@@ -9,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from resilnet.core.tests.test_demo_serves import free_port, get, launch
+from resilnet.core.tests.test_demo_serves import free_port, get, launch, stop
 
 
 def test_serve_takes_a_request_line_up_to_8190_bytes(tmp_path):
@@ -31,6 +30,5 @@ def test_serve_takes_a_request_line_up_to_8190_bytes(tmp_path):
             get(base + urllib.parse.quote("卫" * 1000))
         assert refused.value.code == 414
     finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)
+        output = stop(server, tmp_path)
     assert server.returncode == 0, output
