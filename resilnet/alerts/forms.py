@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from resilnet.alerts.models import (
     Alert,
@@ -38,64 +38,83 @@ WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H
 
 
 class AlertForm(forms.Form):
-    status = forms.ChoiceField(label=_lazy("Status"), choices=Status.choices)
-    audience = forms.ChoiceField(label=_lazy("Audience"), choices=Audience.choices)
-    scope = forms.ChoiceField(label=_lazy("Scope"), choices=Scope.choices)
-    restriction = forms.CharField(label=_lazy("Restriction"), required=False, max_length=NOTE_LIMIT)
-    addresses = forms.CharField(label=_lazy("Addresses"), required=False, max_length=NOTE_LIMIT)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Status.choices)
+    audience = forms.ChoiceField(label=gettext_lazy("Audience"), choices=Audience.choices)
+    scope = forms.ChoiceField(label=gettext_lazy("Scope"), choices=Scope.choices)
+    restriction = forms.CharField(
+        label=gettext_lazy("Restriction"), required=False, max_length=NOTE_LIMIT
+    )
+    addresses = forms.CharField(
+        label=gettext_lazy("Addresses"), required=False, max_length=NOTE_LIMIT
+    )
     note = forms.CharField(
-        label=_lazy("Note"),
+        label=gettext_lazy("Note"),
         required=False,
         max_length=NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     publish_at = forms.DateTimeField(
-        label=_lazy("Publish at (UTC, empty: at approval)"), required=False, widget=WHEN
+        label=gettext_lazy("Publish at (UTC, empty: at approval)"), required=False, widget=WHEN
     )
     sms_segment_cap = forms.IntegerField(
-        label=_lazy("SMS segment cap"), min_value=1, max_value=MAX_SEGMENT_CAP, initial=3
+        label=gettext_lazy("SMS segment cap"), min_value=1, max_value=MAX_SEGMENT_CAP, initial=3
     )
 
 
 class InfoForm(forms.Form):
-    include = forms.BooleanField(label=_lazy("Include this language"), required=False)
+    include = forms.BooleanField(label=gettext_lazy("Include this language"), required=False)
     category = forms.ChoiceField(
-        label=_lazy("Category"), choices=Category.choices, initial=Category.HEALTH
+        label=gettext_lazy("Category"), choices=Category.choices, initial=Category.HEALTH
     )
-    event = forms.CharField(label=_lazy("Event"), required=False, max_length=TEXT_LIMITS["event"])
-    urgency = forms.ChoiceField(label=_lazy("Urgency"), choices=Urgency.choices)
-    severity = forms.ChoiceField(label=_lazy("Severity"), choices=Severity.choices)
-    certainty = forms.ChoiceField(label=_lazy("Certainty"), choices=Certainty.choices)
-    effective = forms.DateTimeField(label=_lazy("Effective (UTC)"), required=False, widget=WHEN)
-    onset = forms.DateTimeField(label=_lazy("Onset (UTC)"), required=False, widget=WHEN)
-    expires = forms.DateTimeField(label=_lazy("Expires (UTC)"), required=False, widget=WHEN)
+    event = forms.CharField(
+        label=gettext_lazy("Event"), required=False, max_length=TEXT_LIMITS["event"]
+    )
+    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=Urgency.choices)
+    severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices)
+    certainty = forms.ChoiceField(label=gettext_lazy("Certainty"), choices=Certainty.choices)
+    effective = forms.DateTimeField(
+        label=gettext_lazy("Effective (UTC)"), required=False, widget=WHEN
+    )
+    onset = forms.DateTimeField(label=gettext_lazy("Onset (UTC)"), required=False, widget=WHEN)
+    expires = forms.DateTimeField(label=gettext_lazy("Expires (UTC)"), required=False, widget=WHEN)
     sender_name = forms.CharField(
-        label=_lazy("Sender name"), required=False, max_length=TEXT_LIMITS["sender_name"]
+        label=gettext_lazy("Sender name"), required=False, max_length=TEXT_LIMITS["sender_name"]
     )
     headline = forms.CharField(
-        label=_lazy("Headline"), required=False, max_length=TEXT_LIMITS["headline"]
+        label=gettext_lazy("Headline"), required=False, max_length=TEXT_LIMITS["headline"]
     )
     description = forms.CharField(
-        label=_lazy("Description"),
+        label=gettext_lazy("Description"),
         required=False,
         max_length=TEXT_LIMITS["description"],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     instruction = forms.CharField(
-        label=_lazy("Instruction"),
+        label=gettext_lazy("Instruction"),
         required=False,
         max_length=TEXT_LIMITS["instruction"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    web = forms.CharField(label=_lazy("Web"), required=False, max_length=TEXT_LIMITS["web"])
+    web = forms.CharField(label=gettext_lazy("Web"), required=False, max_length=TEXT_LIMITS["web"])
     contact = forms.CharField(
-        label=_lazy("Contact"), required=False, max_length=TEXT_LIMITS["contact"]
+        label=gettext_lazy("Contact"), required=False, max_length=TEXT_LIMITS["contact"]
     )
     sms_text = forms.CharField(
-        label=_lazy("SMS text"),
+        label=gettext_lazy("SMS text"),
         required=False,
         max_length=TEXT_LIMITS["sms_text"],
-        widget=forms.Textarea(attrs={"rows": 4, "data-sms-counter": ""}),
+        # The live counter (static/alerts/sms-counter.js) fills these translated patterns.
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "data-sms-counter": gettext_lazy(
+                    "%(characters)s characters · %(encoding)s · %(units)s units · %(segments)s SMS"
+                ),
+                "data-sms-counter-error": gettext_lazy(
+                    "Character %(position)s cannot be sent by SMS."
+                ),
+            }
+        ),
     )
 
 
@@ -110,10 +129,10 @@ def _numbers(text: str, what: str) -> list[float]:
 
 class AreaForm(forms.Form):
     area_desc = forms.CharField(
-        label=_lazy("Area description"), required=False, max_length=AREA_DESC_LIMIT
+        label=gettext_lazy("Area description"), required=False, max_length=AREA_DESC_LIMIT
     )
     polygons = forms.CharField(
-        label=_lazy(
+        label=gettext_lazy(
             "Polygons: one per line, “lat,lon lat,lon …”, the last point equal to the first"
         ),
         required=False,
@@ -121,19 +140,19 @@ class AreaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     circles = forms.CharField(
-        label=_lazy("Circles: one per line, “lat,lon radius-km”"),
+        label=gettext_lazy("Circles: one per line, “lat,lon radius-km”"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     geocodes = forms.CharField(
-        label=_lazy("Geocodes: one per line, “name=value”"),
+        label=gettext_lazy("Geocodes: one per line, “name=value”"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     admin_area_ids = forms.CharField(
-        label=_lazy("Admin area ids, separated by commas"), required=False, max_length=5000
+        label=gettext_lazy("Admin area ids, separated by commas"), required=False, max_length=5000
     )
 
     def clean_polygons(self) -> list[list[list[float]]]:

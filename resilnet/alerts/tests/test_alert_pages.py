@@ -160,3 +160,12 @@ def test_a_saved_sms_text_that_cannot_be_sent_is_explained_in_the_readers_langua
     page = client.get(f"/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Le caractère 5 (U+0001) ne peut pas être envoyé par SMS." in page
     assert "cannot be sent by SMS" not in page
+
+
+def test_the_compose_form_speaks_the_authors_language(client, author):
+    client.force_login(author)
+    page = client.get("/alerts/new/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    for label in ("Consigne", "Certitude", "Expiration (UTC)", "Description de la zone"):
+        assert label in page
+    for label in ("Instruction", "Certainty", "Expires (UTC)", "Area description"):
+        assert f">{label}" not in page

@@ -6,9 +6,11 @@ at the single-message and part limits of both encodings."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from conftest import PASSWORD
 from resilnet.alerts import gsm
+from resilnet.alerts.forms import InfoForm
 from resilnet.alerts.models import Alert
 from resilnet.alerts.services import authoring
 from resilnet.alerts.tests.conftest import cholera
@@ -39,14 +41,27 @@ TEXTS = {
 }
 
 
-def figures(text: str) -> str:
+def figures(text: str, language: str = "en") -> str:
+    """What the counter should say, in the words of the form's pattern in `language`."""
     m = gsm.measure(text)
-    return f"{m.characters} · {m.encoding} · {m.units} · {m.segments} SMS"
+    pattern = InfoForm.base_fields["sms_text"].widget.attrs["data-sms-counter"]
+    with translation.override(language):
+        return str(pattern) % {
+            "characters": m.characters,
+            "encoding": m.encoding,
+            "units": m.units,
+            "segments": m.segments,
+        }
 
 
 @pytest.fixture
-def compose(browser, live_server, author):
-    context = browser.new_context()
+def locale():
+    return "en"
+
+
+@pytest.fixture
+def compose(browser, live_server, author, locale):
+    context = browser.new_context(locale=locale)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -102,4 +117,15 @@ def test_a_character_no_sms_can_carry_is_named(compose):
     with pytest.raises(gsm.UnencodableText) as refused:
         gsm.measure("Boil\twater")
     assert refused.value.index == 4
-    assert page.text_content(COUNTER) == "character 5 cannot be sent by SMS"
+    assert page.text_content(COUNTER) == "Character 5 cannot be sent by SMS."
+
+
+@pytest.mark.parametrize("locale", ["fr"])
+def test_the_counter_speaks_the_pages_language(compose, locale):
+    page, _alert = compose
+    page.fill(FIELD, "Boil water 💧 now")
+    shown = page.text_content(COUNTER)
+    assert shown == figures("Boil water 💧 now", "fr")
+    assert shown != figures("Boil water 💧 now", "en")  # the French words, not the English
+    page.fill(FIELD, "Boil\twater")
+    assert page.text_content(COUNTER) == "Le caractère 5 ne peut pas être envoyé par SMS."

@@ -17,7 +17,7 @@
     for (var i = 0; i < chars.length; i++) {
       var code = chars[i].codePointAt(0);
       if ((code < 0x20 && code !== 10 && code !== 13) || code === 0x7f || (code >= 0xd800 && code <= 0xdfff)) {
-        return { error: "character " + (i + 1) + " cannot be sent by SMS" };
+        return { error: i + 1 };
       }
     }
     var gsm = chars.every(function (ch) { return gsmWidth(ch) > 0; });
@@ -38,6 +38,11 @@
     return { characters: chars.length, encoding: encoding, units: units, segments: segments };
   }
 
+  // The page's translated pattern, "%(name)s" as in Django's gettext strings.
+  function fill(pattern, values) {
+    return pattern.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  }
+
   function attach(area) {
     var out = document.createElement("p");
     out.setAttribute("aria-live", "polite");
@@ -47,7 +52,9 @@
       // (HTML form submission) and the server measures, stores and sends what it got:
       // count the text the server will have.
       var m = measure(area.value.replace(/\r\n|\r|\n/g, "\r\n"));
-      out.textContent = m.error ? m.error : m.characters + " · " + m.encoding + " · " + m.units + " · " + m.segments + " SMS";
+      out.textContent = m.error
+        ? fill(area.dataset.smsCounterError, { position: m.error })
+        : fill(area.dataset.smsCounter, m);
     }
     area.addEventListener("input", update);
     update();
