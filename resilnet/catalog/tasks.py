@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django_tasks import task
 
 from resilnet.catalog import importers, services
 from resilnet.catalog.importers.base import ImportFormatError
 from resilnet.core import services as core_services
-from resilnet.core.models import Job, User
+from resilnet.core.models import User
 
 
 @task()
@@ -23,32 +22,27 @@ def import_file(
     mapping: dict[str, str],
 ) -> dict[str, Any]:
     """Import an uploaded file, reporting progress; rejected rows go to a CSV beside the job."""
-    from resilnet.core.tasks import exports_dir
+    from resilnet.core.tasks import UploadRefused, exports_dir, run_upload_import
 
-    job = Job.objects.select_related("requested_by").get(pk=job_id)
-    actor: User | None = job.requested_by
-    upload = Path(path)
-    try:
-        core_services.report_progress(job_id, 0, None, "Reading the file")
-        with upload.open("rb") as stream:
-            parsed = importers.parse(stream, file_format, mapping)
-        report = services.import_records(
+    def read_and_import(actor: User | None, stream: IO[bytes], progress: Any) -> Any:
+        parsed = importers.parse(stream, file_format, mapping)
+        return services.import_records(
             actor,
             parsed,
             mode=mode,
             dry_run=dry_run,
-            progress=lambda done, total: core_services.report_progress(
-                job_id, done, total, "Importing"
-            ),
+            progress=lambda done, total: progress(done, total, "Importing"),
         )
-    except ImportFormatError as exc:
-        core_services.fail_job(job_id, f"Unusable file: {exc}")
-        return {"error": str(exc)}
-    except Exception as exc:
-        core_services.fail_job(job_id, f"{exc.__class__.__name__}: {exc}")
-        raise
-    finally:
-        upload.unlink(missing_ok=True)
+
+    def refused(exc: Exception) -> tuple[str, str] | None:
+        if isinstance(exc, ImportFormatError):
+            return f"Unusable file: {exc}", str(exc)
+        return None
+
+    try:
+        report = run_upload_import(job_id, path, read_and_import, refused=refused)
+    except UploadRefused as exc:
+        return {"error": exc.error}
     result: dict[str, Any] = {
         "created": report.created,
         "updated": report.updated,
