@@ -20,6 +20,7 @@ that, and the record page shows that the live content changed underneath it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -30,8 +31,6 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import (
     DatabaseError,
-    IntegrityError,
-    OperationalError,
     connection,
     models,
     transaction,
@@ -47,6 +46,7 @@ from resilnet.catalog.services.permissions import is_moderator
 from resilnet.catalog.services.records import facets_of, itu_region_codes
 from resilnet.catalog.taxonomy import Status
 from resilnet.core import selectors as core_selectors
+from resilnet.core import staged_imports
 from resilnet.core.bulk import insert_rows
 from resilnet.core.models import AuditAction, User
 from resilnet.core.services import AuditRow, record_audit, record_audit_many
@@ -273,7 +273,7 @@ def _stage(
                         for candidate, content in valid[start : start + STAGE_CHUNK]
                     ],
                 )
-                _beat(batch.pk)
+                staged_imports.beat(ImportBatch, batch.pk)
         with clock.transaction():
             committed = ImportBatch.objects.filter(
                 pk=batch.pk, state=ImportBatch.State.STAGING
@@ -281,41 +281,9 @@ def _stage(
         if not committed:
             raise RuntimeError(f"import {batch.pk} was discarded while staging: it stalled")
     except BaseException:
-        _discard_quietly(batch.pk)
+        staged_imports.discard_quietly(ImportBatch, StagedRow, batch.pk, "import")
         raise
     return batch.pk
-
-
-def _beat(batch_id: int) -> None:
-    ImportBatch.objects.filter(pk=batch_id).update(heartbeat_at=timezone.now())
-
-
-def _discard_quietly(batch_id: int) -> None:
-    try:
-        _discard(batch_id)
-    except Exception:
-        # finish_imports discards it later: its heartbeat has stopped.
-        logger.exception("import %s: staged rows not discarded yet", batch_id)
-
-
-def _discard(batch_id: int) -> None:
-    """Forget a batch that never reached its commit point, a chunk of rows at a time."""
-    with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.STAGING).update(
-            state=ImportBatch.State.DISCARDED, finished_at=timezone.now()
-        )
-    if not ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.DISCARDED).exists():
-        return
-    while True:
-        with transaction.atomic():
-            ids = list(
-                StagedRow.objects.filter(batch_id=batch_id).values_list("id", flat=True)[
-                    :STAGE_CHUNK
-                ]
-            )
-            if not ids:
-                return
-            StagedRow.objects.filter(id__in=ids).delete()
 
 
 def _apply_batch(
@@ -335,18 +303,12 @@ def _apply_batch(
     if progress:
         progress(0, total)
     while True:
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                with clock.transaction():
-                    batch, applied = _apply_chunk(batch_id, size, contents, regions, countries)
-                break
-            except (OperationalError, IntegrityError) as exc:
-                # A lock held past the timeout, or a record created meanwhile with the
-                # same external id: the chunk rolled back whole; it is read afresh.
-                if attempt == CHUNK_ATTEMPTS:
-                    raise
-                logger.warning("import %s: chunk failed (%s); trying it again", batch_id, exc)
-                time.sleep(attempt)
+        batch, applied = staged_imports.retried_chunk(
+            functools.partial(_apply_chunk, batch_id, size, contents, regions, countries),
+            label=f"import {batch_id}",
+            attempts=CHUNK_ATTEMPTS,
+            atomic=clock.transaction,
+        )
         if batch.state != ImportBatch.State.APPLYING:
             return batch
         size = clock.next_size(size)
@@ -425,12 +387,9 @@ def finish_imports(*, quiet_for: timedelta = STALLED_AFTER) -> dict[str, int]:
     stopped before it (`resilnet catalog finish-imports`; the worker runs it every few
     minutes). A batch is taken as stopped once no transaction of its import has run for
     `quiet_for`; were it still running, both would apply its chunks, each row once."""
-    cutoff = timezone.now() - quiet_for
-    stalled = ImportBatch.objects.filter(heartbeat_at__lt=cutoff)
-    discarded = list(stalled.filter(state=ImportBatch.State.STAGING).values_list("id", flat=True))
+    discarded, finished = staged_imports.stalled(ImportBatch, quiet_for)
     for batch_id in discarded:
-        _discard(batch_id)
-    finished = list(stalled.filter(state=ImportBatch.State.APPLYING).values_list("id", flat=True))
+        staged_imports.discard(ImportBatch, StagedRow, batch_id, step=STAGE_CHUNK)
     for batch_id in finished:
         clock = _Clock()
         _apply_batch(batch_id, None, None, clock)

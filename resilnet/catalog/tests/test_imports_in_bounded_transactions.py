@@ -15,6 +15,7 @@ from resilnet.catalog.search import SearchQuery, consistency_report, search
 from resilnet.catalog.taxonomy import Status
 from resilnet.catalog.tests.conftest import measure
 from resilnet.catalog.tests.test_import import HEADER, run
+from resilnet.core import staged_imports
 from resilnet.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,12 +74,12 @@ def test_a_failure_while_staging_imports_nothing(moderator, monkeypatch):
     monkeypatch.setattr(services.imports, "STAGE_CHUNK", 2)
     calls = []
 
-    def fail_on_the_second_chunk(batch_id):
+    def fail_on_the_second_chunk(model, batch_id):
         calls.append(batch_id)
         if len(calls) == 2:
             raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services.imports, "_beat", fail_on_the_second_chunk)
+    monkeypatch.setattr(staged_imports, "beat", fail_on_the_second_chunk)
     with pytest.raises(RuntimeError, match="disk is full"):
         run(rows(5), moderator)
     assert not Record.objects.exists()
@@ -117,13 +118,13 @@ def test_an_import_that_stopped_after_its_commit_point_is_finished(moderator, sm
 def test_an_import_that_stopped_while_staging_is_discarded(moderator, monkeypatch):
     monkeypatch.setattr(services.imports, "STAGE_CHUNK", 2)
 
-    def crash(batch_id):
+    def crash(model, batch_id):
         if StagedRow.objects.count() > 4:  # the third chunk, rolled back
             raise SystemExit("killed")
 
-    monkeypatch.setattr(services.imports, "_beat", crash)
+    monkeypatch.setattr(staged_imports, "beat", crash)
     # A process killed here cleans nothing up.
-    monkeypatch.setattr(services.imports, "_discard_quietly", lambda batch_id: None)
+    monkeypatch.setattr(staged_imports, "discard_quietly", lambda *args: None)
     with pytest.raises(SystemExit):
         run(rows(6), moderator)
     assert StagedRow.objects.count() == 4
