@@ -177,6 +177,9 @@ def do_run_scenario(actor: User | None, scenario: Scenario, *, enqueue: bool = T
         job = scenario.job
         if job is not None and not job.finished:
             raise ValidationError({"scenario": "This scenario is being computed already."})
+    # Queued before the task is enqueued: an inline backend runs it at once, and its
+    # answer must not be overwritten.
+    Scenario.objects.filter(pk=scenario.pk).update(state=ScenarioState.QUEUED, error="")
     job = core_services.start_job(
         actor,
         tasks.run_scenario,
@@ -184,9 +187,7 @@ def do_run_scenario(actor: User | None, scenario: Scenario, *, enqueue: bool = T
         enqueue=enqueue,
         scenario_id=scenario.pk,
     )
-    Scenario.objects.filter(pk=scenario.pk).update(
-        state=ScenarioState.QUEUED, job=job, error=""
-    )
+    Scenario.objects.filter(pk=scenario.pk).update(job=job)
     scenario.refresh_from_db()
     return job
 
