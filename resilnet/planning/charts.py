@@ -35,9 +35,7 @@ REASONS = {
     "satellite_cheapest": gettext_lazy("Satellite is the cheapest option."),
     "over_budget": gettext_lazy("Not funded: the budget runs out before this site."),
     "no_students": gettext_lazy("Not funded: the plan maximises students and this site has none."),
-    "demand_over_capacity": gettext_lazy(
-        "No technology within reach can carry the site's demand."
-    ),
+    "demand_over_capacity": gettext_lazy("No technology within reach can carry the site's demand."),
 }
 NOTES = {
     "no_fibre_nodes": gettext_lazy("The fibre nodes file has no node: no site can get fibre."),

@@ -17,8 +17,10 @@ COSTS_MAX_CHARS = 100_000
 
 
 def _countries(blank: str = "") -> list[tuple[str, Any]]:
-    choices = [(iso3, name) for iso3, name in core_selectors.countries().values_list("iso3", "name")]
-    return [("", blank)] + choices if blank else choices
+    choices = [
+        (iso3, name) for iso3, name in core_selectors.countries().values_list("iso3", "name")
+    ]
+    return [("", blank), *choices] if blank else choices
 
 
 class DatasetForm(forms.Form):

@@ -93,7 +93,7 @@ def totals_by_admin1(scenario: Scenario) -> list[dict[str, Any]]:
     """Sites the plan connects, their students and cost, per first-level area."""
     from django.db.models import Count, Sum
 
-    return list(
+    rows = (
         SiteResult.objects.filter(scenario=scenario, connected=True)
         .values("admin1")
         .annotate(
@@ -101,6 +101,7 @@ def totals_by_admin1(scenario: Scenario) -> list[dict[str, Any]]:
         )
         .order_by("admin1")
     )
+    return [dict(row) for row in rows]
 
 
 def technology_rows(totals: dict[str, dict[str, float]] | None) -> list[dict[str, Any]]:

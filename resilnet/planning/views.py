@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -39,7 +40,9 @@ def _guarded(check: Callable[[Any], bool]) -> Callable[..., Any]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
-                raise PermissionDenied(_("Plans are open to planners, analysts and administrators."))
+                raise PermissionDenied(
+                    _("Plans are open to planners, analysts and administrators.")
+                )
             return view(request, *args, **kwargs)
 
         return guarded
@@ -102,7 +105,8 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(name)s kept: %(rows)d rows.") % {"name": dataset.name, "rows": dataset.rows},
+                    _("%(name)s kept: %(rows)d rows.")
+                    % {"name": dataset.name, "rows": dataset.rows},
                 )
                 return redirect("planning:datasets")
     return render(
@@ -270,7 +274,7 @@ def scenario_sites(request: HttpRequest, scenario_id: int) -> HttpResponse:
 
 
 @readers
-def scenario_export(request: HttpRequest, scenario_id: int, fmt: str) -> HttpResponse:
+def scenario_export(request: HttpRequest, scenario_id: int, fmt: str) -> HttpResponseBase:
     scenario = _scenario(scenario_id)
     if fmt not in ("csv", "geojson"):
         raise Http404

@@ -62,8 +62,9 @@ def do_upload_dataset(
     if not name or len(name) > 200:
         raise ValidationError({"name": "Give the file a name of 1 to 200 characters."})
     if len(data) > MAX_UPLOAD_BYTES:
+        limit = MAX_UPLOAD_BYTES // 2**20
         raise ValidationError(
-            {"file": f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB: use the command line."}
+            {"file": f"The file is larger than {limit} MB: use the command line."}
         )
     file_name = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or "upload"
     table = read_file(kind, data, file_name)

@@ -214,6 +214,7 @@ def sites_from_schools(country: Country) -> Sites:
         "school_name",
         "admin1",
     ]
+    schools = school_selectors.iter_schools(school_selectors.SchoolFilters(country=country), fields)
     rows = (
         {
             "site_id": giga_id,
@@ -226,9 +227,7 @@ def sites_from_schools(country: Country) -> Sites:
             "name": name,
             "admin1": admin1,
         }
-        for _id, giga_id, lat, lon, students, electricity, govt, measured, population, name, admin1 in (
-            school_selectors.iter_schools(school_selectors.SchoolFilters(country=country), fields)
-        )
+        for _id, giga_id, lat, lon, students, electricity, govt, measured, population, name, admin1 in schools  # noqa: E501
     )
     return inputs.sites_from_rows(rows, name=f"schools of {country.iso3}")
 
@@ -356,9 +355,7 @@ def _write_results(scenario: Scenario, sites: Sites, plan: Plan) -> int:
 
 
 def fail_scenario(scenario_id: int, message: str) -> None:
-    Scenario.objects.filter(pk=scenario_id).update(
-        state=ScenarioState.FAILED, error=message[:300]
-    )
+    Scenario.objects.filter(pk=scenario_id).update(state=ScenarioState.FAILED, error=message[:300])
 
 
 def default_costs_json() -> str:

@@ -91,9 +91,7 @@ def test_an_oversized_file_is_refused_before_it_is_read(
     assert not Dataset.objects.exists()
 
 
-def test_a_hostile_file_name_is_kept_as_its_last_part_and_escaped(
-    client, planner, reference_data
-):
+def test_a_hostile_file_name_is_kept_as_its_last_part_and_escaped(client, planner, reference_data):
     client.force_login(planner)
     response = upload(client, "fibre", fibre_csv(), "../../<script>x</script>.csv")
     assert response.status_code == 302

@@ -49,7 +49,14 @@ def test_the_csv_export_lists_every_site_with_the_command_lines_columns_first(
     assert response["Content-Disposition"].endswith('.csv"')
     rows = list(csv.DictReader(io.StringIO(body(response))))
     assert len(rows) == 30
-    assert list(rows[0])[:6] == ["site_id", "technology", "capex", "opex_per_year", "npv", "connected"]
+    assert list(rows[0])[:6] == [
+        "site_id",
+        "technology",
+        "capex",
+        "opex_per_year",
+        "npv",
+        "connected",
+    ]
     connected = [row for row in rows if row["connected"] == "true"]
     assert len(connected) == budget.totals["total"]["sites"]
     assert sum(float(row["npv"]) for row in connected) == pytest.approx(
@@ -63,7 +70,8 @@ def test_exports_follow_the_table_filters(client, planner, computed):
     client.force_login(planner)
     response = client.get(reverse("planning:export", args=[budget.pk, "csv"]) + "?connected=no")
     rows = list(csv.DictReader(io.StringIO(body(response))))
-    assert rows and all(row["connected"] == "false" for row in rows)
+    assert rows
+    assert all(row["connected"] == "false" for row in rows)
     assert all(row["reason"] == "over_budget" for row in rows)
 
 
@@ -113,7 +121,8 @@ def test_compare_puts_scenarios_side_by_side(client, analyst, computed):
     page = client.get(
         reverse("planning:compare") + f"?s={everyone.pk}&s={budget.pk}"
     ).content.decode()
-    assert "Everyone" in page and "A third" in page
+    assert "Everyone" in page
+    assert "A third" in page
     assert str(everyone.totals["total"]["sites"]) in page
     assert "<svg" in page
     too_many = client.get(reverse("planning:compare") + "?s=1&s=2&s=3&s=4&s=5&s=x")
@@ -127,7 +136,8 @@ def test_the_report_prints_inputs_totals_charts_and_regions(client, planner, com
     client.force_login(planner)
     page = client.get(reverse("planning:report", args=[budget.pk])).content.decode()
     assert page.count("<svg") == 2
-    assert "North" in page and "South" in page
+    assert "North" in page
+    assert "South" in page
     assert "Connecting every site" in page
     assert "Ten million" not in page  # the scenario's own name is used
     assert "A third" in page

@@ -201,17 +201,18 @@ def test_bad_input_found_at_run_time_fails_the_scenario_with_its_message(
 
 
 def test_sites_from_the_schools_registry(planner, kenya, inputs, immediate_tasks):
-    from resilnet.schools.services import registry
-    from resilnet.schools.importers import read
     from io import BytesIO
 
+    from resilnet.schools.importers import read
+    from resilnet.schools.services import registry
+
     csv = (
-        "school_id_giga,school_name,latitude,longitude,education_level,num_students,"
-        "electricity_availability,connectivity_govt\n"
-        "g-1,Kibera Primary,-1.0,37.0,Primary,450,yes,no\n"
-        "g-2,Ruiru Secondary,-1.01,37.01,Secondary,,no,no\n"
-        "g-3,Online Primary,-1.02,37.02,Primary,200,yes,yes\n"
-    ).encode()
+        b"school_id_giga,school_name,latitude,longitude,education_level,num_students,"
+        b"electricity_availability,connectivity_govt\n"
+        b"g-1,Kibera Primary,-1.0,37.0,Primary,450,yes,no\n"
+        b"g-2,Ruiru Secondary,-1.01,37.01,Secondary,,no,no\n"
+        b"g-3,Online Primary,-1.02,37.02,Primary,200,yes,yes\n"
+    )
     registry.import_schools(None, read(BytesIO(csv), "csv"), country="KEN")
     scenario = scenario_services.do_create_scenario(
         planner, **scenario_fields(inputs, sites_source="schools", sites=None)
@@ -223,4 +224,5 @@ def test_sites_from_the_schools_registry(planner, kenya, inputs, immediate_tasks
     assert set(by_id) == {"g-1", "g-2", "g-3"}
     assert by_id["g-3"].technology == "existing"  # the government reports it connected
     assert by_id["g-2"].num_students == 0  # unknown counts as none
-    assert by_id["g-1"].connected and by_id["g-2"].connected
+    assert by_id["g-1"].connected
+    assert by_id["g-2"].connected
