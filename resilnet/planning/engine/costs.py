@@ -33,6 +33,11 @@ _MW_HARDWARE = 3000.0
 _MW_LICENCE_MHZ = 40.0
 
 
+def _share(fraction: float, of: float) -> float:
+    """A yearly upkeep given as a share of capex, rounded so the template reads cleanly."""
+    return round(fraction * of, 6)
+
+
 def default_costs() -> Costs:
     """The defaults `resilnet plan` uses without --costs; each figure's source in `sources`."""
     return Costs(
@@ -41,24 +46,24 @@ def default_costs() -> Costs:
         technologies={
             FIBRE: TechnologyCost(
                 capex=500.0,
-                opex_per_year=0.05 * 500.0,
+                opex_per_year=_share(0.05, 500.0),
                 opex_per_mbps_year=5.5,
                 lifetime_years=10,
                 max_km=50.0,
                 capacity_mbps=15000.0,
                 capex_per_km=20000.0,
-                opex_per_km_year=0.05 * 20000.0,
+                opex_per_km_year=_share(0.05, 20000.0),
             ),
             CELLULAR: TechnologyCost(
                 capex=120.0,
-                opex_per_year=0.12 * 120.0,
+                opex_per_year=_share(0.12, 120.0),
                 opex_per_mbps_year=4.5,
                 lifetime_years=5,
                 capacity_mbps=900.0,
             ),
             MICROWAVE: TechnologyCost(
                 capex=_MW_HARDWARE + 50.0 * _MW_LICENCE_MHZ,
-                opex_per_year=15.0 * _MW_LICENCE_MHZ + 0.1 * _MW_HARDWARE,
+                opex_per_year=15.0 * _MW_LICENCE_MHZ + _share(0.1, _MW_HARDWARE),
                 opex_per_mbps_year=5.5,
                 lifetime_years=7,
                 max_km=30.0,
@@ -66,7 +71,7 @@ def default_costs() -> Costs:
             ),
             SATELLITE: TechnologyCost(
                 capex=800.0,
-                opex_per_year=0.1 * 800.0,
+                opex_per_year=_share(0.1, 800.0),
                 opex_per_mbps_year=6.4,
                 lifetime_years=5,
                 capacity_mbps=400.0,
