@@ -9,5 +9,6 @@ MODULE = Module(
     title=_("Planning"),
     summary=_("Last-mile connectivity plans and budgets."),
     urls="resilnet.planning.urls",
+    cli="resilnet.planning.cli.register",
     demo="resilnet.planning.demo.load",
 )
