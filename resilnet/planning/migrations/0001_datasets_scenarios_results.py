@@ -7,91 +7,237 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0005_planner_role'),
+        ("core", "0005_planner_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sites', 'Sites (schools)'), ('fibre', 'Fibre nodes'), ('towers', 'Cell towers'), ('roads', 'Road network')], max_length=8, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('file_name', models.CharField(max_length=200)),
-                ('content', models.BinaryField()),
-                ('size_bytes', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('rows', models.PositiveIntegerField()),
-                ('notes', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.country')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sites", "Sites (schools)"),
+                            ("fibre", "Fibre nodes"),
+                            ("towers", "Cell towers"),
+                            ("roads", "Road network"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("file_name", models.CharField(max_length=200)),
+                ("content", models.BinaryField()),
+                ("size_bytes", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("rows", models.PositiveIntegerField()),
+                ("notes", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.country",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Scenario',
+            name="Scenario",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('sites_source', models.CharField(choices=[('schools', "The country's schools in the registry"), ('dataset', 'An uploaded sites file')], max_length=8)),
-                ('costs', models.JSONField()),
-                ('budget', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('objective', models.CharField(choices=[('schools', 'Most schools connected'), ('students', 'Most students connected')], max_length=8)),
-                ('state', models.CharField(choices=[('draft', 'not computed'), ('queued', 'queued'), ('running', 'computing'), ('done', 'computed'), ('failed', 'failed')], default='draft', max_length=8)),
-                ('totals', models.JSONField(blank=True, null=True)),
-                ('connect_all_totals', models.JSONField(blank=True, null=True)),
-                ('notes', models.JSONField(blank=True, default=list)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('computed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.country')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fibre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.dataset')),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
-                ('roads', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.dataset')),
-                ('sites', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.dataset')),
-                ('towers', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='planning.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "sites_source",
+                    models.CharField(
+                        choices=[
+                            ("schools", "The country's schools in the registry"),
+                            ("dataset", "An uploaded sites file"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("costs", models.JSONField()),
+                (
+                    "budget",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True),
+                ),
+                (
+                    "objective",
+                    models.CharField(
+                        choices=[
+                            ("schools", "Most schools connected"),
+                            ("students", "Most students connected"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "not computed"),
+                            ("queued", "queued"),
+                            ("running", "computing"),
+                            ("done", "computed"),
+                            ("failed", "failed"),
+                        ],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("totals", models.JSONField(blank=True, null=True)),
+                ("connect_all_totals", models.JSONField(blank=True, null=True)),
+                ("notes", models.JSONField(blank=True, default=list)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("computed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.country",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fibre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.dataset",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
+                (
+                    "roads",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.dataset",
+                    ),
+                ),
+                (
+                    "sites",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.dataset",
+                    ),
+                ),
+                (
+                    "towers",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="planning.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at', '-id'],
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SiteResult',
+            name="SiteResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site_id', models.CharField(max_length=100)),
-                ('name', models.CharField(blank=True, max_length=500)),
-                ('admin1', models.CharField(blank=True, max_length=200)),
-                ('latitude', models.FloatField()),
-                ('longitude', models.FloatField()),
-                ('num_students', models.PositiveIntegerField()),
-                ('technology', models.CharField(max_length=12)),
-                ('connected', models.BooleanField()),
-                ('capex', models.DecimalField(decimal_places=2, max_digits=16)),
-                ('opex_per_year', models.DecimalField(decimal_places=2, max_digits=16)),
-                ('npv', models.DecimalField(decimal_places=2, max_digits=16)),
-                ('demand_mbps', models.FloatField()),
-                ('reason', models.CharField(max_length=40)),
-                ('via_kind', models.CharField(blank=True, max_length=8)),
-                ('via_id', models.CharField(blank=True, max_length=100)),
-                ('via_latitude', models.FloatField(blank=True, null=True)),
-                ('via_longitude', models.FloatField(blank=True, null=True)),
-                ('link_km', models.FloatField()),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='planning.scenario')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("site_id", models.CharField(max_length=100)),
+                ("name", models.CharField(blank=True, max_length=500)),
+                ("admin1", models.CharField(blank=True, max_length=200)),
+                ("latitude", models.FloatField()),
+                ("longitude", models.FloatField()),
+                ("num_students", models.PositiveIntegerField()),
+                ("technology", models.CharField(max_length=12)),
+                ("connected", models.BooleanField()),
+                ("capex", models.DecimalField(decimal_places=2, max_digits=16)),
+                ("opex_per_year", models.DecimalField(decimal_places=2, max_digits=16)),
+                ("npv", models.DecimalField(decimal_places=2, max_digits=16)),
+                ("demand_mbps", models.FloatField()),
+                ("reason", models.CharField(max_length=40)),
+                ("via_kind", models.CharField(blank=True, max_length=8)),
+                ("via_id", models.CharField(blank=True, max_length=100)),
+                ("via_latitude", models.FloatField(blank=True, null=True)),
+                ("via_longitude", models.FloatField(blank=True, null=True)),
+                ("link_km", models.FloatField()),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="planning.scenario",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['scenario', 'technology'], name='planning_si_scenari_ffcc26_idx')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["scenario", "technology"], name="planning_si_scenari_ffcc26_idx"
+                    )
+                ],
             },
         ),
     ]
