@@ -11,12 +11,11 @@ marked so.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from .data import CELLULAR, FIBRE, MICROWAVE, SATELLITE, TECHNOLOGIES, Costs, Demand, TechnologyCost
-from .inputs import InputError
+from .inputs import InputError, parse_json
 
 SCHEMA_VERSION = "1"
 MAX_JSON_BYTES = 1024 * 1024
@@ -298,7 +297,7 @@ def costs_from_json(data: str | bytes | dict[str, Any], *, name: str = "costs.js
     """Costs from the planner's JSON (as `costs_to_json` writes it); every key is checked
     and a problem names its path: "costs.json, technologies.fibre.capex: missing"."""
     r = _Reader(name)
-    doc = _parse(data, name) if not isinstance(data, dict) else data
+    doc = data if isinstance(data, dict) else parse_json(data, name, max_bytes=MAX_JSON_BYTES)
     doc = r.table(doc, None, TOP_KEYS, {"sources"})
     version = doc["version"]
     if str(version) != SCHEMA_VERSION or isinstance(version, bool):
@@ -347,32 +346,6 @@ def costs_from_json(data: str | bytes | dict[str, Any], *, name: str = "costs.js
         demand=_demand(r, doc["demand"]),
         sources=dict(sources),
     )
-
-
-def _parse(data: str | bytes, name: str) -> object:
-    if len(data) > MAX_JSON_BYTES:
-        raise InputError(
-            name, None, None, f"the file is {len(data):,} bytes; the limit is {MAX_JSON_BYTES:,}"
-        )
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                name, None, None, f"byte {exc.start:,} is not UTF-8: save the file as UTF-8"
-            ) from None
-    try:
-        return json.loads(data, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            name, None, None, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise InputError(name, None, None, "JSON nested too deeply") from None
-
-
-def _no_constant(token: str) -> object:
-    raise json.JSONDecodeError(f"{token} is not a number JSON allows", token, 0)
 
 
 def _technology(r: _Reader, value: object, path: str) -> TechnologyCost:

@@ -379,15 +379,28 @@ def _geojson_points(text: str, name: str) -> Iterator[tuple[int, dict[str, objec
         yield number, row
 
 
-def _features(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def parse_json(data: str | bytes, name: str, *, max_bytes: int = MAX_BYTES) -> object:
+    """A JSON document, refused as a file is: over the size limit, not UTF-8, not JSON
+    (NaN and Infinity included), or nested deeper than the parser goes."""
+    if len(data) > max_bytes:
+        raise InputError(name, None, None, _too_big(len(data), max_bytes))
+    text = _decode(data, name) if isinstance(data, bytes) else data
     try:
-        document = json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             name, None, None, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise InputError(name, None, None, "JSON nested too deeply") from None
+
+
+def _no_constant(token: str) -> object:
+    raise json.JSONDecodeError(f"{token} is not a number JSON allows", token, 0)
+
+
+def _features(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    document = parse_json(text, name, max_bytes=len(text))
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise InputError(name, None, "type", "must be a GeoJSON FeatureCollection")
     features = document.get("features")
