@@ -27,6 +27,7 @@ from .data import FibreNodes, Roads, Sites, Towers
 MAX_BYTES = 200 * 1024 * 1024  # a country's schools are ~10 MB; a road network can be more
 MAX_ROWS = 2_000_000  # ten times the largest country's school count
 MAX_CELL_CHARS = 10_000
+MAX_COLUMNS = 500
 MAX_ID_CHARS = 200
 # A tower reaching further than this was surely given in metres (a 4G macro cell reaches
 # ~35 km at most; the longest microwave hops are ~200 km over water).
@@ -338,6 +339,8 @@ def _csv_rows(text: str, name: str, columns: list[_Column]) -> Iterator[tuple[in
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
         raise InputError(name, 1, None, f"cannot read the header ({exc})") from None
+    if len(header) > MAX_COLUMNS:
+        raise InputError(name, 1, None, f"{len(header):,} columns; the limit is {MAX_COLUMNS}")
     seen: set[str] = set()
     for column in header:
         if column and column in seen:

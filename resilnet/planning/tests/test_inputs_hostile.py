@@ -65,6 +65,19 @@ def test_an_unclosed_quote_cannot_swallow_the_file():
     assert "not readable as CSV" in str(exc)
 
 
+def test_a_header_of_thousands_of_columns_is_refused():
+    header = ",".join(f"c{i}" for i in range(5000)).encode()
+    exc = message(lambda: read_sites(HEADER.rstrip() + b"," + header + b"\n"))
+    assert exc.row == 1
+    assert "5,005 columns; the limit is 500" in str(exc)
+
+
+def test_a_header_naming_a_column_twice():
+    exc = message(lambda: read_sites(HEADER.rstrip() + b",Latitude\na,1,2,3,yes,4\n"))
+    assert (exc.row, exc.field) == (1, "latitude")
+    assert "twice" in str(exc)
+
+
 def test_an_overlong_id_is_refused():
     exc = message(lambda: read_sites(HEADER + b"x" * 5000 + b",1,2,3,yes\n"))
     assert (exc.row, exc.field) == (2, "site_id")
