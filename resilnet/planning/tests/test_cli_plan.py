@@ -174,3 +174,24 @@ def test_costs_template_prints_the_defaults_that_run_reads(capsys):
     printed = capsys.readouterr().out
     assert costs_from_json(printed) == default_costs()
     assert "ITU" in json.loads(printed)["sources"]["discount_rate"]
+
+
+def test_geojson_sites_and_a_site_already_connected(files, capsys):
+    def point(site_id, lon, lat, connected):
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"site_id": site_id, "num_students": 10, "has_electricity": True,
+                           "already_connected": connected},
+        }  # fmt: skip
+
+    doc = {"type": "FeatureCollection",
+           "features": [point("G1", 31.5, 1.5, False), point("G2", 30.2, 0.2, True)]}  # fmt: skip
+    sites = files["write"]("sites.geojson", json.dumps(doc))
+    assert run(files, sites=sites) == 0
+    rows = {r["site_id"]: r for r in read_out(files["out"])}
+    assert rows["G2"]["technology"] == "existing"
+    assert rows["G2"]["connected"] == "false"  # connected before, not by this plan
+    assert float(rows["G2"]["npv"]) == 0
+    assert rows["G1"]["connected"] == "true"
+    assert "existing" in totals_table(capsys.readouterr().out)
