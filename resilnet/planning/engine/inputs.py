@@ -299,6 +299,8 @@ def _read_bytes(source: Source, name: str, max_bytes: int) -> bytes:
         data = path.read_bytes()
     else:
         data = source.read(max_bytes + 1)
+        if not isinstance(data, bytes):  # a programming error, said plainly
+            raise TypeError(f"{name}: open the file in binary mode ('rb')")
     if len(data) > max_bytes:
         raise InputError(name, None, None, _too_big(len(data), max_bytes))
     return data

@@ -36,6 +36,11 @@ def test_an_oversized_stream_is_read_only_up_to_the_limit():
     assert stream.tell() == 5001
 
 
+def test_a_text_mode_stream_is_a_plain_programming_error():
+    with pytest.raises(TypeError, match="binary mode"):
+        read_sites(io.StringIO("site_id\n"))
+
+
 def test_too_many_rows_names_the_first_row_over():
     data = HEADER + b"".join(b"s%d,1,2,3,yes\n" % i for i in range(20))
     exc = message(lambda: read_sites(data, max_rows=10))
