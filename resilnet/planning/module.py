@@ -16,4 +16,5 @@ MODULE = Module(
         "a ministry can compare."
     ),
     urls="resilnet.planning.urls",
+    cli="resilnet.planning.cli.register",
 )
