@@ -1,41 +1,43 @@
 """Cost assumptions: the documented defaults, and the versioned JSON file a planner edits.
 
-The defaults take one published model whole where it has the figure, so that the numbers
-agree with each other: ITU's Connectivity Planning Platform (CPP) user guide for every
-technology's costs, lifetimes, bandwidth prices, reach, the discount rate and demand; Giga's
-open cost model for what CPP leaves out (the price of solar power). Figures
-neither gives are this project's assumptions and say so in `sources`. docs/planning-costs.md
-explains each key.
+The defaults are published figures, cited key by key in `sources` (docs/planning-costs.md
+explains each key). The rule: Giga's open cost model, which prices school connections,
+wherever it gives a figure other than zero (equipment, bandwidth per Mbps, fibre per km,
+reach, capacity, solar); ITU's Connectivity Planning Platform (CPP) user guide where Giga
+has none (equipment lifetimes, upkeep as a share of equipment cost, the discount rate,
+the population demand rule). Figures neither gives are this project's assumptions and are
+marked so.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from .data import CELLULAR, FIBRE, MICROWAVE, SATELLITE, TECHNOLOGIES, Costs, Demand, TechnologyCost
-from .inputs import InputError
+from .inputs import InputError, parse_json
 
 SCHEMA_VERSION = "1"
 MAX_JSON_BYTES = 1024 * 1024
 
+GIGA = (
+    "Giga open cost model, conf/countries/sample.json at commit 0470726 "
+    "(github.com/unicef/giga-open-cost-model)"
+)
 ITU_CPP = (
     "ITU Connectivity Planning Platform user guide, Models "
     "(github.com/FNS-Division/cpp-user-guide, docs/models.md)"
 )
-GIGA = "Giga open cost model, conf/countries/sample.json (github.com/unicef/giga-open-cost-model)"
 OURS = "resilnet assumption"
-
-# Microwave: CPP's hardware per site plus its one-time spectrum licence (50 USD/MHz × 40 MHz);
-# the yearly licence (15 USD/MHz × 40 MHz) plus 10% of hardware for upkeep.
-_MW_HARDWARE = 3000.0
-_MW_LICENCE_MHZ = 40.0
 
 
 def _share(fraction: float, of: float) -> float:
     """A yearly upkeep given as a share of capex, rounded so the template reads cleanly."""
     return round(fraction * of, 6)
+
+
+# Giga's point-to-point capex: equipment at the school plus equipment on the tower.
+_MICROWAVE_CAPEX = 2182.0 + 979.0
 
 
 def default_costs() -> Costs:
@@ -47,37 +49,36 @@ def default_costs() -> Costs:
             FIBRE: TechnologyCost(
                 capex=500.0,
                 opex_per_year=_share(0.05, 500.0),
-                opex_per_mbps_year=5.5,
+                opex_per_mbps_year=208.02,
                 lifetime_years=10,
-                max_km=50.0,
-                capacity_mbps=15000.0,
-                capex_per_km=20000.0,
-                opex_per_km_year=_share(0.05, 20000.0),
+                max_km=47.0,
+                capacity_mbps=2000.0,
+                capex_per_km=5500.0,
+                opex_per_km_year=160.0,
             ),
             CELLULAR: TechnologyCost(
-                capex=120.0,
-                opex_per_year=_share(0.12, 120.0),
-                opex_per_mbps_year=4.5,
+                capex=186.0,
+                opex_per_year=_share(0.12, 186.0),
+                opex_per_mbps_year=182.55,
                 lifetime_years=5,
-                capacity_mbps=900.0,
+                capacity_mbps=100.0,
             ),
             MICROWAVE: TechnologyCost(
-                capex=_MW_HARDWARE + 50.0 * _MW_LICENCE_MHZ,
-                opex_per_year=15.0 * _MW_LICENCE_MHZ + _share(0.1, _MW_HARDWARE),
-                opex_per_mbps_year=5.5,
+                capex=_MICROWAVE_CAPEX,
+                opex_per_year=_share(0.1, _MICROWAVE_CAPEX),
+                opex_per_mbps_year=200.0,
                 lifetime_years=7,
-                max_km=30.0,
-                capacity_mbps=400.0,
+                max_km=65.0,
+                capacity_mbps=100.0,
             ),
             SATELLITE: TechnologyCost(
-                capex=800.0,
-                opex_per_year=_share(0.1, 800.0),
-                opex_per_mbps_year=6.4,
+                capex=467.0,
+                opex_per_year=_share(0.1, 467.0),
+                opex_per_mbps_year=309.91,
                 lifetime_years=5,
-                capacity_mbps=400.0,
+                capacity_mbps=150.0,
             ),
         },
-        # 500 W of panels at Giga's 1.58 USD/W; upkeep and lifetime are ours.
         solar=TechnologyCost(
             capex=1.58 * 500.0, opex_per_year=40.0, opex_per_mbps_year=0.0, lifetime_years=10
         ),
@@ -96,52 +97,58 @@ def default_costs() -> Costs:
     )
 
 
+def _giga(key: str) -> str:
+    return f"{GIGA}: {key}"
+
+
+def _itu(key: str) -> str:
+    return f"{ITU_CPP}: {key}"
+
+
 DEFAULT_SOURCES: dict[str, str] = {
-    "technologies.fibre.capex": f"{ITU_CPP}: hw_setup_cost_fibre 500 USD",
-    "technologies.fibre.opex_per_year": f"{ITU_CPP}: an_hw_maint_and_repl_fibre 0.05 × setup",
-    "technologies.fibre.opex_per_mbps_year": f"{ITU_CPP}: an_isp_fees_one_mbps_fibre 5.5",
-    "technologies.fibre.lifetime_years": f"{ITU_CPP}: reinv_period_fibre 10 years",
-    "technologies.fibre.max_km": f"{ITU_CPP}: max_connection_distance 50,000 m",
-    "technologies.fibre.capacity_mbps": f"{ITU_CPP}: max_throughput_fibre 15,000 Mbps",
-    "technologies.fibre.capex_per_km": f"{ITU_CPP}: focl_constr_cost_fibre 20,000 USD/km",
-    "technologies.fibre.opex_per_km_year": (
-        f"{ITU_CPP}: an_hw_maint_and_repl_fibre 0.05 × focl_constr_cost_fibre"
+    "technologies.fibre.capex": _itu("hw_setup_cost_fibre 500 USD (Giga: fixed_costs 0)"),
+    "technologies.fibre.opex_per_year": _itu("an_hw_maint_and_repl_fibre 0.05 × capex"),
+    "technologies.fibre.opex_per_mbps_year": _giga("fiber.opex.annual_bandwidth_cost_per_mbps"),
+    "technologies.fibre.lifetime_years": _itu("reinv_period_fibre 10 years"),
+    "technologies.fibre.max_km": _giga("fiber.constraints.maximum_connection_length 47,000 m"),
+    "technologies.fibre.capacity_mbps": _giga("fiber.constraints.maximum_bandwithd"),
+    "technologies.fibre.capex_per_km": _giga("fiber.capex.cost_per_km"),
+    "technologies.fibre.opex_per_km_year": _giga("fiber.opex.cost_per_km"),
+    "technologies.cellular.capex": _giga("cellular.capex.fixed_costs"),
+    "technologies.cellular.opex_per_year": _itu("an_hw_maint_and_repl_p2area 0.12 × capex"),
+    "technologies.cellular.opex_per_mbps_year": _giga(
+        "cellular.opex.annual_bandwidth_cost_per_mbps"
     ),
-    "technologies.cellular.capex": f"{ITU_CPP}: hw_setup_cost_p2area 120 USD",
-    "technologies.cellular.opex_per_year": f"{ITU_CPP}: an_hw_maint_and_repl_p2area 0.12 × setup",
-    "technologies.cellular.opex_per_mbps_year": f"{ITU_CPP}: an_isp_fees_one_mbps_p2area 4.5",
-    "technologies.cellular.lifetime_years": f"{ITU_CPP}: reinv_period_p2area 5 years",
-    "technologies.cellular.capacity_mbps": f"{ITU_CPP}: max_throughput_p2area 900 Mbps",
-    "technologies.microwave.capex": (
-        f"{ITU_CPP}: hw_setup_cost_p2p 3,000 USD + one_time_license_fee_1mhz_p2p 50 USD/MHz "
-        "× access_link_bandwidth_p2p 40 MHz (renewed with the hardware here; CPP pays it once)"
+    "technologies.cellular.lifetime_years": _itu("reinv_period_p2area 5 years"),
+    "technologies.cellular.capacity_mbps": _giga("cellular.constraints.maximum_bandwithd"),
+    "technologies.microwave.capex": _giga("p2p.capex.fixed_costs 2,182 + tower_fixed_costs 979"),
+    "technologies.microwave.opex_per_year": _itu("an_hw_maint_and_repl_p2p 0.1 × capex"),
+    "technologies.microwave.opex_per_mbps_year": _giga("p2p.opex.annual_bandwidth_cost_per_mbps"),
+    "technologies.microwave.lifetime_years": _itu("reinv_period_p2p 7 years"),
+    "technologies.microwave.max_km": _giga("p2p.constraints.maximum_range 65,000 m"),
+    "technologies.microwave.capacity_mbps": _giga("p2p.constraints.maximum_bandwithd"),
+    "technologies.satellite.capex": _giga("satellite.capex.fixed_costs"),
+    "technologies.satellite.opex_per_year": _itu("an_hw_maint_and_repl_sat 0.1 × capex"),
+    "technologies.satellite.opex_per_mbps_year": _giga(
+        "satellite.opex.annual_bandwidth_cost_per_mbps"
     ),
-    "technologies.microwave.opex_per_year": (
-        f"{ITU_CPP}: an_license_fee_1mhz_p2p 15 USD/MHz × 40 MHz + an_hw_maint_and_repl_p2p "
-        "0.1 × hardware"
-    ),
-    "technologies.microwave.opex_per_mbps_year": f"{ITU_CPP}: an_isp_fees_one_mbps_p2p 5.5",
-    "technologies.microwave.lifetime_years": f"{ITU_CPP}: reinv_period_p2p 7 years",
-    "technologies.microwave.max_km": f"{ITU_CPP}: search_radius 30 km (visibility limit)",
-    "technologies.microwave.capacity_mbps": f"{ITU_CPP}: max_throughput_p2p 400 Mbps",
-    "technologies.satellite.capex": f"{ITU_CPP}: hw_setup_cost_sat 800 USD",
-    "technologies.satellite.opex_per_year": f"{ITU_CPP}: an_hw_maint_and_repl_sat 0.1 × setup",
-    "technologies.satellite.opex_per_mbps_year": f"{ITU_CPP}: an_isp_fees_one_mbps_sat 6.4",
-    "technologies.satellite.lifetime_years": f"{ITU_CPP}: reinv_period_sat 5 years",
-    "technologies.satellite.capacity_mbps": f"{ITU_CPP}: max_throughput_sat 400 Mbps",
-    "solar.capex": f"{GIGA}: electricity.capex.solar_cost_per_watt 1.58 USD × 500 W ({OURS})",
+    "technologies.satellite.lifetime_years": _itu("reinv_period_sat 5 years"),
+    "technologies.satellite.capacity_mbps": _giga("satellite.constraints.maximum_bandwithd"),
+    "solar.capex": _giga(f"electricity.capex.solar_cost_per_watt 1.58 USD × 500 W ({OURS})"),
     "solar.opex_per_year": OURS,
     "solar.lifetime_years": OURS,
-    "discount_rate": f"{ITU_CPP}: interest_rate 0.02",
-    "horizon_years": f"{ITU_CPP}: project planning period, example value 10 years",
-    "fibre_routing_factor": f"{ITU_CPP}: fibre expansion factor e 1.1 (applied here to the "
-    "straight line when no road network is given)",
+    "discount_rate": _itu("interest_rate 0.02 (Giga counts costs undiscounted)"),
+    "horizon_years": _itu("project planning period, example value 10 years"),
+    "fibre_routing_factor": _itu(
+        "fibre expansion factor e 1.1 (applied here to the straight line when no road "
+        "network is given)"
+    ),
     "demand.rule": OURS,
     "demand.mbps_per_student": OURS,
-    "demand.adoption": f"{ITU_CPP}: user_rate 0.25",
-    "demand.simultaneity": f"{ITU_CPP}: simultaneous_users_rate 0.10",
-    "demand.mbps_per_user": f"{ITU_CPP}: mbps_demand_per_user 2",
-    "demand.floor_mbps": f"{ITU_CPP}: demand floor 20 Mbps; {GIGA}: bandwidth_demand 20",
+    "demand.adoption": _itu("user_rate 0.25"),
+    "demand.simultaneity": _itu("simultaneous_users_rate 0.10"),
+    "demand.mbps_per_user": _itu("mbps_demand_per_user 2"),
+    "demand.floor_mbps": _giga("scenario.bandwidth_demand 20 Mbps; ITU CPP demand floor 20 Mbps"),
 }
 
 
@@ -290,7 +297,7 @@ def costs_from_json(data: str | bytes | dict[str, Any], *, name: str = "costs.js
     """Costs from the planner's JSON (as `costs_to_json` writes it); every key is checked
     and a problem names its path: "costs.json, technologies.fibre.capex: missing"."""
     r = _Reader(name)
-    doc = _parse(data, name) if not isinstance(data, dict) else data
+    doc = data if isinstance(data, dict) else parse_json(data, name, max_bytes=MAX_JSON_BYTES)
     doc = r.table(doc, None, TOP_KEYS, {"sources"})
     version = doc["version"]
     if str(version) != SCHEMA_VERSION or isinstance(version, bool):
@@ -339,32 +346,6 @@ def costs_from_json(data: str | bytes | dict[str, Any], *, name: str = "costs.js
         demand=_demand(r, doc["demand"]),
         sources=dict(sources),
     )
-
-
-def _parse(data: str | bytes, name: str) -> object:
-    if len(data) > MAX_JSON_BYTES:
-        raise InputError(
-            name, None, None, f"the file is {len(data):,} bytes; the limit is {MAX_JSON_BYTES:,}"
-        )
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                name, None, None, f"byte {exc.start:,} is not UTF-8: save the file as UTF-8"
-            ) from None
-    try:
-        return json.loads(data, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            name, None, None, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise InputError(name, None, None, "JSON nested too deeply") from None
-
-
-def _no_constant(token: str) -> object:
-    raise json.JSONDecodeError(f"{token} is not a number JSON allows", token, 0)
 
 
 def _technology(r: _Reader, value: object, path: str) -> TechnologyCost:

@@ -27,6 +27,7 @@ from .data import FibreNodes, Roads, Sites, Towers
 MAX_BYTES = 200 * 1024 * 1024  # a country's schools are ~10 MB; a road network can be more
 MAX_ROWS = 2_000_000  # ten times the largest country's school count
 MAX_CELL_CHARS = 10_000
+MAX_COLUMNS = 500
 MAX_ID_CHARS = 200
 # A tower reaching further than this was surely given in metres (a 4G macro cell reaches
 # ~35 km at most; the longest microwave hops are ~200 km over water).
@@ -298,6 +299,8 @@ def _read_bytes(source: Source, name: str, max_bytes: int) -> bytes:
         data = path.read_bytes()
     else:
         data = source.read(max_bytes + 1)
+        if not isinstance(data, bytes):  # a programming error, said plainly
+            raise TypeError(f"{name}: open the file in binary mode ('rb')")
     if len(data) > max_bytes:
         raise InputError(name, None, None, _too_big(len(data), max_bytes))
     return data
@@ -338,6 +341,8 @@ def _csv_rows(text: str, name: str, columns: list[_Column]) -> Iterator[tuple[in
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
         raise InputError(name, 1, None, f"cannot read the header ({exc})") from None
+    if len(header) > MAX_COLUMNS:
+        raise InputError(name, 1, None, f"{len(header):,} columns; the limit is {MAX_COLUMNS}")
     seen: set[str] = set()
     for column in header:
         if column and column in seen:
@@ -379,15 +384,28 @@ def _geojson_points(text: str, name: str) -> Iterator[tuple[int, dict[str, objec
         yield number, row
 
 
-def _features(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def parse_json(data: str | bytes, name: str, *, max_bytes: int = MAX_BYTES) -> object:
+    """A JSON document, refused as a file is: over the size limit, not UTF-8, not JSON
+    (NaN and Infinity included), or nested deeper than the parser goes."""
+    if len(data) > max_bytes:
+        raise InputError(name, None, None, _too_big(len(data), max_bytes))
+    text = _decode(data, name) if isinstance(data, bytes) else data
     try:
-        document = json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             name, None, None, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
         raise InputError(name, None, None, "JSON nested too deeply") from None
+
+
+def _no_constant(token: str) -> object:
+    raise json.JSONDecodeError(f"{token} is not a number JSON allows", token, 0)
+
+
+def _features(text: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    document = parse_json(text, name, max_bytes=len(text))
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise InputError(name, None, "type", "must be a GeoJSON FeatureCollection")
     features = document.get("features")

@@ -31,6 +31,7 @@ from .data import (
     TechnologyCost,
     Towers,
 )
+from .demand import site_demand_mbps
 from .npv import annuity_factor, renewal_factor
 
 ALTERNATIVES = (
@@ -77,16 +78,6 @@ class SiteOptions:
         return best, self.alt_npv[np.arange(len(best)), best]
 
 
-def site_demand_mbps(sites: Sites, costs: Costs) -> np.ndarray:
-    """Demand per site in Mbps under the cost file's rule, never below its floor."""
-    d = costs.demand
-    if d.rule == "population":
-        raw = sites.population.astype(np.float64) * d.adoption * d.simultaneity * d.mbps_per_user
-    else:
-        raw = sites.num_students.astype(np.float64) * d.mbps_per_student
-    return np.maximum(raw, d.floor_mbps)
-
-
 def _fits(tech: TechnologyCost, demand: np.ndarray) -> np.ndarray:
     if tech.capacity_mbps is None:
         return np.ones(len(demand), dtype=bool)
@@ -129,7 +120,7 @@ def _limit(tech: TechnologyCost) -> float:
 def site_options(sites: Sites, fibre: FibreNodes, towers: Towers, costs: Costs) -> SiteOptions:
     """Every technology's cost and feasibility for every site, vectorised."""
     n = len(sites)
-    demand = site_demand_mbps(sites, costs)
+    demand = site_demand_mbps(sites, costs.demand)
     no_power = (~sites.has_electricity.astype(bool)).astype(np.float64)
     xyz = geo.to_xyz(sites.lat, sites.lon)
 

@@ -30,7 +30,13 @@ from .data import (
     Sites,
     Towers,
 )
-from .fibre import FibreResult, RoadRouter, fibre_thresholds, greedy_extension
+from .fibre import (
+    FibreResult,
+    RoadRouter,
+    fibre_thresholds,
+    greedy_extension,
+    improve_extension,
+)
 from .options import ALTERNATIVES, SiteOptions, site_options
 
 OBJECTIVES = ("schools", "students")
@@ -66,46 +72,71 @@ def make_plan(
     progress: Progress | None = None,
 ) -> Plan:
     """Connect every site at least cost (budget None), or the most sites within the budget."""
-    _check_arguments(budget, objective, budget_basis)
+    check_arguments(budget, objective, budget_basis)
     report = progress or (lambda phase, fraction: None)
-    n = len(sites)
-    todo = np.flatnonzero(~sites.already_connected.astype(bool))
-    sub = _subset(sites, todo)
     report("options", 0.0)
-    opts = site_options(sub, fibre, towers, costs)
+    todo, sub, opts, router = prepare(sites, fibre, towers, costs, roads)
     alt_choice, alt_npv = opts.best_alternative()
     report("options", 1.0)
-    router = None
-    if roads is not None and len(roads.lat) and len(sub):
-        router = RoadRouter(roads, opts.xyz, _node_xyz(fibre))
-    result = greedy_extension(
-        opts, fibre_thresholds(opts, alt_npv), router=router, progress=progress
-    )
-    choice = _Choice.from_greedy(opts, alt_choice, alt_npv, result)
-
-    plan = _empty_plan(n, sites)
-    plan.demand_mbps[todo] = opts.demand_mbps
-    plan.technology[~sites.already_connected.astype(bool)] = NONE
-    plan.technology[sites.already_connected.astype(bool)] = EXISTING
-    plan.reason[sites.already_connected.astype(bool)] = "existing"
+    thresholds = fibre_thresholds(opts, alt_npv)
+    result = greedy_extension(opts, thresholds, router=router, progress=progress)
+    if router is None:
+        result = improve_extension(
+            opts, thresholds, alt_npv, result, _node_xyz(fibre), progress=progress
+        )
+    choice = Choice.from_greedy(opts, alt_choice, alt_npv, result)
     if budget is None:
         funded = choice.feasible.copy()
     else:
         report("budget", 0.0)
         funded = _select_within_budget(opts, choice, result, sub, budget, objective, budget_basis)
-        plan.budget = float(budget)
-        plan.objective = objective
         report("budget", 1.0)
+    plan = assemble(sites, fibre, towers, todo, opts, choice, funded, budget, objective)
+    report("done", 1.0)
+    return plan
+
+
+def prepare(
+    sites: Sites, fibre: FibreNodes, towers: Towers, costs: Costs, roads: Roads | None
+) -> tuple[np.ndarray, Sites, SiteOptions, RoadRouter | None]:
+    """The sites to plan (not already connected), their options and the road router."""
+    todo = np.flatnonzero(~sites.already_connected.astype(bool))
+    sub = _subset(sites, todo)
+    opts = site_options(sub, fibre, towers, costs)
+    router = None
+    if roads is not None and len(roads.lat) and len(sub):
+        router = RoadRouter(roads, opts.xyz, _node_xyz(fibre))
+    return todo, sub, opts, router
+
+
+def assemble(
+    sites: Sites,
+    fibre: FibreNodes,
+    towers: Towers,
+    todo: np.ndarray,
+    opts: SiteOptions,
+    choice: Choice,
+    funded: np.ndarray,
+    budget: float | None,
+    objective: str,
+) -> Plan:
+    """The Plan over all sites from the choice made for the planned ones."""
+    plan = empty_plan(len(sites), sites)
+    existing = sites.already_connected.astype(bool)
+    plan.demand_mbps[todo] = opts.demand_mbps
+    plan.technology[existing] = EXISTING
+    plan.reason[existing] = "existing"
     choice.write(plan, todo, funded, sites, fibre, towers)
     if budget is not None:
-        value = _values(sub, objective)
+        plan.budget = float(budget)
+        plan.objective = objective
+        value = values_of(_subset(sites, todo), objective)
         unfunded = ~funded & choice.feasible
         plan.reason[todo[unfunded]] = np.where(value[unfunded] > 0, "over_budget", "no_students")
-    if len(sub) and not len(fibre):
+    if len(todo) and not len(fibre):
         plan.notes.append("no_fibre_nodes")
-    if len(sub) and not len(towers):
+    if len(todo) and not len(towers):
         plan.notes.append("no_towers")
-    report("done", 1.0)
     return plan
 
 
@@ -132,7 +163,7 @@ def plan_totals(plan: Plan) -> dict[str, dict[str, float]]:
     return out
 
 
-def _check_arguments(budget: float | None, objective: str, budget_basis: str) -> None:
+def check_arguments(budget: float | None, objective: str, budget_basis: str) -> None:
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if budget_basis not in BUDGET_BASES:
@@ -153,13 +184,13 @@ def _node_xyz(fibre: FibreNodes) -> np.ndarray:
     return geo.to_xyz(fibre.lat, fibre.lon) if len(fibre) else np.zeros((0, 3))
 
 
-def _values(sites: Sites, objective: str) -> np.ndarray:
+def values_of(sites: Sites, objective: str) -> np.ndarray:
     if objective == "students":
         return sites.num_students.astype(np.float64)
     return np.ones(len(sites))
 
 
-def _empty_plan(n: int, sites: Sites) -> Plan:
+def empty_plan(n: int, sites: Sites) -> Plan:
     return Plan(
         technology=np.full(n, NONE, dtype=object),
         connected=np.zeros(n, dtype=bool),
@@ -177,7 +208,7 @@ def _empty_plan(n: int, sites: Sites) -> Plan:
     )
 
 
-class _Choice:
+class Choice:
     """Per planned site: the chosen option and its costs (columns over the subset)."""
 
     def __init__(self, n: int):
@@ -194,7 +225,7 @@ class _Choice:
     @classmethod
     def from_greedy(
         cls, opts: SiteOptions, alt_choice: np.ndarray, alt_npv: np.ndarray, result: FibreResult
-    ) -> _Choice:
+    ) -> Choice:
         c = cls(len(alt_npv))
         c.set_alternatives(opts, alt_choice, np.isfinite(alt_npv) & ~result.on_fibre)
         f = result.on_fibre
@@ -234,7 +265,7 @@ class _Choice:
         self.link_km[mask] = km[mask]
         self.feasible[mask] = True
 
-    def copy_from(self, other: _Choice, mask: np.ndarray) -> None:
+    def copy_from(self, other: Choice, mask: np.ndarray) -> None:
         for name in (
             "tech",
             "reason",
@@ -284,7 +315,7 @@ class _Choice:
 
 def _select_within_budget(
     opts: SiteOptions,
-    choice: _Choice,
+    choice: Choice,
     result: FibreResult,
     sites: Sites,
     budget: float,
@@ -300,7 +331,7 @@ def _select_within_budget(
     and compete again in the fill pass.
     """
     n = len(choice.npv)
-    value = _values(sites, objective)
+    value = values_of(sites, objective)
     cost = choice.cost(basis)
     usable = choice.feasible & (value > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -325,7 +356,7 @@ def _select_within_budget(
     left = budget - (float(spent[take - 1]) if take else 0.0)
 
     # Fill pass: a site whose parent is funded keeps its link; the others stand alone.
-    standalone = _Choice(n)
+    standalone = Choice(n)
     alt_choice, alt_npv = opts.best_alternative()
     standalone.set_alternatives(opts, alt_choice, np.isfinite(alt_npv))
     direct_km = np.where(np.isfinite(opts.node_km), opts.node_km, 0.0)

@@ -91,7 +91,8 @@ def test_a_cost_file_changes_the_answer(files, capsys):
     after = {r["site_id"]: r for r in read_out(files["out"])}
     # S3 is far from every tower and fibre node: satellite stays its only option.
     assert before["S3"]["technology"] == after["S3"]["technology"] == "satellite"
-    assert float(after["S3"]["capex"]) == float(before["S3"]["capex"]) + 800
+    added = default_costs().technologies["satellite"].capex
+    assert float(after["S3"]["capex"]) == pytest.approx(float(before["S3"]["capex"]) + added)
 
 
 def test_a_budget_leaves_sites_unconnected(files, capsys):
@@ -173,3 +174,24 @@ def test_costs_template_prints_the_defaults_that_run_reads(capsys):
     printed = capsys.readouterr().out
     assert costs_from_json(printed) == default_costs()
     assert "ITU" in json.loads(printed)["sources"]["discount_rate"]
+
+
+def test_geojson_sites_and_a_site_already_connected(files, capsys):
+    def point(site_id, lon, lat, connected):
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"site_id": site_id, "num_students": 10, "has_electricity": True,
+                           "already_connected": connected},
+        }  # fmt: skip
+
+    doc = {"type": "FeatureCollection",
+           "features": [point("G1", 31.5, 1.5, False), point("G2", 30.2, 0.2, True)]}  # fmt: skip
+    sites = files["write"]("sites.geojson", json.dumps(doc))
+    assert run(files, sites=sites) == 0
+    rows = {r["site_id"]: r for r in read_out(files["out"])}
+    assert rows["G2"]["technology"] == "existing"
+    assert rows["G2"]["connected"] == "false"  # connected before, not by this plan
+    assert float(rows["G2"]["npv"]) == 0
+    assert rows["G1"]["connected"] == "true"
+    assert "existing" in totals_table(capsys.readouterr().out)

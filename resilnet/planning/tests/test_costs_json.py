@@ -129,11 +129,12 @@ def test_every_technology_switched_off_is_refused():
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"", "not valid JSON"),
+        (b"", "the file is empty"),
         (b"{", "not valid JSON at line 1"),
         (b"[1]", "must be an object"),
         (b'{"discount_rate": NaN}', "NaN is not a number JSON allows"),
-        (b"\xff\xfe{}", "not UTF-8"),
+        (b"\xff\xfe{}", "UTF-16"),
+        (b'{"currency": "\xe9"}', "byte 14 (b'\\xe9') is not UTF-8"),
         (b"[" * 100_000, "nested too deeply"),
         (b" " * (1024 * 1024 + 1), "the limit is 1,048,576"),
     ],

@@ -36,6 +36,11 @@ def test_an_oversized_stream_is_read_only_up_to_the_limit():
     assert stream.tell() == 5001
 
 
+def test_a_text_mode_stream_is_a_plain_programming_error():
+    with pytest.raises(TypeError, match="binary mode"):
+        read_sites(io.StringIO("site_id\n"))
+
+
 def test_too_many_rows_names_the_first_row_over():
     data = HEADER + b"".join(b"s%d,1,2,3,yes\n" % i for i in range(20))
     exc = message(lambda: read_sites(data, max_rows=10))
@@ -63,6 +68,19 @@ def test_an_unclosed_quote_cannot_swallow_the_file():
     exc = message(lambda: read_sites(data))
     assert exc.row == 3
     assert "not readable as CSV" in str(exc)
+
+
+def test_a_header_of_thousands_of_columns_is_refused():
+    header = ",".join(f"c{i}" for i in range(5000)).encode()
+    exc = message(lambda: read_sites(HEADER.rstrip() + b"," + header + b"\n"))
+    assert exc.row == 1
+    assert "5,005 columns; the limit is 500" in str(exc)
+
+
+def test_a_header_naming_a_column_twice():
+    exc = message(lambda: read_sites(HEADER.rstrip() + b",Latitude\na,1,2,3,yes,4\n"))
+    assert (exc.row, exc.field) == (1, "latitude")
+    assert "twice" in str(exc)
 
 
 def test_an_overlong_id_is_refused():
