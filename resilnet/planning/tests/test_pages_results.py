@@ -132,12 +132,14 @@ def test_compare_puts_scenarios_side_by_side(client, analyst, computed):
 
 
 def test_the_report_prints_inputs_totals_charts_and_regions(client, planner, computed):
-    _everyone, budget = computed
+    everyone, budget = computed
     client.force_login(planner)
     page = client.get(reverse("planning:report", args=[budget.pk])).content.decode()
     assert page.count("<svg") == 2
-    assert "North" in page
-    assert "South" in page
+    # Regions of the connected sites: connecting everyone reaches both.
+    everywhere = client.get(reverse("planning:report", args=[everyone.pk])).content.decode()
+    assert "North" in everywhere
+    assert "South" in everywhere
     assert "Connecting every site" in page
     assert "Ten million" not in page  # the scenario's own name is used
     assert "A third" in page
