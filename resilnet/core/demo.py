@@ -18,6 +18,7 @@ DEMO_USERS = [
     ("author", [Role.ALERT_AUTHOR], False),
     ("approver", [Role.ALERT_APPROVER], False),
     ("analyst", [Role.ANALYST], False),
+    ("planner", [Role.PLANNER], False),
 ]
 
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     ALERT_AUTHOR = "Alert author", _("Alert author")
     ALERT_APPROVER = "Alert approver", _("Alert approver")
     ANALYST = "Analyst", _("Analyst")
+    PLANNER = "Planner", _("Planner")
     ADMINISTRATOR = "Administrator", _("Administrator")
 
 

@@ -72,7 +72,7 @@ def test_createuser_with_an_unknown_role_fails_in_one_line(demo_dir):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "resilnet: Unknown role 'Emperor'; expected one of: Contributor, Moderator, "
-        "Alert author, Alert approver, Analyst, Administrator"
+        "Alert author, Alert approver, Analyst, Planner, Administrator"
     ]
 
 

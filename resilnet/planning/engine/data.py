@@ -143,6 +143,8 @@ class Plan:
     budget: float | None = None
     objective: str = "cost"  # "cost" (connect all), "schools" or "students"
     notes: list[str] = field(default_factory=list)  # warnings for the planner, plain codes
+    # Students of each site, so totals can count students without the sites at hand.
+    num_students: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.technology)

@@ -1,0 +1,261 @@
+"""The exact plan: a mixed-integer model of the same costs, for small instances.
+
+Same sites, options and costs as `make_plan` (options.py), solved to optimality by HiGHS
+through scipy.optimize.milp, so `make_plan`'s greedy answer can be measured against the
+optimum (bench/planning_gap.py). Where the greedy fibre extension only lays fibre to a
+site when fibre is already its cheapest option, the exact model may lay a longer link to
+a site that opens a cheap chain to others: the economies of scale the greedy misses.
+
+Variables, per planned site s:
+  z[s, t]   1 if s takes the alternative t (cellular, microwave, satellite) where feasible
+  x[a]      1 if fibre arc a = (p → s) is built: p the nearest fibre node, or any other
+            site, with the link within fibre's maximum length
+Constraints: one option per site (= 1 to connect all, ≤ 1 under a budget); an arc leaves a
+site only if that site is on fibre; under a budget, total cost ≤ budget; and fibre reaches a
+node: for a set S of sites, some arc enters S from outside whenever a site of S is on fibre
+(cut rows added only for the cycles a solution shows, then solved again: row generation).
+Objective: least total npv (connect all), or most schools or students (budget; the
+cheapest such plan among equals, by a small cost term).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from .data import Costs, FibreNodes, Plan, Progress, Roads, Sites, Towers
+from .fibre import candidate_links
+from .plan import Choice, assemble, check_arguments, prepare, values_of
+
+MAX_SITES = 500  # beyond this the model is too large to solve in a meeting
+MAX_CUT_ROUNDS = 200
+MIP_GAP = 1e-6  # relative: the optimum is proven to within a millionth
+
+
+class ExactPlanError(RuntimeError):
+    """The solver found no optimal answer (time limit, or the instance is too large)."""
+
+
+def exact_plan(
+    sites: Sites,
+    fibre: FibreNodes,
+    towers: Towers,
+    costs: Costs,
+    *,
+    roads: Roads | None = None,
+    budget: float | None = None,
+    objective: str = "schools",
+    budget_basis: str = "npv",
+    progress: Progress | None = None,
+    time_limit: float = 60.0,
+) -> Plan:
+    """The optimal plan under the same cost model as make_plan (small instances only)."""
+    check_arguments(budget, objective, budget_basis)
+    report = progress or (lambda phase, fraction: None)
+    todo, sub, opts, router = prepare(sites, fibre, towers, costs, roads)
+    n = len(todo)
+    if n > MAX_SITES:
+        raise ExactPlanError(f"the exact model takes at most {MAX_SITES} sites, got {n}")
+    report("model", 0.0)
+
+    # Alternatives: one variable per feasible (site, technology).
+    alt_s, alt_t = np.nonzero(np.isfinite(opts.alt_npv))
+    alt_npv = opts.alt_npv[alt_s, alt_t]
+    alt_capex = opts.alt_capex[alt_s, alt_t]
+
+    # Fibre arcs: from the nearest node, and from every other site within reach.
+    can_fibre = np.isfinite(opts.fibre_base_npv)
+    node_idx, node_km = opts.node_idx, opts.node_km
+    reach = np.where(can_fibre, opts.fibre_max_km, -1.0)
+    if router is not None:
+        node_idx, node_km = router.nearest_node(opts.fibre_max_km)
+    from_node = np.flatnonzero(can_fibre & (node_km <= opts.fibre_max_km))
+    src, dst, km = candidate_links(
+        opts, reach, np.flatnonzero(can_fibre), router, opts.fibre_max_km
+    )
+    arc_src = np.concatenate([np.full(len(from_node), -1), src])
+    arc_dst = np.concatenate([from_node, dst])
+    arc_km = np.concatenate([node_km[from_node], km])
+    arc_npv = opts.fibre_base_npv[arc_dst] + opts.fibre_km_npv * arc_km
+    arc_capex = opts.fibre_base_capex[arc_dst] + opts.fibre_km_capex * arc_km
+
+    n_alt, n_arc = len(alt_s), len(arc_dst)
+    n_var = n_alt + n_arc  # z, then x
+    x0 = n_alt
+    npv_cost = np.concatenate([alt_npv, arc_npv])
+    capex_cost = np.concatenate([alt_capex, arc_capex])
+    has_option = np.zeros(n, dtype=bool)
+    has_option[alt_s] = True
+    has_option[arc_dst] = True
+    into = _arcs_into(arc_dst, n)
+    model = _Rows(n_var)
+    # One option per site: exactly one to connect all, at most one under a budget.
+    one = np.arange(n)
+    model.add(alt_s, np.arange(n_alt), 1.0)
+    model.add(arc_dst, x0 + np.arange(n_arc), 1.0)
+    model.close(n, has_option.astype(np.float64) if budget is None else np.zeros(n), np.ones(n))
+    del one
+    # An arc leaves a site only if that site is on fibre: x[p → s] ≤ Σ x[· → p].
+    leaves = np.flatnonzero(arc_src >= 0)
+    model.add(np.arange(len(leaves)), x0 + leaves, 1.0)
+    sizes = [len(into[p]) for p in arc_src[leaves]]
+    model.add(
+        np.repeat(np.arange(len(leaves)), sizes),
+        x0 + np.concatenate([into[p] for p in arc_src[leaves]] or [np.zeros(0, np.int64)]),
+        -1.0,
+    )
+    model.close(len(leaves), np.full(len(leaves), -np.inf), np.zeros(len(leaves)))
+    # No two sites feed each other (the smallest cycle, cut from the start).
+    pair_key = arc_src * n + arc_dst
+    back = np.searchsorted(np.sort(pair_key), arc_dst * n + arc_src)
+    back_ok = (arc_src >= 0) & (arc_src < arc_dst)
+    sorted_idx = np.argsort(pair_key)
+    back = np.minimum(back, len(pair_key) - 1)
+    has_back = back_ok & (pair_key[sorted_idx[back]] == arc_dst * n + arc_src)
+    pairs = np.flatnonzero(has_back)
+    model.add(np.arange(len(pairs)), x0 + pairs, 1.0)
+    model.add(np.arange(len(pairs)), x0 + sorted_idx[back[pairs]], 1.0)
+    model.close(len(pairs), np.full(len(pairs), -np.inf), np.ones(len(pairs)))
+    if budget is None:
+        objective_vector = npv_cost
+    else:
+        basis = npv_cost if budget_basis == "npv" else capex_cost
+        model.add(np.zeros(n_var, dtype=np.int64), np.arange(n_var), basis)
+        model.close(1, np.array([-np.inf]), np.array([float(budget)]))
+        gain = values_of(sub, objective)[np.concatenate([alt_s, arc_dst])]
+        # Among plans of equal value, the cheapest: the cost term stays below one unit of value.
+        scale = 0.5 / max(float(npv_cost.sum()), 1.0)
+        objective_vector = -gain + scale * npv_cost
+
+    report("solve", 0.0)
+    # Fibre must reach a node: a set S of sites joined only to each other is cut off by
+    # "some arc enters S from outside whenever a site of S is on fibre". Cycles are rare in
+    # good plans, so these cuts are added only when a solution has one (row generation).
+    deadline = time.monotonic() + time_limit
+    for _round in range(MAX_CUT_ROUNDS):
+        left = deadline - time.monotonic()
+        res = milp(
+            objective_vector,
+            constraints=model.constraint(),
+            integrality=np.ones(n_var),
+            bounds=Bounds(np.zeros(n_var), np.ones(n_var)),
+            options={"time_limit": max(left, 0.1), "mip_rel_gap": MIP_GAP},
+        )
+        if res.status != 0 or res.x is None:
+            raise ExactPlanError(f"the solver stopped without an optimal plan: {res.message}")
+        picked = np.flatnonzero(np.round(res.x[x0:]) > 0)
+        cycles = _cycles(arc_src[picked], arc_dst[picked], n)
+        if not cycles:
+            break
+        for cycle in cycles:
+            in_s = np.zeros(n, dtype=bool)
+            in_s[cycle] = True
+            entering = np.flatnonzero(
+                in_s[arc_dst] & ((arc_src < 0) | ~in_s[np.maximum(arc_src, 0)])
+            )
+            for s_ in cycle:
+                model.add(np.zeros(len(entering), np.int64), x0 + entering, 1.0)
+                model.add(np.zeros(len(into[s_]), np.int64), x0 + into[s_], -1.0)
+                model.close(1, np.array([0.0]), np.array([np.inf]))
+    else:
+        raise ExactPlanError("the solver did not settle on a plan whose fibre reaches a node")
+    report("solve", 1.0)
+
+    chosen = np.round(res.x).astype(bool)
+    f0 = n_var
+    choice = Choice(n)
+    alt_col = np.zeros(n, dtype=np.int64)
+    picked_alt = chosen[:n_alt]
+    alt_col[alt_s[picked_alt]] = alt_t[picked_alt]
+    on_alt = np.zeros(n, dtype=bool)
+    on_alt[alt_s[picked_alt]] = True
+    choice.set_alternatives(opts, alt_col, on_alt)
+    picked_arc = np.flatnonzero(chosen[x0:f0])
+    on_fibre = np.zeros(n, dtype=bool)
+    link = np.zeros(n)
+    parent = np.full(n, -1, dtype=np.int64)
+    on_fibre[arc_dst[picked_arc]] = True
+    link[arc_dst[picked_arc]] = arc_km[picked_arc]
+    parent[arc_dst[picked_arc]] = arc_src[picked_arc]
+    choice.set_fibre(opts, on_fibre, link)
+    via_site = on_fibre & (parent >= 0)
+    choice.reason[on_fibre] = np.where(via_site[on_fibre], "fibre_via_site", "fibre_node")
+    choice.via_kind[on_fibre] = np.where(via_site[on_fibre], "site", "node")
+    choice.via_idx[on_fibre] = np.where(via_site[on_fibre], parent[on_fibre], node_idx[on_fibre])
+    # Sites with no option at all keep the reason Choice starts with.
+    choice.feasible[:] = has_option
+    funded = on_alt | on_fibre
+    plan = assemble(sites, fibre, towers, todo, opts, choice, funded, budget, objective)
+    report("done", 1.0)
+    return plan
+
+
+class _Rows:
+    """A sparse constraint matrix built a block of rows at a time."""
+
+    def __init__(self, n_var: int):
+        self.n_var = n_var
+        self.n_rows = 0
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+
+    def add(self, r: np.ndarray, c: np.ndarray, v: np.ndarray | float) -> None:
+        """Entries of the block being built (rows numbered from 0 within the block)."""
+        r = np.asarray(r, dtype=np.int64)
+        self.rows.append(r + self.n_rows)
+        self.cols.append(np.asarray(c, dtype=np.int64))
+        self.vals.append(np.broadcast_to(np.asarray(v, dtype=np.float64), r.shape).copy())
+
+    def close(self, count: int, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.n_rows += count
+        self.lower.append(np.asarray(lower, dtype=np.float64))
+        self.upper.append(np.asarray(upper, dtype=np.float64))
+
+    def constraint(self) -> LinearConstraint:
+        matrix = coo_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(self.n_rows, self.n_var),
+        ).tocsr()
+        return LinearConstraint(matrix, np.concatenate(self.lower), np.concatenate(self.upper))
+
+
+def _cycles(src: np.ndarray, dst: np.ndarray, n: int) -> list[np.ndarray]:
+    """Sets of sites on fibre cut off from every node: each cycle of chosen arcs, and the
+    cycle with every site hanging from it (each site has at most one parent)."""
+    parent = np.full(n, -2, dtype=np.int64)  # -2: not on fibre, -1: joined to a node
+    parent[dst] = src
+    state = np.zeros(n, dtype=np.int8)  # 0 unseen, 1 on the current walk, 2 settled
+    root = np.full(n, -1, dtype=np.int64)  # the cycle (by number) a cut-off site hangs from
+    cycles: list[np.ndarray] = []
+    for start in np.flatnonzero(parent != -2).tolist():
+        walk = []
+        v = start
+        while v >= 0 and state[v] == 0:
+            state[v] = 1
+            walk.append(v)
+            v = int(parent[v])
+        if v >= 0 and state[v] == 1:
+            cycles.append(np.array(walk[walk.index(v) :], dtype=np.int64))
+            label = len(cycles) - 1
+        else:
+            label = int(root[v]) if v >= 0 else -1
+        for w in walk:
+            state[w] = 2
+            root[w] = label
+    hanging = [np.flatnonzero(root == k) for k in range(len(cycles))]
+    return cycles + [h for h, c in zip(hanging, cycles, strict=True) if len(h) > len(c)]
+
+
+def _arcs_into(arc_dst: np.ndarray, n: int) -> list[np.ndarray]:
+    order = np.argsort(arc_dst, kind="stable")
+    bounds = np.searchsorted(arc_dst[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+__all__ = ["ExactPlanError", "exact_plan"]
