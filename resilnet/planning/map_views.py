@@ -4,22 +4,26 @@
 The schools map knows nothing of plans: it draws any module's `MapOverlay`, points
 coloured and shaped by category, lines between them, and shows a point's details.
 
-Why one GeoJSON per plan rather than tiles or a view-limited endpoint: points carry only
-their id and technology (a site's figures come on click), so Kenya's demo plan is a few
-hundred kilobytes and a synthetic plan of 200,000 sites 21 MB raw, 3.3 MB gzipped, built
-in about 2 s on SQLite (bench/planning_overlay.py). A planner opens it once and pans
-without asking again; MapLibre tiles it in its worker. Tiles would pay off only for the
-schools map's public, many-visitor case, which plans (working documents) are not.
+Why one GeoJSON per plan rather than vector tiles or a view-limited endpoint: points
+carry only their id and technology (a site's figures come on click), and the answer is
+gzipped as it streams, so a synthetic plan of 200,000 sites is 3.7 MB on the wire (36.9 MB
+raw) built in 6 s on SQLite, a third of the bytes of the full GeoJSON export
+(bench/planning_overlay.py, docs/benchmarks.md). A planner opens a plan once and pans
+without asking again, and MapLibre tiles it in its worker. Tiles would pay off for many
+visitors on slow links, the schools map's public case, which plans (working documents
+of a few planners) are not; they are the step to take if plans grow past a country.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -142,11 +146,27 @@ def _geojson(scenario: Scenario) -> Iterator[str]:
     yield "]}"
 
 
+def _gzipped(chunks: Iterable[str]) -> Iterator[bytes]:
+    """One gzip stream over the chunks, as they come (a tenth of the bytes)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: with gzip's header and trailer
+    for chunk in chunks:
+        if packed := packer.compress(chunk.encode()):
+            yield packed
+    yield packer.flush()
+
+
 @require_safe
 @readers
 def map_data(request: HttpRequest, scenario_id: int) -> StreamingHttpResponse:
     scenario = _computed(scenario_id)
-    response = StreamingHttpResponse(_geojson(scenario), content_type="application/geo+json")
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = StreamingHttpResponse(
+            _gzipped(_geojson(scenario)), content_type="application/geo+json"
+        )
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = StreamingHttpResponse(_geojson(scenario), content_type="application/geo+json")
+    patch_vary_headers(response, ["Accept-Encoding"])
     # A working document: kept by no shared cache; a new run changes it.
     response["Cache-Control"] = "private, no-cache"
     return response

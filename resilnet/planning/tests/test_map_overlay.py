@@ -4,6 +4,7 @@ may read them, and the schools map offering the plans its visitor may read."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
 
@@ -46,6 +47,19 @@ def test_every_site_is_a_point_of_its_technology_and_every_link_a_line(client, p
     # Unfunded sites are drawn too, in their own category.
     unfunded = sum(1 for r in results.values() if not r.connected)
     assert unfunded == sum(1 for p in points if p["properties"]["category"] == "none") > 0
+
+
+def test_the_overlay_is_gzipped_for_a_browser_that_accepts_it(client, planner, computed):
+    _everyone, budget = computed
+    client.force_login(planner)
+    url = reverse("planning:map_data", args=[budget.pk])
+    plain = b"".join(client.get(url).streaming_content)
+    response = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    packed = b"".join(response.streaming_content)
+    assert gzip.decompress(packed) == plain
+    assert len(packed) < len(plain) / 3
 
 
 def test_a_site_shows_its_recommendation_and_cost_breakdown(client, planner, computed):
