@@ -398,11 +398,7 @@
   }
 
   function openOverlaySite(id) {
-    var ticket = ++opened;
-    panel.hidden = false;
-    title.textContent = t.loading;
-    body.textContent = "";
-    panel.focus();
+    var ticket = openPanel();
     json(config.overlays[overlayKey].detail_url.replace("{id}", encodeURIComponent(id)))
       .then(function (site) {
         if (ticket !== opened) return;
@@ -538,12 +534,18 @@
     return String(value);
   }
 
-  function openSchool(id) {
+  function openPanel() {
+    // The panel opens at once, saying it loads; the ticket tells a late answer apart.
     var ticket = ++opened;
     panel.hidden = false;
     title.textContent = t.loading;
     body.textContent = "";
     panel.focus();
+    return ticket;
+  }
+
+  function openSchool(id) {
+    var ticket = openPanel();
     var base = config.api + encodeURIComponent(id);
     Promise.all([json(base), json(base + "/weekly").catch(function () { return []; })])
       .then(function (answers) {
