@@ -35,6 +35,38 @@ class PeriodicTask:
 
 
 @dataclass(frozen=True)
+class OverlayCategory:
+    """One kind of feature of a map overlay: its colour, and a shape so colour is not the
+    only cue (`circle`, `square`, `triangle`, `diamond`, `ring`, `cross`); its lines are
+    dashed when `dashed`."""
+
+    value: str
+    label: str
+    colour: str
+    shape: str = "circle"
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class MapOverlay:
+    """A layer another module offers to draw over the schools map.
+
+    `data_url` answers a GeoJSON FeatureCollection: points with properties `id` and
+    `category` (one of `categories`' values), and lines with `category`. `detail_url`,
+    with `{id}` replaced by a point's id, answers `{"title": str, "rows": [[label, value]]}`
+    already translated, shown when the point is clicked.
+    """
+
+    key: str  # unique among overlays, kept in the map's address (?overlay=)
+    title: str
+    group: str  # the offering module's title, grouping the map's choices
+    data_url: str
+    detail_url: str
+    categories: tuple[OverlayCategory, ...]
+    page_url: str = ""  # the overlay's own page, linked from the map
+
+
+@dataclass(frozen=True)
 class Module:
     slug: str  # URL prefix, CLI group name and URL namespace
     title: Promise
@@ -49,6 +81,8 @@ class Module:
     demo_services: str = ""
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     health_checks: tuple[str, ...] = ()  # check() -> dict with at least {"ok": bool}
+    # map_overlays(user) -> list[MapOverlay]: layers this user may draw on the schools map
+    map_overlays: str = ""
     country_url_name: str = ""  # its page about one country, reversed with the ISO3 code
     search_url_name: str = ""  # its search page, answering ?q=: the home page offers a box
     in_navigation: bool = True
@@ -86,6 +120,15 @@ def installed() -> tuple[Module, ...]:
 
 def navigation() -> tuple[Module, ...]:
     return tuple(m for m in installed() if m.in_navigation)
+
+
+def map_overlays(user: Any) -> list[MapOverlay]:
+    """Every module's map overlays open to this user, in the modules' order."""
+    found: list[MapOverlay] = []
+    for module in installed():
+        if module.map_overlays:
+            found.extend(module.load("map_overlays")(user))
+    return found
 
 
 def by_slug(slug: str) -> Module:

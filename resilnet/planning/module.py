@@ -11,4 +11,5 @@ MODULE = Module(
     urls="resilnet.planning.urls",
     cli="resilnet.planning.cli.register",
     demo="resilnet.planning.demo.load",
+    map_overlays="resilnet.planning.map_views.map_overlays",
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resilnet.planning import views
+from resilnet.planning import map_views, views
 
 app_name = "planning"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:scenario_id>/sites/", views.scenario_sites, name="sites"),
     path("<int:scenario_id>/report/", views.scenario_report, name="report"),
     path("<int:scenario_id>/export.<str:fmt>", views.scenario_export, name="export"),
+    path("<int:scenario_id>/map.geojson", map_views.map_data, name="map_data"),
+    path("<int:scenario_id>/map/<int:result_id>.json", map_views.map_site, name="map_site"),
 ]

@@ -215,8 +215,15 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
             "chart": charts.technology_bars(rows) if rows else "",
             "notes": [charts.note_text(code) for code in scenario.notes],
             "can_edit": permissions.can_edit(request.user),
+            "map_url": _map_url(scenario) if scenario.computed else "",
         },
     )
+
+
+def _map_url(scenario: Scenario) -> str:
+    from resilnet.planning.map_views import map_url  # it imports this module's guards
+
+    return map_url(scenario)
 
 
 @require_POST

@@ -8,6 +8,7 @@ base map from the Natural Earth boundaries of the `world-atlas` package served b
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from resilnet.core import modules
 from resilnet.core.models import Country
 from resilnet.schools.models import AreaType, MeasurementSource, School, SchoolWeeklyStatus
 from resilnet.schools.status import Connectivity
@@ -69,6 +71,9 @@ def _strings() -> dict[str, Any]:
         "total": pgettext("sum of schools", "Total"),
         "no_boundary": _("This country is not on the base map."),
         "attribution": _("Boundaries: Natural Earth"),
+        "overlay_in_view": _("In view"),
+        "overlay_failed": _("Could not load this layer."),
+        "overlay_page": _("Open its page"),
         "mbps": _("Mbps"),
         "yes": _("Yes"),
         "no": _("No"),
@@ -92,6 +97,13 @@ def _strings() -> dict[str, Any]:
     }
 
 
+def _grouped(overlays: list[modules.MapOverlay]) -> list[tuple[str, list[modules.MapOverlay]]]:
+    groups: dict[str, list[modules.MapOverlay]] = {}
+    for item in overlays:
+        groups.setdefault(item.group, []).append(item)
+    return list(groups.items())
+
+
 def map_page(request: HttpRequest) -> HttpResponse:
     this_week = _monday(timezone.now().date())
     first = SchoolWeeklyStatus.objects.aggregate(first=Min("week_start"))["first"]
@@ -102,6 +114,12 @@ def map_page(request: HttpRequest) -> HttpResponse:
         Country.objects.filter(Exists(live)).order_by("name").values("iso3", "m49", "name")
     )
     prefix = get_script_prefix()
+    # Layers other modules offer this user (a plan, …), drawn over the schools: the
+    # module contract lists them, so this page imports none of those modules.
+    overlays = modules.map_overlays(request.user)
+    overlay = request.GET.get("overlay", "")
+    if overlay not in {item.key for item in overlays}:
+        overlay = ""
     config = {
         "tiles": f"{prefix}tiles/schools/{{z}}/{{x}}/{{y}}.mvt",
         "api": f"{prefix}api/v1/schools/",
@@ -114,6 +132,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "first_week": first_week.isoformat(),
         "last_week": this_week.isoformat(),
         "countries": {country["iso3"]: country["m49"] for country in countries},
+        "overlays": {item.key: asdict(item) for item in overlays},
+        "overlay": overlay,
     }
     chosen = {
         "layer": _chosen(request, "layer", LAYERS) or "global",
@@ -138,5 +158,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "statuses": Connectivity.choices,
             "sources": MeasurementSource.choices,
             "countries": countries,
+            "overlay_groups": _grouped(overlays),
+            "overlay": overlay,
         },
     )

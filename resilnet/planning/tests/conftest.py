@@ -78,3 +78,24 @@ def scenario_fields(inputs, **changes):
         "objective": "schools",
     }
     return fields | changes
+
+
+@pytest.fixture
+def computed(planner, inputs, immediate_tasks):
+    """Connect-all and a budget of a third of it, both computed."""
+    from decimal import Decimal
+
+    from resilnet.planning.services import scenarios as scenario_services
+
+    everyone = scenario_services.do_create_scenario(
+        planner, **scenario_fields(inputs, name="Everyone")
+    )
+    scenario_services.do_run_scenario(planner, everyone)
+    everyone.refresh_from_db()
+    third = Decimal(f"{everyone.totals['total']['npv'] / 3:.2f}")
+    budget = scenario_services.do_create_scenario(
+        planner, **scenario_fields(inputs, name="A third", budget=third)
+    )
+    scenario_services.do_run_scenario(planner, budget)
+    budget.refresh_from_db()
+    return everyone, budget

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -17,23 +16,6 @@ from resilnet.planning.services import scenarios as scenario_services
 from resilnet.planning.tests.conftest import scenario_fields
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def computed(planner, inputs, immediate_tasks):
-    """Connect-all and a budget of a third of it, both computed."""
-    everyone = scenario_services.do_create_scenario(
-        planner, **scenario_fields(inputs, name="Everyone")
-    )
-    scenario_services.do_run_scenario(planner, everyone)
-    everyone.refresh_from_db()
-    third = Decimal(f"{everyone.totals['total']['npv'] / 3:.2f}")
-    budget = scenario_services.do_create_scenario(
-        planner, **scenario_fields(inputs, name="A third", budget=third)
-    )
-    scenario_services.do_run_scenario(planner, budget)
-    budget.refresh_from_db()
-    return everyone, budget
 
 
 def body(response) -> str:

@@ -172,8 +172,11 @@
       map.easeTo({ center: feature.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 18) });
     });
     map.on("click", "schools", function (event) {
+      // A plan's site drawn over this school answers the click instead.
+      if (map.getLayer("overlay-sites") && map.queryRenderedFeatures(event.point, { layers: ["overlay-sites"] }).length) return;
       openSchool(event.features[0].properties.id);
     });
+    if (config.overlay) showOverlay(config.overlay, true);
     map.on("idle", updateLegend);
     map.on("sourcedata", function (event) {
       if (event.sourceId !== "schools" || !askAgainWhenLoaded || !map.isSourceLoaded("schools")) return;
@@ -196,12 +199,17 @@
     // The address keeps the layer and filters, so the view can be shared or reloaded.
     var params = query();
     params.delete("week");
+    if (overlayKey) params.set("overlay", overlayKey);
     history.replaceState(null, "", "?" + params.toString());
   }
 
   form.addEventListener("change", function (event) {
     if (event.target.name === "country") return flyToCountry(event.target.value);
     if (event.target.id === "week-range") return;
+    if (event.target.name === "overlay") {
+      showOverlay(event.target.value, true);
+      return refreshTiles();
+    }
     refreshTiles();
   });
   form.addEventListener("submit", function (event) { event.preventDefault(); refreshTiles(); });
@@ -251,6 +259,163 @@
     item.append(swatch, name, number);
     return item;
   }
+
+  /* ---------- an overlay from another module (a plan): points shaped and coloured by
+     category, lines between them, a point's details on click ---------- */
+
+  var overlayKey = "";
+  var overlayLegend = document.getElementById("overlay-legend");
+  var overlayItems = document.getElementById("overlay-items");
+  var overlayLoads = 0;
+  var ICON = 22;
+
+  function shapePath(context, shape, size) {
+    var c = size / 2, r = size * 0.36;
+    context.beginPath();
+    if (shape === "square") context.rect(c - r * 0.85, c - r * 0.85, r * 1.7, r * 1.7);
+    else if (shape === "triangle") { context.moveTo(c, c - r); context.lineTo(c + r, c + r * 0.8); context.lineTo(c - r, c + r * 0.8); context.closePath(); }
+    else if (shape === "diamond") { context.moveTo(c, c - r); context.lineTo(c + r, c); context.lineTo(c, c + r); context.lineTo(c - r, c); context.closePath(); }
+    else if (shape === "cross") { var w = r * 0.45; context.rect(c - r, c - w, 2 * r, 2 * w); context.rect(c - w, c - r, 2 * w, 2 * r); }
+    else context.arc(c, c, r, 0, 2 * Math.PI);
+  }
+
+  function icon(category, size) {
+    // Drawn on a canvas, so the map needs no sprite or font files (it works offline).
+    var canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    var context = canvas.getContext("2d");
+    shapePath(context, category.shape, size);
+    context.lineWidth = size / 8;
+    context.strokeStyle = "#ffffff";
+    context.stroke();
+    context.fillStyle = category.colour;
+    context.fill("nonzero");
+    if (category.shape === "ring") {
+      context.beginPath();
+      context.arc(size / 2, size / 2, size * 0.15, 0, 2 * Math.PI);
+      context.fillStyle = "#ffffff";
+      context.fill();
+    }
+    return canvas;
+  }
+
+  function removeOverlay() {
+    ["overlay-sites", "overlay-links", "overlay-links-dashed"].forEach(function (id) {
+      if (map.getLayer(id)) map.removeLayer(id);
+    });
+    if (map.getSource("overlay")) map.removeSource("overlay");
+    overlayLegend.hidden = true;
+  }
+
+  function showOverlay(key, frame) {
+    var ticket = ++overlayLoads;
+    overlayKey = config.overlays[key] ? key : "";
+    removeOverlay();
+    if (!overlayKey) return;
+    var overlay = config.overlays[overlayKey];
+    var ratio = window.devicePixelRatio || 1;
+    var colour = ["match", ["get", "category"]];
+    overlay.categories.forEach(function (category) {
+      var name = "overlay-" + category.value;
+      if (!map.hasImage(name)) {
+        var canvas = icon(category, Math.round(ICON * ratio));
+        var pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+        map.addImage(name, { width: canvas.width, height: canvas.height, data: new Uint8Array(pixels.data.buffer) }, { pixelRatio: ratio });
+      }
+      colour.push(category.value, category.colour);
+    });
+    colour.push("#555555");
+    var dashed = overlay.categories.filter(function (c) { return c.dashed; }).map(function (c) { return c.value; });
+    json(overlay.data_url).then(function (data) {
+      if (ticket !== overlayLoads) return; // another layer was chosen meanwhile
+      map.addSource("overlay", { type: "geojson", data: data });
+      var line = { "line-color": colour, "line-width": ["interpolate", ["linear"], ["zoom"], 5, 1, 12, 3] };
+      map.addLayer({
+        id: "overlay-links", type: "line", source: "overlay",
+        filter: ["all", ["==", ["geometry-type"], "LineString"], ["!", ["in", ["get", "category"], ["literal", dashed]]]],
+        paint: line
+      });
+      map.addLayer({
+        id: "overlay-links-dashed", type: "line", source: "overlay",
+        filter: ["all", ["==", ["geometry-type"], "LineString"], ["in", ["get", "category"], ["literal", dashed]]],
+        paint: Object.assign({ "line-dasharray": [2, 1.5] }, line)
+      });
+      map.addLayer({
+        id: "overlay-sites", type: "symbol", source: "overlay",
+        filter: ["==", ["geometry-type"], "Point"],
+        layout: {
+          "icon-image": ["concat", "overlay-", ["get", "category"]],
+          "icon-allow-overlap": true,
+          "icon-ignore-placement": true,
+          "icon-size": ["interpolate", ["linear"], ["zoom"], 4, 0.55, 10, 0.8, 14, 1]
+        }
+      });
+      document.getElementById("overlay-title").textContent = overlay.title;
+      var page = document.getElementById("overlay-page");
+      page.href = overlay.page_url;
+      page.textContent = t.overlay_page;
+      overlayLegend.hidden = false;
+      if (frame) frameOverlay(data);
+    }).catch(function () {
+      if (ticket === overlayLoads) announce(t.overlay_failed);
+    });
+  }
+
+  function frameOverlay(data) {
+    var box = [180, 90, -180, -90];
+    data.features.forEach(function (feature) {
+      if (feature.geometry.type !== "Point") return;
+      var p = feature.geometry.coordinates;
+      box = [Math.min(box[0], p[0]), Math.min(box[1], p[1]), Math.max(box[2], p[0]), Math.max(box[3], p[1])];
+    });
+    if (box[0] <= box[2]) map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, maxZoom: 12, duration: 0 });
+  }
+
+  function updateOverlayLegend() {
+    if (!overlayKey || !map.getLayer("overlay-sites")) return;
+    var counts = {};
+    var seen = {};
+    map.queryRenderedFeatures({ layers: ["overlay-sites"] }).forEach(function (feature) {
+      var p = feature.properties;
+      if (seen[p.id]) return; // drawn from two tiles near their edge: counted once
+      seen[p.id] = true;
+      counts[p.category] = (counts[p.category] || 0) + 1;
+    });
+    var total = 0;
+    overlayItems.textContent = "";
+    config.overlays[overlayKey].categories.forEach(function (category) {
+      var count = counts[category.value] || 0;
+      total += count;
+      var row = legendRow("", category.label, count);
+      var swatch = row.querySelector(".swatch");
+      swatch.className = "swatch shape";
+      swatch.dataset.category = category.value;
+      swatch.dataset.colour = category.colour;
+      swatch.append(icon(category, Math.round(16 * (window.devicePixelRatio || 1))));
+      overlayItems.appendChild(row);
+    });
+    overlayItems.appendChild(legendRow("", t.overlay_in_view, total));
+  }
+
+  function openOverlaySite(id) {
+    var ticket = openPanel();
+    json(config.overlays[overlayKey].detail_url.replace("{id}", encodeURIComponent(id)))
+      .then(function (site) {
+        if (ticket !== opened) return;
+        title.textContent = site.title;
+        var facts = element("dl", undefined, "facts");
+        site.rows.forEach(function (row) { facts.append(element("dt", row[0]), element("dd", row[1])); });
+        body.append(facts);
+      })
+      .catch(function () {
+        if (ticket === opened) title.textContent = t.profile_failed;
+      });
+  }
+
+  map.on("idle", updateOverlayLegend);
+  map.on("click", "overlay-sites", function (event) { openOverlaySite(event.features[0].properties.id); });
+  map.on("mouseenter", "overlay-sites", function () { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "overlay-sites", function () { map.getCanvas().style.cursor = ""; });
 
   /* ---------- the time player ---------- */
 
@@ -369,12 +534,18 @@
     return String(value);
   }
 
-  function openSchool(id) {
+  function openPanel() {
+    // The panel opens at once, saying it loads; the ticket tells a late answer apart.
     var ticket = ++opened;
     panel.hidden = false;
     title.textContent = t.loading;
     body.textContent = "";
     panel.focus();
+    return ticket;
+  }
+
+  function openSchool(id) {
+    var ticket = openPanel();
     var base = config.api + encodeURIComponent(id);
     Promise.all([json(base), json(base + "/weekly").catch(function () { return []; })])
       .then(function (answers) {
