@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from resilnet.core.charts import nice_ceiling
-from resilnet.planning.selectors import COLOURS, SHOWN
+from resilnet.planning.selectors import COLOURS, LABELS, SHOWN
 
 WIDTH = 640
 ROW, LABEL, RIGHT = 28, 110, 90
@@ -99,7 +99,7 @@ def _bars(
 
 def technology_bars(rows: list[dict[str, Any]]) -> SafeString:
     """Sites per technology."""
-    items = [(row["technology"], row["sites"], row["colour"], str(row["sites"])) for row in rows]
+    items = [(str(row["label"]), row["sites"], row["colour"], str(row["sites"])) for row in rows]
     desc = "; ".join(f"{label}: {shown}" for label, _v, _c, shown in items)
     return _bars(items, title=_("Sites by technology"), desc=desc, unit=_("sites"))
 
@@ -107,7 +107,7 @@ def technology_bars(rows: list[dict[str, Any]]) -> SafeString:
 def cost_bars(rows: list[dict[str, Any]]) -> SafeString:
     """Cost over the horizon per technology (those with a cost)."""
     items = [
-        (row["technology"], row["npv"], row["colour"], money(row["npv"]))
+        (str(row["label"]), row["npv"], row["colour"], money(row["npv"]))
         for row in rows
         if row["npv"] > 0
     ]
@@ -132,7 +132,7 @@ def comparison_bars(columns: list[dict[str, Any]]) -> SafeString:
             width = plot * n / top
             parts.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{ROW - 8}" '
-                f'fill="{COLOURS[tech]}"><title>{escape(tech)}: {n}</title></rect>'
+                f'fill="{COLOURS[tech]}"><title>{escape(str(LABELS[tech]))}: {n}</title></rect>'
             )
             x += width
     desc = "; ".join(

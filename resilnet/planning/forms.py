@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from resilnet.core import selectors as core_selectors
 from resilnet.planning.models import DatasetKind, Objective, SitesSource
-from resilnet.planning.selectors import SHOWN, datasets
+from resilnet.planning.selectors import LABELS, SHOWN, datasets
 from resilnet.planning.services.datasets import MAX_UPLOAD_BYTES
 
 COSTS_MAX_CHARS = 100_000
@@ -109,7 +109,7 @@ class ResultFilterForm(forms.Form):
     technology = forms.ChoiceField(
         label=_("Technology"),
         required=False,
-        choices=[("", _("Any"))] + [(name, name) for name in SHOWN],
+        choices=[("", _("Any"))] + [(name, LABELS[name]) for name in SHOWN],
     )
     connected = forms.ChoiceField(
         label=_("Connected by the plan"),

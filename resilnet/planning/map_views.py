@@ -26,7 +26,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from resilnet.core.modules import MapOverlay, OverlayCategory
@@ -44,14 +43,6 @@ SHAPES = {
     "satellite": "diamond",
     "existing": "ring",
     "none": "cross",
-}
-LABELS = {
-    "fibre": gettext_lazy("Fibre"),
-    "cellular": gettext_lazy("Cellular"),
-    "microwave": gettext_lazy("Microwave"),
-    "satellite": gettext_lazy("Satellite"),
-    "existing": gettext_lazy("Already connected"),
-    "none": gettext_lazy("Not funded"),
 }
 MAX_LISTED = 100  # scenarios offered on the map, most recently changed first
 CHUNK = 5000
@@ -73,7 +64,7 @@ def categories() -> tuple[OverlayCategory, ...]:
     return tuple(
         OverlayCategory(
             value=name,
-            label=str(LABELS[name]),
+            label=str(selectors.LABELS[name]),
             colour=selectors.COLOURS[name],
             shape=SHAPES[name],
             dashed=name == "microwave",
@@ -183,7 +174,7 @@ def map_site(request: HttpRequest, scenario_id: int, result_id: int) -> HttpResp
     result = selectors.results(scenario).filter(pk=result_id).first()
     if result is None:
         raise Http404(_("No such site in this plan."))
-    technology = str(LABELS.get(result.technology, result.technology))
+    technology = str(selectors.LABELS.get(result.technology, result.technology))
     rows = [
         [_("Site"), result.site_id],
         [_("Recommendation"), technology],

@@ -23,6 +23,17 @@ class DatasetKind(models.TextChoices):
     ROADS = "roads", _("Road network")
 
 
+class Technology(models.TextChoices):
+    """What the plan chose for a site (engine/data.py names them)."""
+
+    FIBRE = "fibre", _("Fibre")
+    CELLULAR = "cellular", _("Cellular")
+    MICROWAVE = "microwave", _("Microwave")
+    SATELLITE = "satellite", _("Satellite")
+    EXISTING = "existing", _("Already connected")
+    NONE = "none", _("Not connected")
+
+
 class Dataset(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=DatasetKind.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -120,7 +131,7 @@ class SiteResult(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     num_students = models.PositiveIntegerField()
-    technology = models.CharField(max_length=12)
+    technology = models.CharField(max_length=12, choices=Technology.choices)
     connected = models.BooleanField()
     capex = models.DecimalField(max_digits=16, decimal_places=2)
     opex_per_year = models.DecimalField(max_digits=16, decimal_places=2)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from resilnet.planning.engine.data import EXISTING, NONE, TECHNOLOGIES
-from resilnet.planning.models import Dataset, Scenario, SiteResult
+from resilnet.planning.models import Dataset, Scenario, SiteResult, Technology
 
 # The order technologies are shown in, and each one's colour (charts, map, legend):
 # distinguishable in colour-blind palettes (Okabe and Ito's).
@@ -22,6 +22,7 @@ COLOURS = {
     "existing": "#56B4E9",
     "none": "#999999",
 }
+LABELS = dict(Technology.choices)
 
 
 def datasets(kind: str = "") -> QuerySet[Dataset]:
@@ -109,7 +110,7 @@ def technology_rows(totals: dict[str, dict[str, float]] | None) -> list[dict[str
     if not totals:
         return []
     return [
-        {"technology": name, "colour": COLOURS[name], **totals[name]}
+        {"technology": name, "label": LABELS[name], "colour": COLOURS[name], **totals[name]}
         for name in SHOWN
         if name in totals
     ]

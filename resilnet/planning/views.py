@@ -331,7 +331,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             "chosen": [item.pk for item in chosen],
             "candidates": selectors.scenarios().filter(state=ScenarioState.DONE)[:100],
             "error": error,
-            "technologies": selectors.SHOWN,
+            "technologies": [(name, selectors.LABELS[name]) for name in selectors.SHOWN],
             "colours": selectors.COLOURS,
             "chart": charts.comparison_bars(columns) if columns else "",
         },

@@ -201,7 +201,8 @@ def test_the_comparison_page_puts_two_plans_side_by_side(browser, live_server, p
     for label, key in (("Sites connected", "sites"), ("Students connected", "students")):
         row = table.locator("tr", has=page.locator("th", has_text=label))
         assert row.locator("td").all_inner_texts() == [
-            str(column.totals["total"][key]) for column in columns
+            f"{column.totals['total'][key]:,}"
+            for column in columns  # grouped, as in English
         ]
     assert everyone.totals["total"]["sites"] > budget.totals["total"]["sites"]
     assert page.locator("main svg").count() >= 1  # the technology mix, drawn
