@@ -14,8 +14,7 @@ Constraints: one option per site (= 1 to connect all, ≤ 1 under a budget); an 
 site only if that site is on fibre; under a budget, total cost ≤ budget; and fibre reaches a
 node: for a set S of sites, some arc enters S from outside whenever a site of S is on fibre
 (cut rows added only for the cycles a solution shows, then solved again: row generation).
-Objective: least total npv (connect all), or most schools or students (budget; the
-cheapest such plan among equals, by a small cost term).
+Objective: least total npv (connect all), or most schools or students (budget).
 """
 
 from __future__ import annotations
@@ -125,10 +124,8 @@ def exact_plan(
         basis = npv_cost if budget_basis == "npv" else capex_cost
         model.add(np.zeros(n_var, dtype=np.int64), np.arange(n_var), basis)
         model.close(1, np.array([-np.inf]), np.array([float(budget)]))
-        gain = values_of(sub, objective)[np.concatenate([alt_s, arc_dst])]
-        # Among plans of equal value, the cheapest: the cost term stays below one unit of value.
-        scale = 0.5 / max(float(npv_cost.sum()), 1.0)
-        objective_vector = -gain + scale * npv_cost
+        # Value alone: a tie-breaking cost term would make HiGHS prove a second optimum.
+        objective_vector = -values_of(sub, objective)[np.concatenate([alt_s, arc_dst])]
 
     report("solve", 0.0)
     # Fibre must reach a node: a set S of sites joined only to each other is cut off by
