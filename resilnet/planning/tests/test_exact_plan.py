@@ -17,8 +17,8 @@ def _instance(seed: int):
 
 def _fibre_reaches_a_node(plan, sites) -> bool:
     index = {sid: i for i, sid in enumerate(sites.site_id.tolist())}
-    for i in np.flatnonzero(plan.connected & (plan.via_kind == "site")):
-        seen = set()
+    for i in np.flatnonzero(plan.connected & (plan.via_kind == "site")).tolist():
+        seen: set[int] = set()
         j = i
         while plan.via_kind[j] == "site":
             if j in seen:

@@ -5,7 +5,9 @@ from resilnet.planning.engine.npv import annuity_factor, npv, renewal_factor
 
 
 def test_undiscounted_cost_is_capex_plus_opex_times_years_when_nothing_is_renewed():
-    assert npv(1000.0, 50.0, lifetime_years=10, discount_rate=0.0, horizon_years=10) == 1000 + 50 * 10
+    assert (
+        npv(1000.0, 50.0, lifetime_years=10, discount_rate=0.0, horizon_years=10) == 1000 + 50 * 10
+    )
 
 
 def test_equipment_is_bought_again_at_each_renewal_inside_the_horizon():

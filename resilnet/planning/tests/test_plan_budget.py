@@ -28,7 +28,8 @@ def test_a_budget_of_zero_connects_nothing_and_says_why():
     assert plan.technology.tolist() == [NONE] * 3
     assert plan.reason.tolist() == ["over_budget"] * 3
     assert plan_totals(plan)["total"]["npv"] == 0
-    assert plan.budget == 0 and plan.objective == "schools"
+    assert plan.budget == 0
+    assert plan.objective == "schools"
 
 
 def test_the_cheapest_sites_are_funded_first_and_the_plan_stays_within_the_budget():

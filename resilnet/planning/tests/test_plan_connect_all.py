@@ -78,14 +78,16 @@ def test_a_site_whose_demand_no_technology_can_carry_is_left_unconnected():
     plan = make_plan(sites_at([0.0, 0.0], students=[100, 500]), NO_NODES, NO_TOWERS, costs)
     assert plan.technology.tolist() == [SATELLITE, NONE]
     assert plan.reason[1] == "demand_over_capacity"
-    assert not plan.connected[1] and plan.npv[1] == 0
+    assert not plan.connected[1]
+    assert plan.npv[1] == 0
 
 
 def test_sites_already_connected_are_left_as_they_are_and_not_counted():
     plan = make_plan(
         sites_at([0.0, 1.0], connected=[True, False]), nodes_at([50.0]), NO_TOWERS, simple_costs()
     )
-    assert plan.technology[0] == EXISTING and plan.reason[0] == "existing"
+    assert plan.technology[0] == EXISTING
+    assert plan.reason[0] == "existing"
     assert not plan.connected[0]
     totals = plan_totals(plan)
     assert totals["existing"]["sites"] == 1
@@ -123,4 +125,5 @@ def test_arguments_out_of_range_are_refused_by_name():
 
 def test_an_empty_country_gives_an_empty_plan():
     plan = make_plan(sites_at([]), NO_NODES, NO_TOWERS, simple_costs())
-    assert len(plan) == 0 and plan_totals(plan)["total"]["sites"] == 0
+    assert len(plan) == 0
+    assert plan_totals(plan)["total"]["sites"] == 0

@@ -29,7 +29,8 @@ REACH_KM = (SAT - npv_of(FIBRE_COST)) / FIBRE_COST.capex_per_km  # 4.5
 
 def test_a_site_within_reach_of_a_node_gets_fibre_at_its_link_cost():
     plan = make_plan(sites_at([3.0]), nodes_at([0.0]), NO_TOWERS, COSTS)
-    assert plan.technology[0] == FIBRE and plan.reason[0] == "fibre_node"
+    assert plan.technology[0] == FIBRE
+    assert plan.reason[0] == "fibre_node"
     assert (plan.via_kind[0], plan.via_id[0]) == ("node", "n0")
     assert plan.link_km[0] == pytest.approx(3.0)
     assert plan.npv[0] == pytest.approx(npv_of(FIBRE_COST, km=3.0))
@@ -38,7 +39,8 @@ def test_a_site_within_reach_of_a_node_gets_fibre_at_its_link_cost():
 
 def test_fibre_is_not_laid_where_another_technology_is_cheaper():
     plan = make_plan(sites_at([REACH_KM + 0.5]), nodes_at([0.0]), NO_TOWERS, COSTS)
-    assert plan.technology[0] == SATELLITE and plan.reason[0] == "satellite_cheapest"
+    assert plan.technology[0] == SATELLITE
+    assert plan.reason[0] == "satellite_cheapest"
 
 
 def test_sites_on_fibre_become_nodes_so_a_chain_reaches_far_from_the_network():
