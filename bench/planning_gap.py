@@ -9,6 +9,9 @@ a square of 30–100 km with 2–6 villages), with the documented default costs,
 Prints mean, median, 95th percentile and max gap, and the times of both optimisers.
 
     nice -n 10 .venv/bin/python bench/planning_gap.py
+    # in two processes, one per core:
+    nice -n 10 .venv/bin/python bench/planning_gap.py --last 100 --budget-instances 0 &
+    nice -n 10 .venv/bin/python bench/planning_gap.py --first 100 --budget-instances 10
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--instances", type=int, default=200)
-    p.add_argument("--budget-instances", type=int, default=50)
+    p.add_argument("--first", type=int, default=0, help="solve from this instance on (0-based)")
+    p.add_argument("--last", type=int, default=None, help="solve up to this one (exclusive)")
+    p.add_argument("--budget-instances", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--time-limit", type=float, default=120.0)
     a = p.parse_args()
@@ -47,15 +52,16 @@ def main() -> None:
     costs = default_costs()
     gaps, bgaps, t_greedy, t_exact = [], [], [], []
     failed = 0
-    for i in range(a.instances):
+    last = a.instances if a.last is None else min(a.last, a.instances)
+    for i in range(last):
+        # Every instance is drawn, solved or not, so a range of them can run on its own.
         n = int(rng.integers(20, 61))
+        shape = (int(rng.integers(1, 5)), int(rng.integers(2, 11)), int(rng.integers(1 << 30)))
+        size, towns = float(rng.uniform(0.27, 0.9)), int(rng.integers(2, 7))
+        if i < a.first:
+            continue
         sites, fibre, towers = synthetic_country(
-            n,
-            int(rng.integers(1, 5)),
-            int(rng.integers(2, 11)),
-            seed=int(rng.integers(1 << 30)),
-            size_deg=float(rng.uniform(0.27, 0.9)),
-            n_towns=int(rng.integers(2, 7)),
+            n, shape[0], shape[1], seed=shape[2], size_deg=size, n_towns=towns
         )
         t0 = time.perf_counter()
         greedy = make_plan(sites, fibre, towers, costs)
@@ -71,12 +77,18 @@ def main() -> None:
         t_exact.append(t2 - t1)
         g, e = greedy.npv.sum(), exact.npv.sum()
         gaps.append((g - e) / e)
-        if i < a.budget_instances:
+        print(
+            f"instance {i}: {n} sites, connect-all gap {gaps[-1] * 100:.3f}%, "
+            f"greedy {t1 - t0:.3f} s, exact {t2 - t1:.2f} s",
+            flush=True,
+        )
+        if i < a.first + a.budget_instances:
             budget = g / 3
             gb = make_plan(sites, fibre, towers, costs, budget=budget).connected.sum()
             try:
                 eb = exact_plan(sites, fibre, towers, costs, budget=budget, time_limit=a.time_limit)
                 bgaps.append((eb.connected.sum() - gb) / max(eb.connected.sum(), 1))
+                print(f"instance {i}: budget gap {bgaps[-1] * 100:.3f}%", flush=True)
             except RuntimeError as exc:
                 print(f"instance {i} (budget): {exc}")
         if (i + 1) % 20 == 0:
