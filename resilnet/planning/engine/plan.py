@@ -41,6 +41,7 @@ from .options import ALTERNATIVES, SiteOptions, site_options
 
 OBJECTIVES = ("schools", "students")
 BUDGET_BASES = ("npv", "capex")
+BUDGET_ROUNDS = 6  # stand-alone-first budget rounds: each lets sites join newly funded fibre
 
 # Why a site got its answer: codes the pages translate, with a description in English.
 REASONS: dict[str, str] = {
@@ -89,7 +90,9 @@ def make_plan(
         funded = choice.feasible.copy()
     else:
         report("budget", 0.0)
-        funded = _select_within_budget(opts, choice, result, sub, budget, objective, budget_basis)
+        funded, choice = _select_within_budget(
+            opts, choice, result, sub, budget, objective, budget_basis
+        )
         report("budget", 1.0)
     plan = assemble(sites, fibre, towers, todo, opts, choice, funded, budget, objective)
     report("done", 1.0)
@@ -279,6 +282,11 @@ class Choice:
         ):
             getattr(self, name)[mask] = getattr(other, name)[mask]
 
+    def clone(self) -> Choice:
+        other = Choice(len(self.npv))
+        other.copy_from(self, np.ones(len(self.npv), dtype=bool))
+        return other
+
     def cost(self, basis: str) -> np.ndarray:
         return self.npv if basis == "npv" else self.capex
 
@@ -321,27 +329,109 @@ def _select_within_budget(
     budget: float,
     objective: str,
     basis: str,
-) -> np.ndarray:
-    """Fund the most value within the budget: cost-effectiveness order, then a fill pass.
+) -> tuple[np.ndarray, Choice]:
+    """Fund the most value within the budget, by two greedy orders; the better one wins.
 
-    A site on fibre through another site is worth its (short) link only if that site is
-    funded too, so it is never ranked before it: its rank is the worst cost per value on
-    its path to the fibre node. Sites left out whose parent was not funded fall back to
-    their cheapest option on their own (an alternative, or fibre straight from a node)
-    and compete again in the fill pass.
+    Fibre through another site is cheap only when that site is funded, so cost per value
+    depends on what else is funded. One order follows the connect-all plan's fibre tree
+    (chain first); the other starts from each site's own cheapest option and lets sites
+    join fibre through funded neighbours as they appear (stand-alone first). Whichever
+    connects more (then costs less) is kept: neither is worse than the other alone.
+    """
+    value = values_of(sites, objective)
+    alone = _standalone(opts)
+    chain = choice.clone()
+    funded_chain = _chain_first(chain, alone, result, value, budget, basis)
+    stand = alone.clone()
+    funded_stand = _standalone_first(stand, choice, result, value, budget, basis)
+
+    def score(f: np.ndarray, c: Choice) -> tuple[float, float]:
+        return float(value[f].sum()), -float(c.cost(basis)[f].sum())
+
+    if score(funded_stand, stand) > score(funded_chain, chain):
+        return funded_stand, stand
+    return funded_chain, chain
+
+
+def _standalone(opts: SiteOptions) -> Choice:
+    """Each site's cheapest option on its own: an alternative, or fibre from its node."""
+    alone = Choice(len(opts.demand_mbps))
+    alt_choice, alt_npv = opts.best_alternative()
+    alone.set_alternatives(opts, alt_choice, np.isfinite(alt_npv))
+    direct_km = np.where(np.isfinite(opts.node_km), opts.node_km, 0.0)
+    direct = (
+        (opts.node_km <= opts.fibre_max_km)
+        & np.isfinite(opts.fibre_base_npv)
+        & (opts.fibre_npv(direct_km) <= np.where(np.isfinite(alt_npv), alt_npv, np.inf))
+    )
+    alone.set_fibre(opts, direct, direct_km)
+    alone.reason[direct] = "fibre_node"
+    alone.via_kind[direct] = "node"
+    alone.via_idx[direct] = opts.node_idx[direct]
+    return alone
+
+
+def _fill(
+    funded: np.ndarray, cost: np.ndarray, value: np.ndarray, cand: np.ndarray, left: float
+) -> float:
+    """Fund candidates in order of cost per value while they fit; returns what is left."""
+    cand = cand[np.argsort(cost[cand] / value[cand], kind="stable")]
+    for i, c in zip(cand.tolist(), cost[cand].tolist(), strict=True):
+        if c <= left:
+            funded[i] = True
+            left -= c
+    return left
+
+
+def _standalone_first(
+    cur: Choice, tree: Choice, result: FibreResult, value: np.ndarray, budget: float, basis: str
+) -> np.ndarray:
+    """Rounds of: join funded fibre sites where cheaper, then fund what fits."""
+    n = len(value)
+    parent = result.parent
+    safe_parent = np.maximum(parent, 0)
+    through_site = (parent >= 0) & (tree.tech == FIBRE)
+    funded = np.zeros(n, dtype=bool)
+    left = float(budget)
+    for _round in range(BUDGET_ROUNDS):
+        via_ok = through_site & funded[safe_parent] & (cur.tech[safe_parent] == FIBRE)
+        before = funded.sum()
+        cheaper = tree.cost(basis) < cur.cost(basis)
+        switch = funded & via_ok & cheaper
+        left += float((cur.cost(basis) - tree.cost(basis))[switch].sum())
+        cur.copy_from(tree, switch)
+        cur.copy_from(tree, ~funded & via_ok & (cheaper | ~cur.feasible))
+        cand = np.flatnonzero(~funded & cur.feasible & (value > 0))
+        left = _fill(funded, cur.cost(basis), value, cand, left)
+        if funded.sum() == before and not switch.any():
+            break
+    return funded
+
+
+def _chain_first(
+    choice: Choice,
+    alone: Choice,
+    result: FibreResult,
+    value: np.ndarray,
+    budget: float,
+    basis: str,
+) -> np.ndarray:
+    """The connect-all plan's options in cost-effectiveness order, then a fill pass.
+
+    A site on fibre through another site is never ranked before it: its rank is the worst
+    cost per value on its path to the fibre node. Sites left out whose parent was not
+    funded fall back to their own cheapest option and compete again in the fill pass.
     """
     n = len(choice.npv)
-    value = values_of(sites, objective)
     cost = choice.cost(basis)
     usable = choice.feasible & (value > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(usable, cost / np.where(value > 0, value, 1.0), np.inf)
-    key = ratio.copy()
     rank = np.zeros(n, dtype=np.int64)
     rank[result.order] = np.arange(len(result.order))
     parent = result.parent
     # Parents join before their children, so one pass in joining order settles every path.
-    key_list, parent_list = key.tolist(), parent.tolist()
+    key_list, parent_list = ratio.tolist(), parent.tolist()
     for t in result.order.tolist():
         p = parent_list[t]
         if p >= 0 and key_list[p] > key_list[t]:
@@ -354,31 +444,12 @@ def _select_within_budget(
     funded = np.zeros(n, dtype=bool)
     funded[order[:take]] = True
     left = budget - (float(spent[take - 1]) if take else 0.0)
-
     # Fill pass: a site whose parent is funded keeps its link; the others stand alone.
-    standalone = Choice(n)
-    alt_choice, alt_npv = opts.best_alternative()
-    standalone.set_alternatives(opts, alt_choice, np.isfinite(alt_npv))
-    direct_km = np.where(np.isfinite(opts.node_km), opts.node_km, 0.0)
-    direct = (
-        (opts.node_km <= opts.fibre_max_km)
-        & np.isfinite(opts.fibre_base_npv)
-        & (opts.fibre_npv(direct_km) <= np.where(np.isfinite(alt_npv), alt_npv, np.inf))
-    )
-    standalone.set_fibre(opts, direct, direct_km)
-    standalone.reason[direct] = "fibre_node"
-    standalone.via_kind[direct] = "node"
-    standalone.via_idx[direct] = opts.node_idx[direct]
     keeps_link = (parent >= 0) & funded[np.maximum(parent, 0)]
-    fallback = ~funded & usable & ~keeps_link & standalone.feasible
-    choice.copy_from(standalone, fallback)
-    cost = choice.cost(basis)
-    rest = np.flatnonzero(
+    fallback = ~funded & usable & ~keeps_link & alone.feasible
+    choice.copy_from(alone, fallback)
+    cand = np.flatnonzero(
         ~funded & usable & choice.feasible & ((parent < 0) | keeps_link | fallback)
     )
-    rest = rest[np.argsort(cost[rest] / value[rest], kind="stable")]
-    for i, c in zip(rest.tolist(), cost[rest].tolist(), strict=True):
-        if c <= left:
-            funded[i] = True
-            left -= c
+    _fill(funded, choice.cost(basis), value, cand, left)
     return funded
