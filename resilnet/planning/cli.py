@@ -23,21 +23,6 @@ from typing import Any
 from resilnet.core.cli import CommandFailed
 from resilnet.core.exports import write_csv
 
-# The columns outside checks rely on come first, then the explanation of each choice.
-OUT_COLUMNS = [
-    "site_id",
-    "technology",
-    "capex",
-    "opex_per_year",
-    "npv",
-    "connected",
-    "reason",
-    "via_kind",
-    "via_id",
-    "link_km",
-    "demand_mbps",
-]
-
 
 def _budget(text: str) -> float:
     """--budget: US dollars, more than 0 (no budget at all means: connect every site)."""
@@ -144,6 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _write_plan(out: Path, site_ids: Any, plan: Any) -> None:
     """The whole file or nothing: written beside the target, then moved over it."""
+    from resilnet.planning.engine.data import PLAN_COLUMNS
+
     rows = (
         [
             site_ids[i],
@@ -163,7 +150,7 @@ def _write_plan(out: Path, site_ids: Any, plan: Any) -> None:
     handle, temp = tempfile.mkstemp(prefix=".plan-", suffix=".csv", dir=out.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            write_csv(stream, OUT_COLUMNS, rows)
+            write_csv(stream, list(PLAN_COLUMNS), rows)
         os.replace(temp, out)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

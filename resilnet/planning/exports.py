@@ -14,21 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from resilnet.core.exports import safe_cell
+from resilnet.planning.engine.data import PLAN_COLUMNS
 from resilnet.planning.models import Scenario, SiteResult
 from resilnet.planning.selectors import ResultFilters, iter_results
 
 CSV_COLUMNS = [
-    "site_id",
-    "technology",
-    "capex",
-    "opex_per_year",
-    "npv",
-    "connected",
-    "reason",
-    "via_kind",
-    "via_id",
-    "link_km",
-    "demand_mbps",
+    *PLAN_COLUMNS,
     "name",
     "admin1",
     "latitude",

@@ -22,6 +22,22 @@ TECHNOLOGIES = (FIBRE, CELLULAR, MICROWAVE, SATELLITE)
 EXISTING = "existing"
 NONE = "none"
 
+# A plan written as rows (`resilnet plan run --out`, the pages' CSV export): the columns
+# outside checks rely on first, then the explanation of each choice.
+PLAN_COLUMNS = (
+    "site_id",
+    "technology",
+    "capex",
+    "opex_per_year",
+    "npv",
+    "connected",
+    "reason",
+    "via_kind",
+    "via_id",
+    "link_km",
+    "demand_mbps",
+)
+
 Progress = Callable[[str, float], None]  # (phase, fraction done 0..1)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,10 @@ def _check(
     if objective not in Objective.values:
         errors["objective"] = f"Unknown objective {objective!r}."
     if budget is not None:
+        try:  # the form gives a Decimal; a caller in Python may give an int or a float
+            budget = Decimal(str(budget))
+        except InvalidOperation:
+            budget = Decimal("NaN")
         if not budget.is_finite() or budget <= 0:
             errors["budget"] = (
                 "A budget must be more than 0 US dollars; leave it empty to connect every site."

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from resilnet.cli import main
-from resilnet.planning.cli import OUT_COLUMNS
 from resilnet.planning.engine.costs import costs_from_json, costs_to_json, default_costs
+from resilnet.planning.engine.data import PLAN_COLUMNS
 
 SITES = """site_id,latitude,longitude,num_students,has_electricity,district
 S1,0.01,30.01,100,yes,a
@@ -64,7 +64,7 @@ def test_run_writes_one_row_per_site_and_prints_totals_that_add_up(files, capsys
     assert run(files) == 0
     out = capsys.readouterr().out
     with open(files["out"], newline="", encoding="utf-8") as stream:
-        assert next(csv.reader(stream)) == OUT_COLUMNS
+        assert next(csv.reader(stream)) == list(PLAN_COLUMNS)
     rows = read_out(files["out"])
     assert [r["site_id"] for r in rows] == ["S1", "S2", "S3", "007"]  # the sites' order, as text
     assert {r["connected"] for r in rows} == {"true"}  # no budget: every site is connected

@@ -146,6 +146,25 @@ def test_a_file_of_the_wrong_kind_is_refused_by_the_service(planner, inputs):
     assert "fibre" in caught.value.message_dict
 
 
+@pytest.mark.parametrize(
+    ("budget", "refused"),
+    [(10_000_000, False), (2.5e6, False), ("nonsense", True), (float("nan"), True), (-1, True)],
+)
+def test_the_service_takes_a_budget_as_python_gives_it(planner, inputs, budget, refused):
+    """The form gives a Decimal; a script calling the service may give an int, a float or
+    worse: a number is kept to the cent, anything else is a clear error, never a crash."""
+    from django.core.exceptions import ValidationError
+
+    fields = scenario_fields(inputs, budget=budget)
+    if refused:
+        with pytest.raises(ValidationError) as caught:
+            scenario_services.do_create_scenario(planner, **fields)
+        assert "budget" in caught.value.message_dict
+    else:
+        scenario = scenario_services.do_create_scenario(planner, **fields)
+        assert Scenario.objects.get(pk=scenario.pk).budget == Decimal(str(budget))
+
+
 def test_copy_and_delete(client, planner, inputs):
     scenario = scenario_services.do_create_scenario(planner, **scenario_fields(inputs))
     client.force_login(planner)
