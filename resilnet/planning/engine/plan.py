@@ -424,7 +424,7 @@ def _group_ratios(
     cost: np.ndarray, value: np.ndarray, result: FibreResult
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per site, the cost per value of its best group: itself plus the groups of the
-    children in the fibre tree that lower the average, cheapest first (bottom up); and
+    children in the fibre tree that do not raise the average, cheapest first (bottom up); and
     whether each site was taken into its parent's group."""
     n = len(cost)
     g_cost, g_value = cost.astype(np.float64).tolist(), value.astype(np.float64).tolist()
@@ -440,7 +440,8 @@ def _group_ratios(
 
     for t in reversed(result.order.tolist()):
         for c in sorted(children[t], key=ratio):
-            if ratio(c) >= ratio(t):
+            # Equal ratios join too: a chain of equally cheap sites is one group.
+            if not np.isfinite(ratio(c)) or ratio(c) > ratio(t):
                 break
             g_cost[t] += g_cost[c]
             g_value[t] += g_value[c]
