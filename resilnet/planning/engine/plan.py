@@ -332,13 +332,14 @@ def _select_within_budget(
     objective: str,
     basis: str,
 ) -> tuple[np.ndarray, Choice]:
-    """Fund the most value within the budget, by two greedy orders; the better one wins.
+    """Fund the most value within the budget, by four greedy orders; the best one wins.
 
     Fibre through another site is cheap only when that site is funded, so cost per value
-    depends on what else is funded. One order follows the connect-all plan's fibre tree
-    (chain first); the other starts from each site's own cheapest option and lets sites
-    join fibre through funded neighbours as they appear (stand-alone first). Whichever
-    connects more (then costs less) is kept: neither is worse than the other alone.
+    depends on what else is funded. Chain first follows the connect-all plan's fibre tree;
+    grouped, it ranks a site with the cheap part of its subtree; stand-alone first starts
+    from each site's own cheapest option and lets sites join fibre through funded
+    neighbours in rounds; cheapest next does so one site at a time. Whichever connects
+    more (then costs less) is kept: none is worse than the others alone.
     """
     value = values_of(sites, objective)
     alone = _standalone(opts)
