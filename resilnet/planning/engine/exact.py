@@ -11,26 +11,25 @@ Variables, per planned site s:
   x[a]      1 if fibre arc a = (p → s) is built: p the nearest fibre node, or any other
             site, with the link within fibre's maximum length
 Constraints: one option per site (= 1 to connect all, ≤ 1 under a budget); an arc leaves a
-site only if that site is on fibre; under a budget, total cost ≤ budget; and fibre reaches a
-node: for a set S of sites, some arc enters S from outside whenever a site of S is on fibre
-(cut rows added only for the cycles a solution shows, then solved again: row generation).
+site only if that site is on fibre; no two sites feed each other; under a budget, total
+cost ≤ budget; and fibre reaches a node: per site k that another site could feed, a unit
+of flow f[k, a] ≤ x[a] runs from the nodes to k whenever k is on fibre (a compact
+multi-commodity flow, as strong as every connectivity cut at once).
 Objective: least total npv (connect all), or most schools or students (budget).
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .data import Costs, FibreNodes, Plan, Progress, Roads, Sites, Towers
 from .fibre import candidate_links
 from .plan import Choice, assemble, check_arguments, prepare, values_of
 
 MAX_SITES = 500  # beyond this the model is too large to solve in a meeting
-MAX_CUT_ROUNDS = 200
 MIP_GAP = 1e-4  # relative: the optimum is proven to within 0.01%
 
 
@@ -131,42 +130,27 @@ def exact_plan(
         # Value alone: a tie-breaking cost term would make HiGHS prove a second optimum.
         objective_vector = -values_of(sub, objective)[np.concatenate([alt_s, arc_dst])]
 
+    # Fibre must reach a node: one unit of flow per site on fibre, from the nodes.
+    f0 = _add_flows(model, arc_src, arc_dst, x0, n)
+    n_all = model.n_var
+    objective_vector = np.concatenate([objective_vector, np.zeros(n_all - n_var)])
+    integrality = np.concatenate([np.ones(n_var), np.zeros(n_all - n_var)])
     report("solve", 0.0)
-    # Fibre must reach a node: a set S of sites joined only to each other is cut off by
-    # "some arc enters S from outside whenever a site of S is on fibre". Cycles are rare in
-    # good plans, so these cuts are added only when a solution has one (row generation).
-    deadline = time.monotonic() + time_limit
-    for _round in range(MAX_CUT_ROUNDS):
-        left = deadline - time.monotonic()
-        res = milp(
-            objective_vector,
-            constraints=model.constraint(),
-            integrality=np.ones(n_var),
-            bounds=Bounds(np.zeros(n_var), np.ones(n_var)),
-            options={"time_limit": max(left, 0.1), "mip_rel_gap": MIP_GAP},
-        )
-        if res.status != 0 or res.x is None:
-            raise ExactPlanError(f"the solver stopped without an optimal plan: {res.message}")
-        picked = np.flatnonzero(np.round(res.x[x0:]) > 0)
-        cycles = _cycles(arc_src[picked], arc_dst[picked], n)
-        if not cycles:
-            break
-        for cycle in cycles:
-            in_s = np.zeros(n, dtype=bool)
-            in_s[cycle] = True
-            entering = np.flatnonzero(
-                in_s[arc_dst] & ((arc_src < 0) | ~in_s[np.maximum(arc_src, 0)])
-            )
-            for s_ in cycle:
-                model.add(np.zeros(len(entering), np.int64), x0 + entering, 1.0)
-                model.add(np.zeros(len(into[s_]), np.int64), x0 + into[s_], -1.0)
-                model.close(1, np.array([0.0]), np.array([np.inf]))
-    else:
-        raise ExactPlanError("the solver did not settle on a plan whose fibre reaches a node")
+    res = milp(
+        objective_vector,
+        constraints=model.constraint(),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n_all), np.ones(n_all)),
+        options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP},
+    )
+    if res.status != 0 or res.x is None:
+        raise ExactPlanError(f"the solver stopped without an optimal plan: {res.message}")
+    picked = np.flatnonzero(np.round(res.x[x0:f0]) > 0)
+    if _cycles(arc_src[picked], arc_dst[picked], n):  # the flows rule this out
+        raise ExactPlanError("the solver settled on fibre that does not reach a node")
     report("solve", 1.0)
 
-    chosen = np.round(res.x).astype(bool)
-    f0 = n_var
+    chosen = np.round(res.x[:n_var]).astype(bool)
     choice = Choice(n)
     alt_col = np.zeros(n, dtype=np.int64)
     picked_alt = chosen[:n_alt]
@@ -192,6 +176,53 @@ def exact_plan(
     plan = assemble(sites, fibre, towers, todo, opts, choice, funded, budget, objective)
     report("done", 1.0)
     return plan
+
+
+def _add_flows(model: _Rows, arc_src: np.ndarray, arc_dst: np.ndarray, x0: int, n: int) -> int:
+    """Flow variables and rows that make every site on fibre reach a node; returns the
+    first flow column.
+
+    One commodity per site k that some other site could feed: a unit leaves the nodes and
+    ends at k when k is on fibre, along arcs that are built (flow ≤ x). This is the
+    multi-commodity form of "every set of sites with one on fibre has an arc entering
+    it", whose LP bound is as strong as all those cuts at once (a single flow of n units
+    under n·x is far weaker: a long link to a cluster is bought in fractions). Sites only
+    exchange flow within their component of the site-to-site links, so each commodity
+    lives on its component's arcs alone.
+    """
+    f0 = model.n_var
+    site_arc = arc_src >= 0
+    if not site_arc.any():
+        return f0
+    graph = coo_matrix(
+        (np.ones(int(site_arc.sum())), (arc_src[site_arc], arc_dst[site_arc])), shape=(n, n)
+    )
+    _count, comp = connected_components(graph, directed=False)
+    fed = np.zeros(n, dtype=bool)
+    fed[arc_dst[site_arc]] = True  # a site fed only from a node needs no commodity
+    arc_comp = comp[arc_dst]
+    col = f0
+    for k in np.flatnonzero(fed).tolist():
+        arcs = np.flatnonzero(arc_comp == comp[k])
+        members = np.flatnonzero(comp == comp[k])
+        local = np.full(n, -1, dtype=np.int64)
+        local[members] = np.arange(len(members))
+        m = len(arcs)
+        cols = col + np.arange(m)
+        # Conservation at each member v: flow in − flow out − [v = k]·(k on fibre) = 0.
+        model.add(local[arc_dst[arcs]], cols, 1.0)
+        out = arc_src[arcs] >= 0
+        model.add(local[arc_src[arcs[out]]], cols[out], -1.0)
+        into_k = arcs[arc_dst[arcs] == k]
+        model.add(np.full(len(into_k), local[k]), x0 + into_k, -1.0)
+        model.close(len(members), np.zeros(len(members)), np.zeros(len(members)))
+        # Coupling: flow only on built arcs.
+        model.add(np.arange(m), cols, 1.0)
+        model.add(np.arange(m), x0 + arcs, -1.0)
+        model.close(m, np.full(m, -np.inf), np.zeros(m))
+        col += m
+    model.n_var = col
+    return f0
 
 
 class _Rows:

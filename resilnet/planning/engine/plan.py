@@ -12,6 +12,8 @@ optimum.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from .data import (
@@ -330,13 +332,14 @@ def _select_within_budget(
     objective: str,
     basis: str,
 ) -> tuple[np.ndarray, Choice]:
-    """Fund the most value within the budget, by two greedy orders; the better one wins.
+    """Fund the most value within the budget, by four greedy orders; the best one wins.
 
     Fibre through another site is cheap only when that site is funded, so cost per value
-    depends on what else is funded. One order follows the connect-all plan's fibre tree
-    (chain first); the other starts from each site's own cheapest option and lets sites
-    join fibre through funded neighbours as they appear (stand-alone first). Whichever
-    connects more (then costs less) is kept: neither is worse than the other alone.
+    depends on what else is funded. Chain first follows the connect-all plan's fibre tree;
+    grouped, it ranks a site with the cheap part of its subtree; stand-alone first starts
+    from each site's own cheapest option and lets sites join fibre through funded
+    neighbours in rounds; cheapest next does so one site at a time. Whichever connects
+    more (then costs less) is kept: none is worse than the others alone.
     """
     value = values_of(sites, objective)
     alone = _standalone(opts)
@@ -344,13 +347,23 @@ def _select_within_budget(
     funded_chain = _chain_first(chain, alone, result, value, budget, basis)
     stand = alone.clone()
     funded_stand = _standalone_first(stand, choice, result, value, budget, basis)
+    grown = alone.clone()
+    funded_grown = _cheapest_next(grown, opts, result, value, budget, basis)
+    group = choice.clone()
+    funded_group = _chain_first(group, alone, result, value, budget, basis, grouped=True)
 
     def score(f: np.ndarray, c: Choice) -> tuple[float, float]:
         return float(value[f].sum()), -float(c.cost(basis)[f].sum())
 
-    if score(funded_stand, stand) > score(funded_chain, chain):
-        return funded_stand, stand
-    return funded_chain, chain
+    return max(
+        (
+            (funded_chain, chain),
+            (funded_stand, stand),
+            (funded_grown, grown),
+            (funded_group, group),
+        ),
+        key=lambda fc: score(*fc),
+    )
 
 
 def _standalone(opts: SiteOptions) -> Choice:
@@ -408,6 +421,95 @@ def _standalone_first(
     return funded
 
 
+def _group_ratios(
+    cost: np.ndarray, value: np.ndarray, result: FibreResult
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per site, the cost per value of its best group: itself plus the groups of the
+    children in the fibre tree that do not raise the average, cheapest first (bottom up); and
+    whether each site was taken into its parent's group."""
+    n = len(cost)
+    g_cost, g_value = cost.astype(np.float64).tolist(), value.astype(np.float64).tolist()
+    absorbed = [False] * n
+    children: list[list[int]] = [[] for _ in range(n)]
+    for t in result.order.tolist():
+        p = int(result.parent[t])
+        if p >= 0:
+            children[p].append(t)
+
+    def ratio(i: int) -> float:
+        return g_cost[i] / g_value[i] if g_value[i] > 0 else np.inf
+
+    for t in reversed(result.order.tolist()):
+        for c in sorted(children[t], key=ratio):
+            # Equal ratios join too: a chain of equally cheap sites is one group.
+            if not np.isfinite(ratio(c)) or ratio(c) > ratio(t):
+                break
+            g_cost[t] += g_cost[c]
+            g_value[t] += g_value[c]
+            absorbed[c] = True
+    return np.array([ratio(i) for i in range(n)]), np.array(absorbed, dtype=bool)
+
+
+def _cheapest_next(
+    cur: Choice,
+    opts: SiteOptions,
+    result: FibreResult,
+    value: np.ndarray,
+    budget: float,
+    basis: str,
+) -> np.ndarray:
+    """Fund, one at a time, the site that costs least per value given what is funded.
+
+    Each site starts at its own cheapest option; once a site on fibre is funded, its
+    neighbours' fibre links through it are offered at their new cost (Prim's algorithm
+    with the budget as its stop). A site that no longer fits waits: a neighbour funded
+    later may make it cheap enough. Where costs do not depend on each other this is
+    cheapest first, the optimum for "most schools".
+    """
+    n = len(value)
+    src, dst, km = result.links
+    order_by_src = np.argsort(src, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, src + 1, 1)
+    ptr_list = np.cumsum(ptr).tolist()
+    nbr = dst[order_by_src].tolist()
+    if basis == "npv":
+        base, per_km = opts.fibre_base_npv, opts.fibre_km_npv
+    else:
+        base, per_km = opts.fibre_base_capex, opts.fibre_km_capex
+    via_cost = (base[dst] + per_km * km)[order_by_src].tolist()
+    via_km = km[order_by_src].tolist()
+    cost = np.where(cur.feasible, cur.cost(basis), np.inf).tolist()
+    val = value.tolist()
+    parent = [-1] * n
+    link = [0.0] * n
+    on_fibre = (cur.tech == FIBRE).tolist()
+    funded = [False] * n
+    heap = [(cost[i] / val[i], i) for i in range(n) if val[i] > 0 and cost[i] != np.inf]
+    heapq.heapify(heap)
+    left = float(budget)
+    while heap:
+        key, t = heapq.heappop(heap)
+        if funded[t] or key > cost[t] / val[t] or cost[t] > left:
+            continue  # funded, a stale entry, or too dear for now
+        funded[t] = True
+        left -= cost[t]
+        if not on_fibre[t]:
+            continue
+        for j in range(ptr_list[t], ptr_list[t + 1]):
+            u = nbr[j]
+            if not funded[u] and val[u] > 0 and via_cost[j] < cost[u]:
+                cost[u], parent[u], link[u], on_fibre[u] = via_cost[j], t, via_km[j], True
+                heapq.heappush(heap, (via_cost[j] / val[u], u))
+    funded_arr = np.array(funded, dtype=bool)
+    via = np.array(parent, dtype=np.int64) >= 0
+    cur.set_fibre(opts, via, np.array(link))
+    cur.reason[via] = "fibre_via_site"
+    cur.via_kind[via] = "site"
+    cur.via_idx[via] = np.array(parent, dtype=np.int64)[via]
+    return funded_arr
+
+
 def _chain_first(
     choice: Choice,
     alone: Choice,
@@ -415,12 +517,16 @@ def _chain_first(
     value: np.ndarray,
     budget: float,
     basis: str,
+    *,
+    grouped: bool = False,
 ) -> np.ndarray:
     """The connect-all plan's options in cost-effectiveness order, then a fill pass.
 
     A site on fibre through another site is never ranked before it: its rank is the worst
     cost per value on its path to the fibre node. Sites left out whose parent was not
     funded fall back to their own cheapest option and compete again in the fill pass.
+    `grouped`: a site is ranked with the part of its fibre subtree that lowers its cost per
+    value (`_group_ratios`), so a dear link that opens a cheap chain is funded with it.
     """
     n = len(choice.npv)
     cost = choice.cost(basis)
@@ -430,11 +536,15 @@ def _chain_first(
     rank = np.zeros(n, dtype=np.int64)
     rank[result.order] = np.arange(len(result.order))
     parent = result.parent
+    if grouped:
+        ratio, absorbed = _group_ratios(cost, np.where(usable, value, 0.0), result)
+    else:
+        absorbed = np.zeros(n, dtype=bool)
     # Parents join before their children, so one pass in joining order settles every path.
-    key_list, parent_list = ratio.tolist(), parent.tolist()
+    key_list, parent_list, absorbed_list = ratio.tolist(), parent.tolist(), absorbed.tolist()
     for t in result.order.tolist():
         p = parent_list[t]
-        if p >= 0 and key_list[p] > key_list[t]:
+        if p >= 0 and (absorbed_list[t] or key_list[p] > key_list[t]):
             key_list[t] = key_list[p]
     key = np.array(key_list)
     order = np.lexsort((rank, key))

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from resilnet.planning.engine.data import CELLULAR, MICROWAVE, NONE, SATELLITE
+from resilnet.planning.engine.data import CELLULAR, FIBRE, MICROWAVE, NONE, SATELLITE
 from resilnet.planning.engine.plan import make_plan, plan_totals
 from resilnet.planning.engine.synthetic import synthetic_country
 from resilnet.planning.tests.plan_fixtures import (
     NO_NODES,
+    nodes_at,
     npv_of,
     simple_costs,
     sites_at,
@@ -80,3 +81,20 @@ def test_a_site_on_fibre_through_another_is_never_funded_without_it(objective, s
     more = make_plan(sites, fibre, towers, costs, budget=2 * budget, objective=objective)
     value = np.ones(len(sites)) if objective == "schools" else sites.num_students
     assert value[more.connected].sum() >= value[plan.connected].sum()
+
+
+def test_a_dear_fibre_link_that_opens_a_cheap_chain_is_funded_with_the_chain():
+    # s0 is 3 km from the node (fibre 5,000); s1–s3 follow at 0.1 km steps (2,100 each
+    # through the site before). s4–s7 are covered by a 4G tower (3,500 each), far from fibre.
+    # Ranked one by one, the four cellular sites come first (14,000) and nothing else fits;
+    # the chain as a group (11,300 for four) leaves room for one cellular site: five schools.
+    costs = simple_costs()
+    km = [3.0, 3.1, 3.2, 3.3, 100.0, 100.2, 100.4, 100.6]
+    towers = towers_at([100.3], generation=[4], range_km=[2.0])
+    budget = 11_300 + CELL + 100
+    plan = make_plan(sites_at(km), nodes_at([0.0]), towers, costs, budget=budget)
+    assert plan.connected.sum() == 5
+    assert plan.technology[:4].tolist() == [FIBRE] * 4
+    assert plan.via_id[1:4].tolist() == ["s0", "s1", "s2"]
+    assert plan.npv.sum() == pytest.approx(11_300 + CELL)
+    assert plan.npv.sum() <= budget
