@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from resilnet.core.models import AuditAction, Country, User
 from resilnet.core.services import record_audit
@@ -57,14 +58,17 @@ def do_upload_dataset(
     """Check the file with the engine's reader, then keep it. Raises ValidationError for
     the form's fields and InputError (a ValueError) for what is wrong inside the file."""
     if kind not in DatasetKind.values:
-        raise ValidationError({"kind": f"Unknown kind of file {kind!r}."})
+        raise ValidationError({"kind": _("Unknown kind of file %(kind)r.") % {"kind": kind[:20]}})
     name = name.strip()
     if not name or len(name) > 200:
-        raise ValidationError({"name": "Give the file a name of 1 to 200 characters."})
+        raise ValidationError({"name": _("Give the file a name of 1 to 200 characters.")})
     if len(data) > MAX_UPLOAD_BYTES:
         limit = MAX_UPLOAD_BYTES // 2**20
         raise ValidationError(
-            {"file": f"The file is larger than {limit} MB: use the command line."}
+            {
+                "file": _("The file is larger than %(limit)d MB: use the command line.")
+                % {"limit": limit}
+            }
         )
     file_name = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or "upload"
     table = read_file(kind, data, file_name)
@@ -106,7 +110,10 @@ def do_delete_dataset(actor: User | None, dataset: Dataset) -> None:
     users = used_by(dataset)
     if users:
         raise ValidationError(
-            {"dataset": f"Scenarios use this file ({', '.join(users)}): delete them first."}
+            {
+                "dataset": _("Scenarios use this file (%(names)s): delete them first.")
+                % {"names": ", ".join(users)}
+            }
         )
     record_audit(
         actor, AuditAction.DELETED, dataset, before={"kind": dataset.kind, "rows": dataset.rows}

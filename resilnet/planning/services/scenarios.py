@@ -17,6 +17,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from resilnet.core import services as core_services
 from resilnet.core.bulk import copy_rows
@@ -58,11 +59,13 @@ def _check(
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name or len(name) > 200:
-        errors["name"] = "Give the scenario a name of 1 to 200 characters."
+        errors["name"] = _("Give the scenario a name of 1 to 200 characters.")
     if sites_source not in SitesSource.values:
-        errors["sites_source"] = f"Unknown source of sites {sites_source!r}."
+        errors["sites_source"] = _("Unknown source of sites %(source)r.") % {
+            "source": str(sites_source)[:20]
+        }
     elif sites_source == SitesSource.DATASET and sites is None:
-        errors["sites"] = "Choose a sites file, or take the country's schools."
+        errors["sites"] = _("Choose a sites file, or take the country's schools.")
     for field, dataset, kind in (
         ("sites", sites, DatasetKind.SITES),
         ("fibre", fibre, DatasetKind.FIBRE),
@@ -70,20 +73,27 @@ def _check(
         ("roads", roads, DatasetKind.ROADS),
     ):
         if dataset is not None and dataset.kind != kind:
-            errors[field] = f"{dataset.name} is not a file of {kind.label}."
+            errors[field] = _("%(name)s is not a file of %(kind)s.") % {
+                "name": dataset.name,
+                "kind": kind.label,
+            }
     if objective not in Objective.values:
-        errors["objective"] = f"Unknown objective {objective!r}."
+        errors["objective"] = _("Unknown objective %(objective)r.") % {
+            "objective": str(objective)[:20]
+        }
     if budget is not None:
         try:  # the form gives a Decimal; a caller in Python may give an int or a float
             budget = Decimal(str(budget))
         except InvalidOperation:
             budget = Decimal("NaN")
         if not budget.is_finite() or budget <= 0:
-            errors["budget"] = (
+            errors["budget"] = _(
                 "A budget must be more than 0 US dollars; leave it empty to connect every site."
             )
         elif budget >= MAX_BUDGET:
-            errors["budget"] = "This budget is larger than any plan: check the units (US dollars)."
+            errors["budget"] = _(
+                "This budget is larger than any plan: check the units (US dollars)."
+            )
     costs_json: dict[str, Any] = {}
     try:
         costs_json = engine_costs.costs_to_json(engine_costs.costs_from_json(costs))
@@ -180,7 +190,7 @@ def do_run_scenario(actor: User | None, scenario: Scenario, *, enqueue: bool = T
     if scenario.state in (ScenarioState.QUEUED, ScenarioState.RUNNING):
         job = scenario.job
         if job is not None and not job.finished:
-            raise ValidationError({"scenario": "This scenario is being computed already."})
+            raise ValidationError({"scenario": _("This scenario is being computed already.")})
     # Queued before the task is enqueued: an inline backend runs it at once, and its
     # answer must not be overwritten.
     Scenario.objects.filter(pk=scenario.pk).update(state=ScenarioState.QUEUED, error="")

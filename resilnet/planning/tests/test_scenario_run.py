@@ -245,3 +245,15 @@ def test_sites_from_the_schools_registry(planner, kenya, inputs, immediate_tasks
     assert by_id["g-2"].num_students == 0  # unknown counts as none
     assert by_id["g-1"].connected
     assert by_id["g-2"].connected
+
+
+def test_the_services_refusals_speak_the_planners_language(planner, inputs):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(ValidationError) as caught:
+        scenario_services.do_create_scenario(planner, **scenario_fields(inputs, budget=-1))
+    assert caught.value.message_dict["budget"] == [
+        "Un budget doit dépasser 0 dollar américain ; "
+        "laissez-le vide pour connecter tous les sites."
+    ]
