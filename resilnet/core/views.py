@@ -11,10 +11,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from ninja import NinjaAPI
 
@@ -93,19 +95,30 @@ def is_administrator(user: Any) -> bool:
     return user.is_authenticated and user.is_administrator
 
 
-def administrators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Visitors are sent to sign in; signed-in users without the role get 403 (sending
-    them to the sign-in page they just passed would loop)."""
+def guarded_by(
+    check: Callable[[Any], bool], refusal: Promise
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """A view decorator: visitors are sent to sign in; signed-in users for whom `check`
+    fails get 403 with `refusal` (sending them to the sign-in page they just passed
+    would loop)."""
 
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_administrator(request.user):
-            raise PermissionDenied(_("Only administrators may open this page."))
-        return view(request, *args, **kwargs)
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied(str(refusal))
+            return view(request, *args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorate
+
+
+administrators_only = guarded_by(
+    is_administrator, gettext_lazy("Only administrators may open this page.")
+)
 
 
 @administrators_only

@@ -6,24 +6,22 @@ is sent to sign in; a signed-in user without the role gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from resilnet.core import selectors as core_selectors
 from resilnet.core.models import AuditAction
 from resilnet.core.services import record_audit
-from resilnet.core.views import apply_validation_error, paginate
+from resilnet.core.views import apply_validation_error, guarded_by, paginate
 from resilnet.planning import charts, exports, permissions, selectors
 from resilnet.planning.forms import DatasetForm, ResultFilterForm, ScenarioForm
 from resilnet.planning.models import Dataset, Scenario, ScenarioState
@@ -33,25 +31,9 @@ from resilnet.planning.services import scenarios as scenario_services
 MAX_COMPARED = 4
 
 
-def _guarded(check: Callable[[Any], bool]) -> Callable[..., Any]:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                raise PermissionDenied(
-                    _("Plans are open to planners, analysts and administrators.")
-                )
-            return view(request, *args, **kwargs)
-
-        return guarded
-
-    return decorate
-
-
-readers = _guarded(permissions.can_view)
-editors = _guarded(permissions.can_edit)
+REFUSAL = gettext_lazy("Plans are open to planners, analysts and administrators.")
+readers = guarded_by(permissions.can_view, REFUSAL)
+editors = guarded_by(permissions.can_edit, REFUSAL)
 
 
 def _scenario(scenario_id: int) -> Scenario:
