@@ -81,7 +81,7 @@ def world(n: int, countries: int, seed: int) -> list[tuple[int, float, float]]:
 def load(args: argparse.Namespace) -> dict[str, float]:
     from resilnet.core.models import Country, Region
     from resilnet.core.reference_data import load_reference_data
-    from resilnet.schools.services.tiles import refresh_grid
+    from resilnet.schools.services.tiles import refresh_grid, refresh_week_grid
 
     load_reference_data(Region, Country)
     country_ids = list(Country.objects.order_by("iso3").values_list("id", flat=True))
@@ -93,7 +93,11 @@ def load(args: argparse.Namespace) -> dict[str, float]:
     started = time.perf_counter()
     refresh_grid()
     _analyse()
-    return {"load_s": loaded, "grid_s": time.perf_counter() - started}
+    grid_s = time.perf_counter() - started
+    # What a roll-up of the week adds: that week's cells of every country recounted.
+    started = time.perf_counter()
+    refresh_week_grid(country_ids, [WEEK])
+    return {"load_s": loaded, "grid_s": grid_s, "week_grid_s": time.perf_counter() - started}
 
 
 def insert_schools(args: argparse.Namespace, country_ids: list[int]) -> None:
@@ -267,10 +271,17 @@ def run_pass(args: argparse.Namespace) -> None:
     figures: dict[str, dict[int, list[float]]] = {}
     mismatches = 0
     # Each engine on the default map, then on one week of the time player (fewer tiles).
-    passes = [(name, engine, None, tiles) for name, engine in engines.items()]
+    # The week once from the week cells, once from the weekly rows under each tile (the
+    # baseline: what every week's tile read before the week cells existed).
+    passes = [(name, engine, None, tiles, True) for name, engine in engines.items()]
     half = {z: tiles[z][: max(5, args.tiles // 2)] for z in ZOOMS}
-    passes += [(f"{name} week", engine, WEEK, half) for name, engine in engines.items()]
-    for name, engine, week, chosen in passes:
+    passes += [(f"{name} week", engine, WEEK, half, True) for name, engine in engines.items()]
+    passes += [
+        (f"{name} week, weekly rows", engine, WEEK, half, False) for name, engine in engines.items()
+    ]
+    week_levels = database.WEEK_GRID_LEVELS
+    for name, engine, week, chosen, week_cells in passes:
+        database.WEEK_GRID_LEVELS = week_levels if week_cells else ()
         figures[name] = {}
         for z in ZOOMS:
             times = []
@@ -287,6 +298,7 @@ def run_pass(args: argparse.Namespace) -> None:
                 mismatches += shown != expected
             figures[name][z] = times
             print(f"  {name} z{z}: p50 {ms(statistics.median(times))} ms", file=sys.stderr)
+    database.WEEK_GRID_LEVELS = week_levels
     # The grid against counting from the schools at every tile (no pre-aggregation).
     live_grid = database.grid_level
     database.grid_level = lambda z: None
@@ -388,7 +400,8 @@ def child(args: argparse.Namespace, database_url: str, workdir: Path, name: str)
 def report(result: dict) -> None:
     print(
         f"\n## {result['engine']}: load {result['load_s']:.1f} s, grid refresh "
-        f"{result['grid_s']:.1f} s, peak RSS {result['peak_mb']:,.0f} MB, "
+        f"{result['grid_s']:.1f} s (one week's cells again: {result['week_grid_s']:.2f} s), "
+        f"peak RSS {result['peak_mb']:,.0f} MB, "
         f"tiles whose counts differ from COUNT(*): {result['mismatches']}"
     )
     names = list(result["figures"])

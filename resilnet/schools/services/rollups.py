@@ -212,9 +212,10 @@ def national_benchmarks() -> dict[int, int]:
     return dict(CountrySettings.objects.values_list("country_id", "national_benchmark_bps"))
 
 
-def roll_up_week(monday: date) -> set[int]:
+def roll_up_week(monday: date, moved: set[date] | None = None) -> set[int]:
     """Every realtime school's row for the ISO week starting `monday`, then the week's
-    area counts of the countries concerned; returns those countries' ids."""
+    area counts of the countries concerned; returns those countries' ids. The weeks
+    whose rows changed (this one, later ones carried forward) are added to `moved`."""
     measured, counts, *medians = _medians(monday, monday + timedelta(days=7))
     carried = set(
         SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).values_list(
@@ -254,7 +255,7 @@ def roll_up_week(monday: date) -> set[int]:
                 status.connectivity(d, bench),
             )
         )
-    _replace(
+    written = _replace(
         SchoolWeeklyStatus,
         "week_start = %s",
         [monday_value],
@@ -272,7 +273,9 @@ def roll_up_week(monday: date) -> set[int]:
         ),
         rows,
     )
-    countries = {country_of[s] for s in by_school} | _carry_forward(monday)
+    if written and moved is not None:
+        moved.add(monday)
+    countries = {country_of[s] for s in by_school} | _carry_forward(monday, moved)
     # Every country's totals, real-time schools or not: the others count at their static
     # status, and a week rolled up is a week every country has figures for.
     for country_id in sorted(_countries_with_schools()):
@@ -286,7 +289,7 @@ def _countries_with_schools() -> set[int]:
     )
 
 
-def _carry_forward(monday: date) -> set[int]:
+def _carry_forward(monday: date, moved: set[date] | None) -> set[int]:
     """Weeks after `monday` already rolled up get an unknown row for each real-time
     school that had a row the week before and none in them (a week rolled up late, or
     a school first measured in it), week by week until nothing is missing; their
@@ -313,6 +316,8 @@ def _carry_forward(monday: date) -> set[int]:
         unknown = str(status.Connectivity.UNKNOWN)
         value = connection.ops.adapt_datefield_value(following)
         rows = [(s, value, iso_year, iso_week, 0, unknown, unknown) for s, _c in missing]
+        if moved is not None:
+            moved.add(following)
         for start in range(0, len(rows), CHUNK):
             with transaction.atomic():
                 copy_rows(
@@ -441,10 +446,10 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
     return changed
 
 
-def _statuses_changed(country_ids: Iterable[int]) -> None:
+def _statuses_changed(country_ids: Iterable[int], *, weeks: bool = True) -> None:
     """The one place that hears that statuses of these countries changed: the map's cells
-    of those countries are recounted."""
-    tiles.refresh_grid(set(country_ids))
+    of those countries are recounted, with `weeks` their cells of every week too."""
+    tiles.refresh_grid(set(country_ids), weeks=weeks)
 
 
 def _grid_stale(changed: dict[int, int]) -> set[int]:
@@ -484,8 +489,9 @@ def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None
         done += 1
         if progress:
             progress(done, total)
+    moved: set[date] = set()
     for monday in report.weeks:
-        report.countries |= roll_up_week(monday)
+        report.countries |= roll_up_week(monday, moved)
         done += 1
         if progress:
             progress(done, total)
@@ -494,7 +500,9 @@ def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None
     if marked:
         RollupMark.objects.filter(date__in=report.days, marked_at__lte=started).delete()
     if stale := _grid_stale(changed):
-        _statuses_changed(stale)
+        _statuses_changed(stale, weeks=False)
+    if moved:
+        tiles.refresh_week_grid(report.countries, moved)
     return report
 
 
@@ -506,7 +514,10 @@ def roll_up_current_week_if_missing(today: date | None = None) -> bool:
         return False
     if not SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).exists():
         return False
-    countries = roll_up_week(monday)
+    moved: set[date] = set()
+    countries = roll_up_week(monday, moved)
     if stale := _grid_stale(_update_current_statuses(countries, today)):
-        _statuses_changed(stale)
+        _statuses_changed(stale, weeks=False)
+    if moved:
+        tiles.refresh_week_grid(countries, moved)
     return True

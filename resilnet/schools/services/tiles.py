@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
@@ -13,12 +14,25 @@ from resilnet.schools.tiles.backends import backend
 from resilnet.schools.tiles.backends.database import GRID_LEVELS
 
 
-def refresh_grid(country_ids: Iterable[int] | None = None) -> int:
+def refresh_grid(country_ids: Iterable[int] | None = None, *, weeks: bool = True) -> int:
     """Recount the map's grid cells of these countries (every country when None) from their
-    live schools and current statuses, one transaction per country, and bump the data
-    version the tiles' ETags carry. Idempotent. Call it after schools or their statuses
-    change (imports, roll-ups, deletions); returns how many cells were written."""
-    written = backend().refresh_grid(None if country_ids is None else list(country_ids))
+    live schools and current statuses, and with `weeks` their cells of every week too, one
+    transaction per country, and bump the data version the tiles' ETags carry. Idempotent.
+    Call it after schools or their statuses change (imports, roll-ups, deletions); returns
+    how many cells were written."""
+    engine = backend()
+    ids = None if country_ids is None else list(country_ids)
+    written = engine.refresh_grid(ids)
+    if weeks:
+        written += engine.refresh_week_grid(ids)
+    bump_data_version()
+    return written
+
+
+def refresh_week_grid(country_ids: Iterable[int], weeks: Iterable[date]) -> int:
+    """Recount the cells of these weeks of these countries from their schools' weekly rows
+    (a roll-up wrote them), and bump the data version."""
+    written = backend().refresh_week_grid(list(country_ids), list(weeks))
     bump_data_version()
     return written
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db.models import Sum
 from django.utils import timezone
 
-from resilnet.schools.models import GridCell, School
+from resilnet.schools.models import GridCell, School, WeekGridCell
 from resilnet.schools.services import measurements, rollups, tiles
 from resilnet.schools.tests.conftest import import_file, master_csv
 
@@ -19,6 +19,15 @@ def counted(country, **filters) -> dict[str, int | None]:
     return GridCell.objects.filter(level=6, rolled_up=True, country=country, **filters).aggregate(
         schools=Sum("total"), good=Sum("global_good")
     )
+
+
+def counted_this_week(country) -> dict[str, int | None]:
+    return WeekGridCell.objects.filter(
+        week_start=rollups.week_start(timezone.now().date()),
+        level=6,
+        rolled_up=True,
+        country=country,
+    ).aggregate(schools=Sum("total"), good=Sum("global_good"))
 
 
 def measure(giga: str, bps: int) -> None:
@@ -44,6 +53,7 @@ def test_a_roll_up_recounts_the_cells_only_when_the_map_changes(kenya, tmp_path)
     assert report.schools_changed == 0
     assert counted(kenya, realtime=True) == {"schools": 1, "good": 1}
     assert counted(kenya, realtime=False)["schools"] == 2
+    assert counted_this_week(kenya) == {"schools": 1, "good": 1}  # the time player's cells
     assert tiles.data_version() > before
 
     # The same day again: nothing the map shows changed.
@@ -65,6 +75,7 @@ def test_a_roll_up_recounts_the_cells_only_when_the_map_changes(kenya, tmp_path)
     assert report.schools_changed == 1
     assert counted(kenya, realtime=True) == {"schools": 2, "good": 2}
     assert counted(kenya) == {"schools": 3, "good": 2}
+    assert counted_this_week(kenya) == {"schools": 2, "good": 2}
     assert tiles.data_version() > unchanged
 
 

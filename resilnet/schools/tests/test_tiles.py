@@ -13,8 +13,8 @@ from django.db.models import Sum
 
 from resilnet.core.models import Country
 from resilnet.schools.geo import tile_key, tile_range
-from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus
-from resilnet.schools.services.tiles import data_version, refresh_grid
+from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus, WeekGridCell
+from resilnet.schools.services.tiles import data_version, refresh_grid, refresh_week_grid
 from resilnet.schools.tiles.backends import SQLiteTileBackend, backend, database
 from resilnet.schools.tiles.query import TileQuery, parse
 
@@ -170,53 +170,138 @@ def test_filters_and_layers(world, engine, monkeypatch, layer, limit):
                     assert f["properties"]["status"] == params["status"]
 
 
-def test_week_status_of_real_time_schools(world, engine, monkeypatch):
-    kenya, _fiji = world
-    monday = dt.date(2025, 3, 3)
-    realtime = list(School.objects.filter(country=kenya, realtime=True).order_by("id"))
-    for i, school in enumerate(realtime[:40]):
-        SchoolWeeklyStatus.objects.create(
-            school=school,
-            week_start=monday,
-            iso_year=2025,
-            iso_week=10,
-            connectivity_global=("good", "bad")[i % 2],
-            connectivity_national="good",
-        )
+WEEK, LATER = dt.date(2025, 3, 3), dt.date(2025, 3, 10)
 
-    def expected(q, status):
-        schools = live(q)
-        with_week = set(
-            SchoolWeeklyStatus.objects.filter(week_start=monday, school__in=schools).values_list(
-                "school_id", "connectivity_global"
-            )
-        )
-        ids = {sid for sid, _s in with_week}
-        return (
-            schools.filter(realtime=False, connectivity_global=status).count()
-            + sum(1 for _sid, s in with_week if s == status)
-            + (
-                schools.filter(realtime=True).exclude(id__in=ids).count()
-                if status == "unknown"
-                else 0
-            )
-        )
 
+def add_weeks(kenya, fiji):
+    """Weekly rows for 40 of Kenya's real-time schools and 5 of Fiji's in 2025-W10, and
+    other statuses for some of them the week after, counted into the week cells as a
+    roll-up leaves them."""
+    realtime = list(School.objects.filter(realtime=True, deleted_at=None).order_by("id"))
+    chosen = [s for s in realtime if s.country_id == kenya.id][:40]
+    chosen += [s for s in realtime if s.country_id == fiji.id][:5]
+    for i, school in enumerate(chosen):
+        for monday, statuses in ((WEEK, ("good", "bad", "moderate")), (LATER, ("no_internet",))):
+            if monday == LATER and i % 3:
+                continue
+            iso = monday.isocalendar()
+            SchoolWeeklyStatus.objects.create(
+                school=school,
+                week_start=monday,
+                iso_year=iso.year,
+                iso_week=iso.week,
+                connectivity_global=statuses[i % len(statuses)],
+                connectivity_national=statuses[(i + 1) % len(statuses)],
+            )
+    refresh_week_grid([kenya.id, fiji.id], [WEEK, LATER])
+    return chosen
+
+
+def week_expected(q, layer, status, monday, **filters):
+    """What a week's tile must count: the others by their current status, real-time
+    schools by their row of that week, unknown without one."""
+    column = f"connectivity_{layer}"
+    schools = live(q, **filters)
+    rows = SchoolWeeklyStatus.objects.filter(week_start=monday, school__in=schools)
+    with_week = dict(rows.values_list("school_id", column))
+    return (
+        schools.filter(realtime=False, **{column: status}).count()
+        + sum(1 for s in with_week.values() if s == status)
+        + (
+            schools.filter(realtime=True).exclude(id__in=with_week).count()
+            if status == "unknown"
+            else 0
+        )
+    )
+
+
+def shown(features, status, counted):
+    if counted:
+        return sum(f["properties"][status] for f in features)
+    return sum(f["properties"]["status"] == status for f in features)
+
+
+@pytest.mark.parametrize("layer", ["global", "national"])
+def test_week_status_of_real_time_schools(world, engine, monkeypatch, layer):
+    kenya, fiji = world
+    chosen = add_weeks(kenya, fiji)
+    cases = [
+        ({}, {}),
+        ({"education_level": "primary"}, {"education_level": "primary"}),
+        ({"area_type": "rural"}, {"school_area_type": "rural"}),
+        ({"source": "ndt"}, {"realtime": True}),
+        ({"country": "KEN"}, {"country": kenya}),
+    ]
     for limit in (0, 100_000):
         monkeypatch.setattr(database, "POINT_LIMIT", limit)
-        for z in (0, 6, 13):
-            x, y = _tile_of(realtime[0], z)
-            q = parse(str(z), str(x), str(y), {"week": ["2025-W10"]})
-            features = decode(engine.tile(q))
-            assert total(features) == live(q).count()
-            for status in STATUSES:
-                if limit == 0:
-                    shown = sum(f["properties"][status] for f in features)
-                else:
-                    shown = sum(f["properties"]["status"] == status for f in features)
-                assert shown == expected(q, status), (z, status, limit)
+        # The week cells' levels (zooms 0-7), the weekly rows read under a tile (8-11) and
+        # the schools themselves counted (12-14).
+        for z in (0, 1, 2, 4, 6, 7, 8, 13):
+            x, y = _tile_of(chosen[0], z)
+            for monday, week in ((WEEK, "2025-W10"), (LATER, "2025-W11")):
+                for params, filters in cases:
+                    args = {"week": [week], "layer": [layer]} | {k: [v] for k, v in params.items()}
+                    q = parse(str(z), str(x), str(y), args)
+                    features = decode(engine.tile(q))
+                    assert total(features) == live(q, **filters).count(), (z, params)
+                    for status in STATUSES:
+                        expected = week_expected(q, layer, status, monday, **filters)
+                        assert shown(features, status, limit == 0) == expected, (z, status, params)
             q = parse(str(z), str(x), str(y), {"week": ["2025-W10"], "status": ["unknown"]})
-            assert total(decode(engine.tile(q))) == expected(q, "unknown")
+            assert total(decode(engine.tile(q))) == week_expected(q, "global", "unknown", WEEK)
+
+
+def test_week_cells_are_recounted_per_week_and_follow_deleted_schools(world, engine, monkeypatch):
+    """Recounting one week leaves the others as they were; a school deleted leaves every
+    week's cells when its country's grid is refreshed, as imports and deletions do."""
+    monkeypatch.setattr(database, "POINT_LIMIT", 0)
+    kenya, fiji = world
+    chosen = add_weeks(kenya, fiji)
+    cells = _week_grid_rows()
+    assert refresh_week_grid([kenya.id], [WEEK]) > 0
+    assert _week_grid_rows() == cells  # idempotent
+    later_only = WeekGridCell.objects.filter(week_start=LATER).count()
+    SchoolWeeklyStatus.objects.filter(week_start=WEEK).update(connectivity_global="good")
+    refresh_week_grid([kenya.id, fiji.id], [LATER])
+    assert _week_grid_rows() == cells  # W10 not recounted
+    refresh_week_grid([kenya.id, fiji.id], [WEEK])
+    assert _week_grid_rows() != cells
+    assert WeekGridCell.objects.filter(week_start=LATER).count() == later_only
+    for level in database.WEEK_GRID_LEVELS:
+        in_cells = WeekGridCell.objects.filter(week_start=WEEK, level=level, rolled_up=True)
+        assert in_cells.aggregate(n=Sum("total"), good=Sum("global_good")) == {"n": 45, "good": 45}
+        per_combination = WeekGridCell.objects.filter(week_start=WEEK, level=level, rolled_up=False)
+        assert per_combination.aggregate(n=Sum("total"))["n"] == 45
+
+    gone = chosen[0]
+    School.objects.filter(pk=gone.pk).update(deleted_at=dt.datetime(2025, 4, 1, tzinfo=dt.UTC))
+    refresh_grid([kenya.id])
+    for monday, rows in ((WEEK, 44), (LATER, 14)):
+        counted = WeekGridCell.objects.filter(week_start=monday, level=6, rolled_up=True)
+        assert counted.aggregate(n=Sum("total"))["n"] == rows
+    x, y = _tile_of(gone, 0)
+    q = parse("0", str(x), str(y), {"week": ["2025-W10"]})
+    features = decode(engine.tile(q))
+    assert total(features) == live(q).count()
+    assert shown(features, "good", True) == week_expected(q, "global", "good", WEEK)
+
+
+def _week_grid_rows():
+    return sorted(
+        WeekGridCell.objects.values_list(
+            "week_start",
+            "level",
+            "cell",
+            "country_id",
+            "education_level",
+            "area_type",
+            "rolled_up",
+            "total",
+            "global_good",
+            "global_unknown",
+            "national_bad",
+        )
+    )
 
 
 def test_refresh_grid_is_idempotent_and_per_country(world):

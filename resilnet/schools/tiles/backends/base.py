@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from datetime import date
 
 from resilnet.schools.tiles.query import TileQuery
 
@@ -21,3 +22,10 @@ class TileBackend(ABC):
     def refresh_grid(self, country_ids: Iterable[int] | None = None) -> int:
         """Recount the pre-aggregated cells of these countries (all when None), one
         transaction per country; returns how many cells were written."""
+
+    @abstractmethod
+    def refresh_week_grid(
+        self, country_ids: Iterable[int] | None, weeks: Iterable[date] | None = None
+    ) -> int:
+        """Recount the week cells of these countries (all when None), of `weeks` (every
+        week when None), one transaction per country."""

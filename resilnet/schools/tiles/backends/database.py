@@ -11,19 +11,23 @@ of a tile add up to the live schools in it that pass the filters.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
 
 from resilnet.schools.geo import KEY_ZOOM, tile_range
-from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus
+from resilnet.schools.models import GridCell, School, SchoolWeeklyStatus, WeekGridCell
 from resilnet.schools.status import Connectivity, Coverage
 from resilnet.schools.tiles.backends.base import TileBackend
 from resilnet.schools.tiles.query import TileQuery, statuses
 
 GRID_LEVELS = (6, 8, 10, 12, 14, 16)
+# A week's tile reads the week's cells up to zoom 7; above, its tile holds few enough weekly
+# rows to read them (a level more would multiply the rows a roll-up writes by about four).
+WEEK_GRID_LEVELS = (6, 8, 10, 12)
 CELLS_BELOW_TILE = 5  # a cell is at least 1/32 of its tile's side (8 px of 256)
 POINT_LIMIT = 1000  # a Python-encoded tile of 1,000 points takes about 10 ms
 POINTS_FROM_ZOOM = 15
@@ -31,6 +35,7 @@ POINTS_FROM_ZOOM = 15
 SCHOOL = School._meta.db_table
 GRID = GridCell._meta.db_table
 WEEKLY = SchoolWeeklyStatus._meta.db_table
+WEEK_GRID = WeekGridCell._meta.db_table
 LAYER_STATUSES = {
     "global": tuple(c.value for c in Connectivity),
     "national": tuple(c.value for c in Connectivity),
@@ -101,6 +106,8 @@ class DatabaseTileBackend(TileBackend):
         level = grid_level(q.z)
         if level is None:
             inner, params = _live_cells(q, min(KEY_ZOOM, q.z + CELLS_BELOW_TILE + 1))
+        elif q.week_start and q.layer != "coverage" and level in WEEK_GRID_LEVELS:
+            inner, params = _week_grid_cells(q, level)
         elif q.week_start and q.layer != "coverage":
             inner, params = _grid_cells_in_week(q, level)
         else:
@@ -117,12 +124,7 @@ class DatabaseTileBackend(TileBackend):
     # -- the grid ----------------------------------------------------------------------
 
     def refresh_grid(self, country_ids: Iterable[int] | None = None) -> int:
-        if country_ids is None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT country_id FROM {SCHOOL} UNION SELECT country_id FROM {GRID}"
-                )
-                country_ids = [row[0] for row in cursor.fetchall()]
+        country_ids = _countries(GRID) if country_ids is None else country_ids
         counts = ", ".join(
             f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for column, _status in _GRID_COUNTS
         )
@@ -139,48 +141,122 @@ class DatabaseTileBackend(TileBackend):
             f"WHERE country_id = %s AND deleted_at IS NULL "
             f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
         )
-        sums = ", ".join(
-            f"SUM({name})" for name in ("total", "sum_latitude", "sum_longitude", *status_columns)
-        )
-        # The coarser levels add up the cells of the level below (sums are sums): a
-        # country's schools are read once, not once per level.
-        coarser = (
-            f"INSERT INTO {GRID} ({columns}) "
-            f"SELECT %s, cell / %s, country_id, education_level, area_type, realtime, %s, "
-            f"{sums} FROM {GRID} WHERE country_id = %s AND level = %s AND rolled_up = %s "
-            f"GROUP BY cell / %s, country_id, education_level, area_type, realtime"
-        )
-        # The rolled-up rows (no education level or area type: the unfiltered map) are
-        # sums of the country's fresh rows too.
-        roll_up = (
-            f"INSERT INTO {GRID} ({columns}) "
-            f"SELECT level, cell, country_id, %s, %s, realtime, %s, {sums} FROM {GRID} "
-            f"WHERE country_id = %s AND rolled_up = %s GROUP BY level, cell, country_id, realtime"
-        )
-        finest, *rest = sorted(GRID_LEVELS, reverse=True)
+        sums = ("total", "sum_latitude", "sum_longitude", *status_columns)
+        levels = _Levels(GRID, columns, "", "", sums)
         written = 0
         for country_id in sorted(set(country_ids)):
             # One country a transaction: readers see its old cells or its new ones.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
-                divisor = 1 << 2 * (KEY_ZOOM - finest)
-                params: list[Any] = [finest, divisor, False, *(s for _c, s in _GRID_COUNTS)]
+                divisor = 1 << 2 * (KEY_ZOOM - max(GRID_LEVELS))
+                params: list[Any] = [max(GRID_LEVELS), divisor, False]
+                params += [s for _c, s in _GRID_COUNTS]
                 cursor.execute(insert, [*params, country_id, divisor])
+                written += cursor.rowcount + levels.add(cursor, GRID_LEVELS, country_id, [])
+        return written
+
+    def refresh_week_grid(
+        self, country_ids: Iterable[int] | None, weeks: Iterable[dt.date] | None = None
+    ) -> int:
+        """Recount the week cells of these countries (all when None): of `weeks`, or of
+        every week they have rows for when None. One transaction per country."""
+        country_ids = _countries(WEEK_GRID) if country_ids is None else country_ids
+        chosen = None if weeks is None else sorted(set(weeks))
+        if chosen == []:
+            return 0
+        status_columns = [f"{layer}_{s}" for layer, s in _WEEK_LAYER_STATUSES]
+        columns = (
+            f"week_start, level, cell, country_id, education_level, area_type, rolled_up, "
+            f"total, {', '.join(status_columns)}"
+        )
+        counts = ", ".join(
+            f"SUM(CASE WHEN w.connectivity_{layer} = %s THEN 1 ELSE 0 END)"
+            for layer, _s in _WEEK_LAYER_STATUSES
+        )
+        in_weeks = "" if chosen is None else f" AND week_start IN ({_marks(len(chosen))})"
+        week_params: list[Any] = chosen or []
+        insert = (
+            f"INSERT INTO {WEEK_GRID} ({columns}) "
+            f"SELECT w.week_start, %s, s.tile_key / %s, s.country_id, s.education_level, "
+            f"s.school_area_type, %s, COUNT(*), {counts} "
+            f"FROM {WEEKLY} w JOIN {SCHOOL} s ON s.id = w.school_id "
+            f"WHERE s.country_id = %s AND s.realtime AND s.deleted_at IS NULL"
+            f"{in_weeks.replace('week_start', 'w.week_start')} "
+            f"GROUP BY w.week_start, s.tile_key / %s, s.country_id, s.education_level, "
+            f"s.school_area_type"
+        )
+        levels = _Levels(WEEK_GRID, columns, "week_start, ", in_weeks, ("total", *status_columns))
+        finest = max(WEEK_GRID_LEVELS)
+        divisor = 1 << 2 * (KEY_ZOOM - finest)
+        params: list[Any] = [finest, divisor, False, *(s for _layer, s in _WEEK_LAYER_STATUSES)]
+        written = 0
+        for country_id in sorted(set(country_ids)):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {WEEK_GRID} WHERE country_id = %s{in_weeks}",
+                    [country_id, *week_params],
+                )
+                cursor.execute(insert, [*params, country_id, *week_params, divisor])
                 written += cursor.rowcount
-                below = finest
-                for level in rest:
-                    divisor = 1 << 2 * (below - level)
-                    cursor.execute(
-                        coarser, [level, divisor, False, country_id, below, False, divisor]
-                    )
-                    written += cursor.rowcount
-                    below = level
-                cursor.execute(roll_up, ["", "", True, country_id, False])
-                written += cursor.rowcount
+                written += levels.add(cursor, WEEK_GRID_LEVELS, country_id, week_params)
         return written
 
 
+@dataclass(frozen=True)
+class _Levels:
+    """The coarser levels of a grid table added up from its finest one, then its rolled-up
+    rows (no education level or area type: the unfiltered map) from every level: sums are
+    sums, so a country's schools are read once, not once per level. `keys` are leading
+    columns kept as they are (the week), `where` narrows the rows read (to some weeks)."""
+
+    table: str
+    columns: str
+    keys: str
+    where: str
+    sums: Sequence[str]
+
+    def add(self, cursor: Any, levels: Sequence[int], country_id: int, params: list[Any]) -> int:
+        added = ", ".join(f"SUM({name})" for name in self.sums)
+        realtime = ", realtime" if self.table == GRID else ""
+        coarser = (
+            f"INSERT INTO {self.table} ({self.columns}) "
+            f"SELECT {self.keys}%s, cell / %s, country_id, education_level, area_type"
+            f"{realtime}, %s, {added} FROM {self.table} "
+            f"WHERE country_id = %s AND level = %s AND rolled_up = %s{self.where} "
+            f"GROUP BY {self.keys}cell / %s, country_id, education_level, area_type{realtime}"
+        )
+        roll_up = (
+            f"INSERT INTO {self.table} ({self.columns}) "
+            f"SELECT {self.keys}level, cell, country_id, %s, %s{realtime}, %s, {added} "
+            f"FROM {self.table} WHERE country_id = %s AND rolled_up = %s{self.where} "
+            f"GROUP BY {self.keys}level, cell, country_id{realtime}"
+        )
+        written = 0
+        below, *rest = sorted(levels, reverse=True)
+        for level in rest:
+            divisor = 1 << 2 * (below - level)
+            cursor.execute(
+                coarser, [level, divisor, False, country_id, below, False, *params, divisor]
+            )
+            written += cursor.rowcount
+            below = level
+        cursor.execute(roll_up, ["", "", True, country_id, False, *params])
+        return written + cursor.rowcount
+
+
+def _countries(table: str) -> list[int]:
+    """Every country with schools or with cells left in `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT country_id FROM {SCHOOL} UNION SELECT country_id FROM {table}")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _marks(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
 _GRID_LAYER_STATUSES = [(layer, s) for layer, names in LAYER_STATUSES.items() for s in names]
+_WEEK_LAYER_STATUSES = [(layer, s) for layer, s in _GRID_LAYER_STATUSES if layer != "coverage"]
 _GRID_COUNTS = [
     ("coverage" if layer == "coverage" else f"connectivity_{layer}", s)
     for layer, s in _GRID_LAYER_STATUSES
@@ -288,6 +364,40 @@ def _grid_cells_in_week(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     divisor = 1 << 2 * (KEY_ZOOM - level)
     params = [level, low, high, *grid_params, divisor, *names, q.week_start]
     return sql, [*params, key_low, key_high, *school_params]
+
+
+def _week_grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
+    """`_grid_cells_in_week` from the week's cells: each moves its schools out of unknown
+    into their week's statuses, a few rows per cell however many schools report."""
+    names = statuses(q.layer)
+    grid_where, grid_params = _grid_filters(q)
+    week_where, week_params = _filters(
+        replace(q, realtime=None),
+        "w.education_level",
+        "w.area_type",
+        "",
+        "w.country_id",
+    )
+    rolled_up = q.education_level is None and q.area_type is None
+    low, high = _range(q, level)
+    from_grid = ", ".join(
+        f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
+        f"ELSE g.{q.layer}_{n} END AS {n}"
+        for n in names
+    )
+    moved = ", ".join(
+        f"w.{q.layer}_{n}{' - w.total' if n == UNKNOWN else ''} AS {n}" for n in names
+    )
+    sql = (
+        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
+        f"{from_grid} FROM {GRID} g "
+        f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where} "
+        f"UNION ALL SELECT w.cell, 0, 0, 0, {moved} FROM {WEEK_GRID} w "
+        f"WHERE w.week_start = %s AND w.level = %s AND w.rolled_up = %s "
+        f"AND w.cell >= %s AND w.cell < %s{week_where}"
+    )
+    params = [level, low, high, *grid_params, q.week_start, level, rolled_up, low, high]
+    return sql, [*params, *week_params]
 
 
 def fetch(sql: FeatureSQL) -> Sequence[tuple[Any, ...]]:
