@@ -351,19 +351,16 @@ class GridCell(models.Model):
 
 
 class WeekGridCell(models.Model):
-    """The real-time schools of one ISO week counted ahead per map cell, by the status of
-    their week's row (`SchoolWeeklyStatus`), at the grid's coarse levels only: a week's tile
-    at a low zoom reads these few rows instead of every weekly row under it (ADR 0010).
-    Schools without a row that week are not here: they count as unknown. Kept by
-    `services.tiles`, never by hand."""
+    """The real-time schools of one ISO week counted ahead per map cell and country, by the
+    status of their week's row (`SchoolWeeklyStatus`), at the grid's coarse levels only: a
+    week's tile at a low zoom reads these few rows instead of every weekly row under it
+    (ADR 0010). Schools without a row that week are not here: they count as unknown. Kept
+    by `services.tiles`, never by hand."""
 
     week_start = models.DateField()
     level = models.PositiveSmallIntegerField()
     cell = models.BigIntegerField()
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
-    education_level = models.CharField(max_length=64)
-    area_type = models.CharField(max_length=8)
-    rolled_up = models.BooleanField(default=False)
     total = models.PositiveIntegerField()
     global_good = models.PositiveIntegerField()
     global_moderate = models.PositiveIntegerField()
@@ -378,9 +375,7 @@ class WeekGridCell(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["week_start", "level", "rolled_up", "cell"], name="weekgridcell_cell"
-            ),
+            models.Index(fields=["week_start", "level", "cell"], name="weekgridcell_cell"),
             models.Index(fields=["country", "week_start"], name="weekgridcell_country"),
         ]
 

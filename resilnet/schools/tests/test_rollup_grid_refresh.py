@@ -25,7 +25,6 @@ def counted_this_week(country) -> dict[str, int | None]:
     return WeekGridCell.objects.filter(
         week_start=rollups.week_start(timezone.now().date()),
         level=6,
-        rolled_up=True,
         country=country,
     ).aggregate(schools=Sum("total"), good=Sum("global_good"))
 

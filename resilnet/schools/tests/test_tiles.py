@@ -268,16 +268,14 @@ def test_week_cells_are_recounted_per_week_and_follow_deleted_schools(world, eng
     assert _week_grid_rows() != cells
     assert WeekGridCell.objects.filter(week_start=LATER).count() == later_only
     for level in database.WEEK_GRID_LEVELS:
-        in_cells = WeekGridCell.objects.filter(week_start=WEEK, level=level, rolled_up=True)
+        in_cells = WeekGridCell.objects.filter(week_start=WEEK, level=level)
         assert in_cells.aggregate(n=Sum("total"), good=Sum("global_good")) == {"n": 45, "good": 45}
-        per_combination = WeekGridCell.objects.filter(week_start=WEEK, level=level, rolled_up=False)
-        assert per_combination.aggregate(n=Sum("total"))["n"] == 45
 
     gone = chosen[0]
     School.objects.filter(pk=gone.pk).update(deleted_at=dt.datetime(2025, 4, 1, tzinfo=dt.UTC))
     refresh_grid([kenya.id])
     for monday, rows in ((WEEK, 44), (LATER, 14)):
-        counted = WeekGridCell.objects.filter(week_start=monday, level=6, rolled_up=True)
+        counted = WeekGridCell.objects.filter(week_start=monday, level=6)
         assert counted.aggregate(n=Sum("total"))["n"] == rows
     x, y = _tile_of(gone, 0)
     q = parse("0", str(x), str(y), {"week": ["2025-W10"]})
@@ -293,9 +291,6 @@ def _week_grid_rows():
             "level",
             "cell",
             "country_id",
-            "education_level",
-            "area_type",
-            "rolled_up",
             "total",
             "global_good",
             "global_unknown",

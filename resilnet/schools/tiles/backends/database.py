@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -42,6 +42,13 @@ LAYER_STATUSES = {
     "coverage": tuple(c.value for c in Coverage),
 }
 UNKNOWN = Connectivity.UNKNOWN.value  # the status of a real-time school with no data
+
+
+def _week_cells_answer(q: TileQuery, level: int) -> bool:
+    """Week cells count every real-time school of a cell and country: a week's tile
+    filtered by education level or area type reads the weekly rows instead (a roll-up
+    would write several times more cells to keep those too)."""
+    return level in WEEK_GRID_LEVELS and q.education_level is None and q.area_type is None
 
 
 def grid_level(z: int) -> int | None:
@@ -106,7 +113,7 @@ class DatabaseTileBackend(TileBackend):
         level = grid_level(q.z)
         if level is None:
             inner, params = _live_cells(q, min(KEY_ZOOM, q.z + CELLS_BELOW_TILE + 1))
-        elif q.week_start and q.layer != "coverage" and level in WEEK_GRID_LEVELS:
+        elif q.week_start and q.layer != "coverage" and _week_cells_answer(q, level):
             inner, params = _week_grid_cells(q, level)
         elif q.week_start and q.layer != "coverage":
             inner, params = _grid_cells_in_week(q, level)
@@ -141,18 +148,39 @@ class DatabaseTileBackend(TileBackend):
             f"WHERE country_id = %s AND deleted_at IS NULL "
             f"GROUP BY tile_key / %s, country_id, education_level, school_area_type, realtime"
         )
-        sums = ("total", "sum_latitude", "sum_longitude", *status_columns)
-        levels = _Levels(GRID, columns, "", "", sums)
+        sums = ", ".join(
+            f"SUM({name})" for name in ("total", "sum_latitude", "sum_longitude", *status_columns)
+        )
+        # The coarser levels add up the cells of the level below (sums are sums): a
+        # country's schools are read once, not once per level.
+        coarser = (
+            f"INSERT INTO {GRID} ({columns}) "
+            f"SELECT %s, cell / %s, country_id, education_level, area_type, realtime, %s, "
+            f"{sums} FROM {GRID} WHERE country_id = %s AND level = %s AND rolled_up = %s "
+            f"GROUP BY cell / %s, country_id, education_level, area_type, realtime"
+        )
+        # The rolled-up rows (no education level or area type: the unfiltered map) are
+        # sums of the country's fresh rows too.
+        roll_up = (
+            f"INSERT INTO {GRID} ({columns}) "
+            f"SELECT level, cell, country_id, %s, %s, realtime, %s, {sums} FROM {GRID} "
+            f"WHERE country_id = %s AND rolled_up = %s GROUP BY level, cell, country_id, realtime"
+        )
+        finest = max(GRID_LEVELS)
+        divisor = 1 << 2 * (KEY_ZOOM - finest)
+        params: list[Any] = [finest, divisor, False, *(s for _c, s in _GRID_COUNTS)]
         written = 0
         for country_id in sorted(set(country_ids)):
             # One country a transaction: readers see its old cells or its new ones.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {GRID} WHERE country_id = %s", [country_id])
-                divisor = 1 << 2 * (KEY_ZOOM - max(GRID_LEVELS))
-                params: list[Any] = [max(GRID_LEVELS), divisor, False]
-                params += [s for _c, s in _GRID_COUNTS]
                 cursor.execute(insert, [*params, country_id, divisor])
-                written += cursor.rowcount + levels.add(cursor, GRID_LEVELS, country_id, [])
+                written += cursor.rowcount
+                written += _coarser_levels(
+                    cursor, coarser, GRID_LEVELS, [False, country_id], [False]
+                )
+                cursor.execute(roll_up, ["", "", True, country_id, False])
+                written += cursor.rowcount
         return written
 
     def refresh_week_grid(
@@ -165,83 +193,59 @@ class DatabaseTileBackend(TileBackend):
         if chosen == []:
             return 0
         status_columns = [f"{layer}_{s}" for layer, s in _WEEK_LAYER_STATUSES]
-        columns = (
-            f"week_start, level, cell, country_id, education_level, area_type, rolled_up, "
-            f"total, {', '.join(status_columns)}"
-        )
+        columns = f"week_start, level, cell, country_id, total, {', '.join(status_columns)}"
         counts = ", ".join(
             f"SUM(CASE WHEN w.connectivity_{layer} = %s THEN 1 ELSE 0 END)"
             for layer, _s in _WEEK_LAYER_STATUSES
         )
         in_weeks = "" if chosen is None else f" AND week_start IN ({_marks(len(chosen))})"
-        week_params: list[Any] = chosen or []
+        weeks_: list[Any] = chosen or []
+        # The realtime schools of a country through their own index, then their week's row.
         insert = (
             f"INSERT INTO {WEEK_GRID} ({columns}) "
-            f"SELECT w.week_start, %s, s.tile_key / %s, s.country_id, s.education_level, "
-            f"s.school_area_type, %s, COUNT(*), {counts} "
-            f"FROM {WEEKLY} w JOIN {SCHOOL} s ON s.id = w.school_id "
+            f"SELECT w.week_start, %s, s.tile_key / %s, s.country_id, COUNT(*), {counts} "
+            f"FROM {SCHOOL} s JOIN {WEEKLY} w ON w.school_id = s.id "
             f"WHERE s.country_id = %s AND s.realtime AND s.deleted_at IS NULL"
             f"{in_weeks.replace('week_start', 'w.week_start')} "
-            f"GROUP BY w.week_start, s.tile_key / %s, s.country_id, s.education_level, "
-            f"s.school_area_type"
+            f"GROUP BY w.week_start, s.tile_key / %s, s.country_id"
         )
-        levels = _Levels(WEEK_GRID, columns, "week_start, ", in_weeks, ("total", *status_columns))
+        sums = ", ".join(f"SUM({name})" for name in ("total", *status_columns))
+        coarser = (
+            f"INSERT INTO {WEEK_GRID} ({columns}) "
+            f"SELECT week_start, %s, cell / %s, country_id, {sums} FROM {WEEK_GRID} "
+            f"WHERE country_id = %s AND level = %s{in_weeks} "
+            f"GROUP BY week_start, cell / %s, country_id"
+        )
         finest = max(WEEK_GRID_LEVELS)
         divisor = 1 << 2 * (KEY_ZOOM - finest)
-        params: list[Any] = [finest, divisor, False, *(s for _layer, s in _WEEK_LAYER_STATUSES)]
+        params: list[Any] = [finest, divisor, *(s for _layer, s in _WEEK_LAYER_STATUSES)]
         written = 0
         for country_id in sorted(set(country_ids)):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     f"DELETE FROM {WEEK_GRID} WHERE country_id = %s{in_weeks}",
-                    [country_id, *week_params],
+                    [country_id, *weeks_],
                 )
-                cursor.execute(insert, [*params, country_id, *week_params, divisor])
+                cursor.execute(insert, [*params, country_id, *weeks_, divisor])
                 written += cursor.rowcount
-                written += levels.add(cursor, WEEK_GRID_LEVELS, country_id, week_params)
+                written += _coarser_levels(cursor, coarser, WEEK_GRID_LEVELS, [country_id], weeks_)
         return written
 
 
-@dataclass(frozen=True)
-class _Levels:
-    """The coarser levels of a grid table added up from its finest one, then its rolled-up
-    rows (no education level or area type: the unfiltered map) from every level: sums are
-    sums, so a country's schools are read once, not once per level. `keys` are leading
-    columns kept as they are (the week), `where` narrows the rows read (to some weeks)."""
-
-    table: str
-    columns: str
-    keys: str
-    where: str
-    sums: Sequence[str]
-
-    def add(self, cursor: Any, levels: Sequence[int], country_id: int, params: list[Any]) -> int:
-        added = ", ".join(f"SUM({name})" for name in self.sums)
-        realtime = ", realtime" if self.table == GRID else ""
-        coarser = (
-            f"INSERT INTO {self.table} ({self.columns}) "
-            f"SELECT {self.keys}%s, cell / %s, country_id, education_level, area_type"
-            f"{realtime}, %s, {added} FROM {self.table} "
-            f"WHERE country_id = %s AND level = %s AND rolled_up = %s{self.where} "
-            f"GROUP BY {self.keys}cell / %s, country_id, education_level, area_type{realtime}"
-        )
-        roll_up = (
-            f"INSERT INTO {self.table} ({self.columns}) "
-            f"SELECT {self.keys}level, cell, country_id, %s, %s{realtime}, %s, {added} "
-            f"FROM {self.table} WHERE country_id = %s AND rolled_up = %s{self.where} "
-            f"GROUP BY {self.keys}level, cell, country_id{realtime}"
-        )
-        written = 0
-        below, *rest = sorted(levels, reverse=True)
-        for level in rest:
-            divisor = 1 << 2 * (below - level)
-            cursor.execute(
-                coarser, [level, divisor, False, country_id, below, False, *params, divisor]
-            )
-            written += cursor.rowcount
-            below = level
-        cursor.execute(roll_up, ["", "", True, country_id, False, *params])
-        return written + cursor.rowcount
+def _coarser_levels(
+    cursor: Any, sql: str, levels: Sequence[int], before: list[Any], after: list[Any]
+) -> int:
+    """Each coarser level of a grid table from the level below it: sums are sums, so a
+    country's schools are read once, not once per level. `sql` takes the level, the
+    divisor, `before`, the level below, `after` and the divisor again."""
+    written = 0
+    below, *rest = sorted(levels, reverse=True)
+    for level in rest:
+        divisor = 1 << 2 * (below - level)
+        cursor.execute(sql, [level, divisor, *before, below, *after, divisor])
+        written += cursor.rowcount
+        below = level
+    return written
 
 
 def _countries(table: str) -> list[int]:
@@ -368,17 +372,10 @@ def _grid_cells_in_week(q: TileQuery, level: int) -> tuple[str, list[Any]]:
 
 def _week_grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     """`_grid_cells_in_week` from the week's cells: each moves its schools out of unknown
-    into their week's statuses, a few rows per cell however many schools report."""
+    into their week's statuses, one row per cell and country however many schools report.
+    Week cells are not kept per education level or area type: see `cells_sql`."""
     names = statuses(q.layer)
     grid_where, grid_params = _grid_filters(q)
-    week_where, week_params = _filters(
-        replace(q, realtime=None),
-        "w.education_level",
-        "w.area_type",
-        "",
-        "w.country_id",
-    )
-    rolled_up = q.education_level is None and q.area_type is None
     low, high = _range(q, level)
     from_grid = ", ".join(
         f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
@@ -388,16 +385,16 @@ def _week_grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     moved = ", ".join(
         f"w.{q.layer}_{n}{' - w.total' if n == UNKNOWN else ''} AS {n}" for n in names
     )
+    country = " AND w.country_id = %s" if q.country_id is not None else ""
     sql = (
         f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
         f"{from_grid} FROM {GRID} g "
         f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where} "
         f"UNION ALL SELECT w.cell, 0, 0, 0, {moved} FROM {WEEK_GRID} w "
-        f"WHERE w.week_start = %s AND w.level = %s AND w.rolled_up = %s "
-        f"AND w.cell >= %s AND w.cell < %s{week_where}"
+        f"WHERE w.week_start = %s AND w.level = %s AND w.cell >= %s AND w.cell < %s{country}"
     )
-    params = [level, low, high, *grid_params, q.week_start, level, rolled_up, low, high]
-    return sql, [*params, *week_params]
+    params = [level, low, high, *grid_params, q.week_start, level, low, high]
+    return sql, params + ([q.country_id] if q.country_id is not None else [])
 
 
 def fetch(sql: FeatureSQL) -> Sequence[tuple[Any, ...]]:
