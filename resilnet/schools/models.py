@@ -77,7 +77,9 @@ class AreaType(models.TextChoices):
 
 
 class School(models.Model):
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="schools")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="schools", db_index=False
+    )
     school_id_giga = models.CharField(max_length=64)
     school_id_govt = models.CharField(max_length=100, blank=True)
     school_name = models.CharField(max_length=500)
@@ -147,10 +149,11 @@ class School(models.Model):
                 name="school_giga_id_live",
             )
         ]
+        # Every index here is paid for by each school an import writes: none repeats
+        # another (the foreign keys' own indexes serve the admin areas, and the country's
+        # lookups use the leading column of the first one).
         indexes = [
             models.Index(fields=["country", "school_id_govt"]),
-            models.Index(fields=["admin1_area"]),
-            models.Index(fields=["admin2_area"]),
             # Covers the statistics of a country and its areas (selectors._static_counts):
             # one index-only GROUP BY, no table reads.
             models.Index(
