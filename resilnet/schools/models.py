@@ -296,6 +296,42 @@ class AreaWeeklyCount(models.Model):
         return f"{self.area_id or self.country_id} {self.week_start} {self.status}"
 
 
+class AreaSchoolCount(models.Model):
+    """The live schools of an area (or of the whole country, `area` empty) counted by their
+    current statuses, kept whenever schools or statuses change (`services.counts`): a
+    country's statistics read one row per area instead of counting its schools, which
+    takes seconds at hundreds of thousands of schools."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.CASCADE)
+    schools = models.PositiveIntegerField()
+    realtime = models.PositiveIntegerField()
+    coverage_good = models.PositiveIntegerField()
+    coverage_moderate = models.PositiveIntegerField()
+    coverage_bad = models.PositiveIntegerField()
+    coverage_unknown = models.PositiveIntegerField()
+    global_good = models.PositiveIntegerField()
+    global_moderate = models.PositiveIntegerField()
+    global_bad = models.PositiveIntegerField()
+    global_no_internet = models.PositiveIntegerField()
+    global_unknown = models.PositiveIntegerField()
+    national_good = models.PositiveIntegerField()
+    national_moderate = models.PositiveIntegerField()
+    national_bad = models.PositiveIntegerField()
+    national_no_internet = models.PositiveIntegerField()
+    national_unknown = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "area"], name="area_school_count", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id or self.country_id}: {self.schools}"
+
+
 class RollupMark(models.Model):
     """Which days have measurements not yet rolled up (set on arrival, cleared by the
     roll-up task): the roll-up redoes exactly those days and their weeks."""

@@ -5,11 +5,12 @@ Statistics of a country are read from two places, each answering in milliseconds
 Giga's scale (bench/schools_stats.py):
 - connectivity per ISO week and per benchmark from `AreaWeeklyCount`, the roll-up's
   pre-aggregated counts (one row per area, week, benchmark and status);
-- what does not change week to week (schools, real-time schools, coverage) from `School`
-  through the covering index `school_static_counts`: the roll-up does not count those.
+- what does not change week to week (schools, real-time schools, coverage) and the
+  current statuses from `AreaSchoolCount`, a row per area recounted whenever schools or
+  statuses change (services/counts.py).
 When the roll-up has no rows for the current week (nothing rolled up yet, or a registry
 without measurements), the current week's connectivity is counted from the schools'
-current status (`School.connectivity_*`, the same index) and marked `source="current"`;
+current status (`School.connectivity_*`, from the same rows) and marked `source="current"`;
 an earlier week without rows has no counts (`source="none"`), since a school's status
 then is not known any more.
 """
@@ -17,18 +18,18 @@ then is not known any more.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from resilnet.core.models import Country
 from resilnet.schools.models import (
     AdminArea,
     AreaLevel,
+    AreaSchoolCount,
     AreaWeeklyCount,
     Benchmark,
     CountrySettings,
@@ -157,15 +158,8 @@ def countries_with_stats() -> list[dict[str, Any]]:
                 counts[country_id][benchmark][status] += n
     missing = [c.pk for c in countries if c.pk not in latest]
     if missing:
-        for country_id, glob, nat, n in (
-            _live_schools()
-            .filter(country_id__in=missing)
-            .values_list("country_id", "connectivity_global", "connectivity_national")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            counts[country_id]["global"][glob] += n
-            counts[country_id]["national"][nat] += n
+        for row in AreaSchoolCount.objects.filter(country_id__in=missing, area__isnull=True):
+            counts[row.country_id] = _Static.of(row).current
     benchmarks = dict(
         CountrySettings.objects.filter(country__in=countries).values_list(
             "country_id", "national_benchmark_bps"
@@ -202,35 +196,23 @@ class _Static:
         default_factory=lambda: {b: _empty_counts() for b in BENCHMARKS}
     )
 
-    def add(self, coverage: str, realtime: bool, glob: str, nat: str, n: int) -> None:
-        self.schools += n
-        self.realtime += n if realtime else 0
-        self.coverage[coverage] = self.coverage.get(coverage, 0) + n
-        self.current["global"][glob] = self.current["global"].get(glob, 0) + n
-        self.current["national"][nat] = self.current["national"].get(nat, 0) + n
+    @classmethod
+    def of(cls, row: AreaSchoolCount) -> _Static:
+        return cls(
+            schools=row.schools,
+            realtime=row.realtime,
+            coverage={c: getattr(row, f"coverage_{c}") for c in COVERAGES},
+            current={b: {s: getattr(row, f"{b}_{s}") for s in STATUSES} for b in BENCHMARKS},
+        )
 
 
 def _static_counts(country: Country, levels: tuple[int, ...]) -> dict[int | None, _Static]:
-    """Live schools counted by area of `levels` (key None: the whole country): total,
-    real-time, coverage and current status. One GROUP BY answered from the covering
-    index, grouped by no more area columns than asked for."""
-    columns = ["coverage", "realtime", "connectivity_global", "connectivity_national"]
-    columns = [f"admin{level}_area_id" for level in sorted(levels)] + columns
-    rows = (
-        _live_schools()
-        .filter(country=country)
-        .values_list(*columns)
-        .annotate(n=Count("id"))
-        .order_by()
+    """The country's live schools (key None) and those of its areas of `levels`: total,
+    real-time, coverage and current status, one row each from `AreaSchoolCount`."""
+    rows = AreaSchoolCount.objects.filter(country=country).filter(
+        Q(area__isnull=True) | Q(area__level__in=levels)
     )
-    result: dict[int | None, _Static] = defaultdict(_Static)
-    for row in rows:
-        *keys, coverage, realtime, glob, nat, n = row
-        result[None].add(coverage, realtime, glob, nat, n)
-        for area_id in keys:
-            if area_id is not None:
-                result[area_id].add(coverage, realtime, glob, nat, n)
-    return result
+    return {row.area_id: _Static.of(row) for row in rows}
 
 
 def _weekly_counts(

@@ -58,7 +58,7 @@ from resilnet.schools.models import (
     SchoolImport,
     SchoolStagedChunk,
 )
-from resilnet.schools.services import rollups, tiles
+from resilnet.schools.services import counts, rollups, tiles
 
 ALL_OR_NOTHING = "all-or-nothing"
 VALID_ROWS = "valid-rows"
@@ -74,6 +74,7 @@ def after_schools_changed(country_ids: set[int]) -> None:
     recounted (their tiles' ETags change with them), and so are this week's counts per
     status, so the statistics show the new school list at once."""
     tiles.refresh_grid(country_ids)
+    counts.refresh_counts(country_ids)
     monday = rollups.week_start(timezone.now().date())
     for country_id in sorted(country_ids):
         rollups.count_week(country_id, monday)

@@ -47,7 +47,7 @@ from resilnet.schools.models import (
     SchoolDailyStatus,
     SchoolWeeklyStatus,
 )
-from resilnet.schools.services import tiles
+from resilnet.schools.services import counts, tiles
 
 CHUNK = 20_000  # rows a transaction
 Progress = Callable[[int, int | None], None]
@@ -448,8 +448,10 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
 
 def _statuses_changed(country_ids: Iterable[int], *, weeks: bool = True) -> None:
     """The one place that hears that statuses of these countries changed: the map's cells
-    of those countries are recounted, with `weeks` their cells of every week too."""
+    of those countries are recounted, with `weeks` their cells of every week too, and so
+    are their schools per area and status."""
     tiles.refresh_grid(set(country_ids), weeks=weeks)
+    counts.refresh_counts(set(country_ids))
 
 
 def _grid_stale(changed: dict[int, int]) -> set[int]:

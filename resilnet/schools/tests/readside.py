@@ -11,6 +11,7 @@ import pytest
 from resilnet.core.models import Country
 from resilnet.schools import geo
 from resilnet.schools.models import AdminArea, AreaWeeklyCount, CountrySettings, School
+from resilnet.schools.services.counts import refresh_counts
 
 _ids = count(1)
 
@@ -111,4 +112,5 @@ def kenya_fixture(reference_data):
         deleted_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
         admin1_area=coast,
     )
+    refresh_counts([country.pk])  # what an import does once its schools are written
     return {"country": country, "nairobi": nairobi, "coast": coast, "westlands": westlands}
