@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).parent))
-import schools_measurements as bench  # noqa: E402
+import schools_measurements as bench
 
 
 def load_before(commit: str) -> ModuleType:

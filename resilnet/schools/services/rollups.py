@@ -374,8 +374,16 @@ def count_week(country: Country | int, monday: date) -> None:
             # The country (area None) and the school's areas, each once.
             for area in {None, admin1, admin2}:
                 counts[(area, benchmark, str(value))] += n
+    stored = AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday)
+    if dict(counts) == {
+        (area, benchmark, value): n
+        for area, benchmark, value, n in stored.values_list(
+            "area_id", "benchmark", "status", "schools"
+        )
+    }:
+        return  # the same figures: a roll-up run again writes nothing
     with transaction.atomic():
-        AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday).delete()
+        stored.delete()
         AreaWeeklyCount.objects.bulk_create(
             [
                 AreaWeeklyCount(
