@@ -77,6 +77,7 @@ def snapshot() -> tuple[str, dict[str, int]]:
         SchoolDailyStatus,
         SchoolWeeklyStatus,
     )
+    from resilnet.schools.services import rollups
 
     digest = hashlib.blake2b()
     counts: dict[str, int] = {}
@@ -85,16 +86,7 @@ def snapshot() -> tuple[str, dict[str, int]]:
             "school_id", "date", "download_bps", "upload_bps", "latency_ms", "num_measurements"
         ),
         "weeks": SchoolWeeklyStatus.objects.order_by("school_id", "week_start").values_list(
-            "school_id",
-            "week_start",
-            "iso_year",
-            "iso_week",
-            "download_bps",
-            "upload_bps",
-            "latency_ms",
-            "num_measurements",
-            "connectivity_global",
-            "connectivity_national",
+            *rollups.WEEK_COLUMNS
         ),
         "area counts": AreaWeeklyCount.objects.order_by(
             "country_id", "area_id", "week_start", "benchmark", "status"

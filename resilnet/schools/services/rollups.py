@@ -236,6 +236,20 @@ def _read_week(monday: date) -> Measured | None:
     return _measured(monday, monday + timedelta(days=7))
 
 
+WEEK_COLUMNS = (  # a school week's row, in the order roll_up_week builds it
+    "school_id",
+    "week_start",
+    "iso_year",
+    "iso_week",
+    "download_bps",
+    "upload_bps",
+    "latency_ms",
+    "num_measurements",
+    "connectivity_global",
+    "connectivity_national",
+)
+
+
 def roll_up_week(monday: date, week: Measured | None = None) -> set[int]:
     """Every realtime school's row for the ISO week starting `monday`, then the week's
     area counts of the countries concerned; returns those countries' ids. `week`: its
@@ -279,24 +293,7 @@ def roll_up_week(monday: date, week: Measured | None = None) -> set[int]:
                 status.connectivity(d, bench),
             )
         )
-    _replace(
-        SchoolWeeklyStatus,
-        "week_start = %s",
-        [monday_value],
-        (
-            "school_id",
-            "week_start",
-            "iso_year",
-            "iso_week",
-            "download_bps",
-            "upload_bps",
-            "latency_ms",
-            "num_measurements",
-            "connectivity_global",
-            "connectivity_national",
-        ),
-        rows,
-    )
+    _replace(SchoolWeeklyStatus, "week_start = %s", [monday_value], WEEK_COLUMNS, rows)
     countries = {country_of[s] for s in by_school} | _carry_forward(monday)
     # Every country's totals, real-time schools or not: the others count at their static
     # status, and a week rolled up is a week every country has figures for.
