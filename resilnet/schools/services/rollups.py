@@ -17,9 +17,11 @@ week's when that week has measurements, otherwise the last complete week's (unkn
 sent nothing then either): Monday morning does not turn every school unknown.
 
 Medians are PostgreSQL's `percentile_cont` there; on SQLite, which has no median, they are
-computed in numpy over the rows read by time range (the same figures: an even count takes
-the mean of the two middle values, missing values are left out). Each write is a
-bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows.
+computed in numpy over the rows read by time range, one read of a week serving its days
+and the week (the same figures: an even count takes the mean of the two middle values,
+missing values are left out). Area counts are grouped by the database. Each write is a
+bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows and
+writes nothing the second time.
 """
 
 from __future__ import annotations
