@@ -17,9 +17,11 @@ week's when that week has measurements, otherwise the last complete week's (unkn
 sent nothing then either): Monday morning does not turn every school unknown.
 
 Medians are PostgreSQL's `percentile_cont` there; on SQLite, which has no median, they are
-computed in numpy over the rows read by time range (the same figures: an even count takes
-the mean of the two middle values, missing values are left out). Each write is a
-bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows.
+computed in numpy over the rows read by time range, one read of a week serving its days
+and the week (the same figures: an even count takes the mean of the two middle values,
+missing values are left out). Area counts are grouped by the database. Each write is a
+bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows and
+writes nothing the second time.
 """
 
 from __future__ import annotations
@@ -65,39 +67,54 @@ def _time(day: date) -> Any:
     return connection.ops.adapt_datetimefield_value(datetime.combine(day, time(), tzinfo=UTC))
 
 
-def _measured(start: date, end: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(school, download, upload, latency) of live schools' measurements in [start, end),
-    NaN for a missing value, read in chunks into arrays."""
+Measured = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _measured(start: date, end: date) -> Measured:
+    """(day, school, download, upload, latency) of live schools' measurements in
+    [start, end), the day counted from `start`, NaN for a missing value, read in chunks
+    into arrays. The day is worked out by SQLite from comparisons with each midnight, so
+    one read of a week serves its days and the week."""
+    midnights = [_time(start + timedelta(days=d)) for d in range(1, (end - start).days)]
+    day = " + ".join(["(m.timestamp >= %s)"] * len(midnights)) or "0"
     sql = (
-        f"SELECT m.school_id, m.download_bps, m.upload_bps, m.latency_ms "  # noqa: S608
+        f"SELECT {day}, m.school_id, m.download_bps, m.upload_bps, m.latency_ms "  # noqa: S608
         f"FROM {_q(Measurement._meta.db_table)} m JOIN {_q(School._meta.db_table)} s "
         f"ON s.id = m.school_id WHERE m.timestamp >= %s AND m.timestamp < %s "
         f"AND s.deleted_at IS NULL"
     )
     parts: list[np.ndarray] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_time(start), _time(end)])
+        cursor.execute(sql, [*midnights, _time(start), _time(end)])
         while batch := cursor.fetchmany(100_000):
             parts.append(np.array(batch, dtype=np.float64))  # None becomes NaN
-    if not parts:
-        empty = np.empty(0)
-        return empty.astype(np.int64), empty, empty, empty
-    table = np.concatenate(parts)
-    return table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3]
+    table = np.concatenate(parts) if parts else np.empty((0, 5))
+    days, schools = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    return days, schools, table[:, 2], table[:, 3], table[:, 4]
 
 
-def _medians(
-    start: date, end: date
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+Medians = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _medians_of(schools: np.ndarray, *values: np.ndarray) -> Medians:
+    groups, counts = np.unique(schools, return_counts=True)
+    down, up, latency = (group_medians(schools, v, groups) for v in values)
+    return groups, counts, down, up, latency
+
+
+def _medians(start: date, end: date, week: Measured | None = None) -> Medians:
     """Per live school measured in [start, end), sorted by school: (schools, number of
     measurements, median download, upload, latency), NaN where a school has no value.
     PostgreSQL computes them (`percentile_cont`: only one row per school crosses the
-    wire); elsewhere every row is read and `group_medians` computes them."""
+    wire); elsewhere every row is read and `group_medians` computes them, from `week`
+    (`_measured` of the week holding [start, end)) when the caller read it already."""
     if connection.vendor != "postgresql":
-        schools, down, up, latency = _measured(start, end)
-        groups, counts = np.unique(schools, return_counts=True)
-        down, up, latency = (group_medians(schools, v, groups) for v in (down, up, latency))
-        return groups, counts, down, up, latency
+        if week is None:
+            return _medians_of(*_measured(start, end)[1:])
+        days, *columns = week
+        first = (start - week_start(start)).days
+        keep = (days >= first) & (days < first + (end - start).days)
+        return _medians_of(*(c[keep] for c in columns))
     median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY m.{})"
     sql = (
         f"SELECT m.school_id, count(*), {median.format('download_bps')}, "  # noqa: S608
@@ -185,9 +202,10 @@ def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
 # Days ----------------------------------------------------------------------------------
 
 
-def roll_up_day(day: date) -> int:
-    """Each school's medians of one UTC day; returns the number of schools."""
-    groups, counts, *medians = _medians(day, day + timedelta(days=1))
+def roll_up_day(day: date, week: Measured | None = None) -> int:
+    """Each school's medians of one UTC day; returns the number of schools. `week`: the
+    measurements of the day's week when already read (`_read_week`)."""
+    groups, counts, *medians = _medians(day, day + timedelta(days=1), week)
     day_value = connection.ops.adapt_datefield_value(day)
     rows = [
         (int(s), day_value, _int(d), _int(u), _float(lat), int(c))
@@ -212,11 +230,36 @@ def national_benchmarks() -> dict[int, int]:
     return dict(CountrySettings.objects.values_list("country_id", "national_benchmark_bps"))
 
 
-def roll_up_week(monday: date, moved: set[date] | None = None) -> set[int]:
+def _read_week(monday: date) -> Measured | None:
+    """The week's measurements, read once for its days and the week where the medians
+    are computed here (SQLite); None where the database computes them."""
+    if connection.vendor == "postgresql":
+        return None
+    return _measured(monday, monday + timedelta(days=7))
+
+
+WEEK_COLUMNS = (  # a school week's row, in the order roll_up_week builds it
+    "school_id",
+    "week_start",
+    "iso_year",
+    "iso_week",
+    "download_bps",
+    "upload_bps",
+    "latency_ms",
+    "num_measurements",
+    "connectivity_global",
+    "connectivity_national",
+)
+
+
+def roll_up_week(
+    monday: date, week: Measured | None = None, moved: set[date] | None = None
+) -> set[int]:
     """Every realtime school's row for the ISO week starting `monday`, then the week's
-    area counts of the countries concerned; returns those countries' ids. The weeks
-    whose rows changed (this one, later ones carried forward) are added to `moved`."""
-    measured, counts, *medians = _medians(monday, monday + timedelta(days=7))
+    area counts of the countries concerned; returns those countries' ids. `week`: its
+    measurements when already read (`_read_week`). The weeks whose rows changed (this
+    one, later ones carried forward) are added to `moved`."""
+    measured, counts, *medians = _medians(monday, monday + timedelta(days=7), week)
     carried = set(
         SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).values_list(
             "school_id", flat=True
@@ -255,24 +298,7 @@ def roll_up_week(monday: date, moved: set[date] | None = None) -> set[int]:
                 status.connectivity(d, bench),
             )
         )
-    written = _replace(
-        SchoolWeeklyStatus,
-        "week_start = %s",
-        [monday_value],
-        (
-            "school_id",
-            "week_start",
-            "iso_year",
-            "iso_week",
-            "download_bps",
-            "upload_bps",
-            "latency_ms",
-            "num_measurements",
-            "connectivity_global",
-            "connectivity_national",
-        ),
-        rows,
-    )
+    written = _replace(SchoolWeeklyStatus, "week_start = %s", [monday_value], WEEK_COLUMNS, rows)
     if written and moved is not None:
         moved.add(monday)
     countries = {country_of[s] for s in by_school} | _carry_forward(monday, moved)
@@ -348,32 +374,22 @@ def count_week(country: Country | int, monday: date) -> None:
     import of its school list) for the current week's figures."""
     country_id = country if isinstance(country, int) else country.pk
     national = national_benchmarks().get(country_id, status.GLOBAL_BENCHMARK_BPS)
-    weekly = dict(
-        (s, (g, n))
-        for s, g, n in SchoolWeeklyStatus.objects.filter(
-            week_start=monday, school__country_id=country_id
-        ).values_list("school_id", "connectivity_global", "connectivity_national")
-    )
     counts: Counter[tuple[int | None, str, str]] = Counter()
-    schools = School.objects.filter(country_id=country_id, deleted_at=None).values_list(
-        "pk", "admin1_area_id", "admin2_area_id", "connectivity_govt", "download_speed_contracted"
-    )
-    for pk, admin1, admin2, govt, contracted in schools.iterator(chunk_size=5_000):
-        if pk in weekly:
-            by_benchmark = weekly[pk]
-        else:
-            by_benchmark = (
-                status.static_connectivity(govt, contracted, status.GLOBAL_BENCHMARK_BPS),
-                status.static_connectivity(govt, contracted, national),
-            )
-        for benchmark, value in zip(
-            (Benchmark.GLOBAL, Benchmark.NATIONAL), by_benchmark, strict=True
-        ):
+    for admin1, admin2, by_global, by_national, n in _status_groups(country_id, monday, national):
+        for benchmark, value in ((Benchmark.GLOBAL, by_global), (Benchmark.NATIONAL, by_national)):
             # The country (area None) and the school's areas, each once.
             for area in {None, admin1, admin2}:
-                counts[(area, benchmark, str(value))] += 1
+                counts[(area, benchmark, str(value))] += n
+    stored = AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday)
+    if dict(counts) == {
+        (area, benchmark, value): n
+        for area, benchmark, value, n in stored.values_list(
+            "area_id", "benchmark", "status", "schools"
+        )
+    }:
+        return  # the same figures: a roll-up run again writes nothing
     with transaction.atomic():
-        AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday).delete()
+        stored.delete()
         AreaWeeklyCount.objects.bulk_create(
             [
                 AreaWeeklyCount(
@@ -388,6 +404,52 @@ def count_week(country: Country | int, monday: date) -> None:
             ],
             batch_size=1_000,
         )
+
+
+def _status_groups(country_id: int, monday: date, national: int) -> list[tuple[Any, ...]]:
+    """(admin1, admin2, status by the global benchmark, by the national one, schools) of
+    the country's live schools in the week starting `monday`, grouped by the database:
+    a few hundred rows cross the wire instead of one per school. A school's status is
+    its week's row's, else `status.static_connectivity` written as SQL."""
+    school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
+    c = status.Connectivity
+
+    def pick(column: str) -> tuple[str, list[Any]]:
+        # status.static_connectivity: a government "no" first, then the contracted speed
+        # (none or 0: unknown; negative: no internet) against the benchmark.
+        speed = "s.download_speed_contracted"
+        sql = (
+            f"CASE WHEN w.id IS NOT NULL THEN w.{column} "
+            f"WHEN s.connectivity_govt = %s THEN %s "
+            f"WHEN {speed} IS NULL OR {speed} = 0 THEN %s "
+            f"WHEN {speed} < 0 THEN %s WHEN {speed} >= %s THEN %s "
+            f"WHEN {speed} >= %s THEN %s ELSE %s END"
+        )
+        return sql, [False, str(c.NO_INTERNET), str(c.UNKNOWN), str(c.NO_INTERNET)]
+
+    by_global, params = pick("connectivity_global")
+    by_national, _same = pick("connectivity_national")
+
+    def tail(benchmark: int) -> list[Any]:
+        return [benchmark, str(c.GOOD), status.MODERATE_FLOOR_BPS, str(c.MODERATE), str(c.BAD)]
+
+    sql = (
+        f"SELECT a1, a2, g, n, COUNT(*) FROM (SELECT s.admin1_area_id AS a1, "  # noqa: S608
+        f"s.admin2_area_id AS a2, {by_global} AS g, {by_national} AS n FROM {school} s "
+        f"LEFT JOIN {weekly} w ON w.school_id = s.id AND w.week_start = %s "
+        f"WHERE s.country_id = %s AND s.deleted_at IS NULL) t GROUP BY a1, a2, g, n"
+    )
+    values = [
+        *params,
+        *tail(status.GLOBAL_BENCHMARK_BPS),
+        *params,
+        *tail(national),
+        connection.ops.adapt_datefield_value(monday),
+        country_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall()
 
 
 # Current statuses ----------------------------------------------------------------------
@@ -486,14 +548,16 @@ def roll_up(days: Iterable[date] | None = None, progress: Progress | None = None
     report.weeks = sorted({week_start(d) for d in report.days})
     total = len(report.days) + len(report.weeks)
     done = 0
-    for day in report.days:
-        roll_up_day(day)
-        done += 1
-        if progress:
-            progress(done, total)
     moved: set[date] = set()
     for monday in report.weeks:
-        report.countries |= roll_up_week(monday, moved)
+        week = _read_week(monday)
+        for day in report.days:
+            if week_start(day) == monday:
+                roll_up_day(day, week)
+                done += 1
+                if progress:
+                    progress(done, total)
+        report.countries |= roll_up_week(monday, week, moved)
         done += 1
         if progress:
             progress(done, total)
@@ -517,7 +581,7 @@ def roll_up_current_week_if_missing(today: date | None = None) -> bool:
     if not SchoolWeeklyStatus.objects.filter(week_start=monday - timedelta(days=7)).exists():
         return False
     moved: set[date] = set()
-    countries = roll_up_week(monday, moved)
+    countries = roll_up_week(monday, moved=moved)
     if stale := _grid_stale(_update_current_statuses(countries, today)):
         _statuses_changed(stale, weeks=False)
     if moved:
