@@ -31,22 +31,35 @@ def refresh_counts(country_ids: Iterable[int]) -> int:
         f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for _name, column, _value in _COUNTED
     )
     values = [value for _name, _column, value in _COUNTED]
+    insert = f"INSERT INTO {COUNTS} (country_id, area_id, schools, realtime, {names}) "
+    counted = f"COUNT(*), SUM(CASE WHEN realtime THEN 1 ELSE 0 END), {sums}"
+    live = "country_id = %s AND deleted_at IS NULL"
+    columns = "country_id, realtime, coverage, connectivity_global, connectivity_national"
+    # A school counts once in each area it is in, whichever column names it (an area named
+    # as both its province and its district counts it once).
+    in_areas = (
+        f"SELECT admin1_area_id AS area, {columns} FROM {SCHOOLS} "  # noqa: S608
+        f"WHERE {live} AND admin1_area_id IS NOT NULL UNION ALL "
+        f"SELECT admin2_area_id, {columns} FROM {SCHOOLS} WHERE {live} "
+        f"AND admin2_area_id IS NOT NULL "
+        f"AND (admin1_area_id IS NULL OR admin1_area_id <> admin2_area_id)"
+    )
     written = 0
     for country_id in sorted(set(country_ids)):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {COUNTS} WHERE country_id = %s", [country_id])  # noqa: S608
-            # The country, then its areas of each level: each an index-only scan of the
-            # country's schools (the covering index `school_static_counts`).
-            for area in ("NULL", "admin1_area_id", "admin2_area_id"):
-                named = "" if area == "NULL" else f" AND {area} IS NOT NULL"
-                grouped = "" if area == "NULL" else f", {area}"
-                cursor.execute(
-                    f"INSERT INTO {COUNTS} (country_id, area_id, schools, realtime, {names}) "  # noqa: S608
-                    f"SELECT country_id, {area}, COUNT(*), "
-                    f"SUM(CASE WHEN realtime THEN 1 ELSE 0 END), {sums} FROM {SCHOOLS} "
-                    f"WHERE country_id = %s AND deleted_at IS NULL{named} "
-                    f"GROUP BY country_id{grouped}",
-                    [*values, country_id],
-                )
-                written += max(cursor.rowcount, 0)
+            # Index-only scans of the country's schools (the covering index
+            # `school_static_counts`): the country, then its areas.
+            cursor.execute(
+                f"{insert}SELECT country_id, NULL, {counted} FROM {SCHOOLS} "  # noqa: S608
+                f"WHERE {live} GROUP BY country_id",
+                [*values, country_id],
+            )
+            written += max(cursor.rowcount, 0)
+            cursor.execute(
+                f"{insert}SELECT country_id, area, {counted} FROM ({in_areas}) u "  # noqa: S608
+                f"GROUP BY country_id, area",
+                [*values, country_id, country_id],
+            )
+            written += max(cursor.rowcount, 0)
     return written
