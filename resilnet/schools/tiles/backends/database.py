@@ -200,7 +200,7 @@ class DatabaseTileBackend(TileBackend):
         )
         in_weeks = "" if chosen is None else f" AND week_start IN ({_marks(len(chosen))})"
         weeks_: list[Any] = chosen or []
-        # The realtime schools of a country through their own index, then their week's row.
+        # The country's real-time schools, each with its row of the chosen weeks.
         insert = (
             f"INSERT INTO {WEEK_GRID} ({columns}) "
             f"SELECT w.week_start, %s, s.tile_key / %s, s.country_id, COUNT(*), {counts} "
@@ -338,63 +338,65 @@ def _grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     return sql, [level, low, high, *params]
 
 
+def _grid_realtime_unknown(q: TileQuery, level: int) -> tuple[str, list[Any]]:
+    """The grid's cells of a tile with every real-time school as unknown: a week's
+    statuses then move them out (the `UNION ALL` of the two functions below)."""
+    grid_where, grid_params = _grid_filters(q)
+    low, high = _range(q, level)
+    from_grid = ", ".join(
+        f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
+        f"ELSE g.{q.layer}_{n} END AS {n}"
+        for n in statuses(q.layer)
+    )
+    sql = (
+        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
+        f"{from_grid} FROM {GRID} g "
+        f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where}"
+    )
+    return sql, [level, low, high, *grid_params]
+
+
 def _grid_cells_in_week(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     """The grid's counts with the real-time schools' statuses of one week: they start as
     unknown, then each that has a weekly row that week moves to its status."""
     names = statuses(q.layer)
-    grid_where, grid_params = _grid_filters(q)
+    grid, params = _grid_realtime_unknown(q, level)
     school_where, school_params = _school_filters(q)
-    low, high = _range(q, level)
     key_low, key_high = tile_range(q.z, q.x, q.y)
     column = f"connectivity_{q.layer}"
-    from_grid = ", ".join(
-        f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
-        f"ELSE g.{q.layer}_{n} END AS {n}"
-        for n in names
-    )
     moved = ", ".join(
         f"CASE WHEN w.{column} = %s THEN 1 ELSE 0 END - {1 if n == UNKNOWN else 0} AS {n}"
         for n in names
     )
     sql = (
-        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
-        f"{from_grid} FROM {GRID} g "
-        f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where} "
-        f"UNION ALL SELECT s.tile_key / %s, 0, 0, 0, {moved} "
+        f"{grid} UNION ALL SELECT s.tile_key / %s, 0, 0, 0, {moved} "
         f"FROM {WEEKLY} w JOIN {SCHOOL} s ON s.id = w.school_id "
         f"WHERE w.week_start = %s AND s.realtime AND s.deleted_at IS NULL "
         f"AND s.tile_key >= %s AND s.tile_key < %s{school_where}"
     )
     divisor = 1 << 2 * (KEY_ZOOM - level)
-    params = [level, low, high, *grid_params, divisor, *names, q.week_start]
+    params += [divisor, *names, q.week_start]
     return sql, [*params, key_low, key_high, *school_params]
 
 
 def _week_grid_cells(q: TileQuery, level: int) -> tuple[str, list[Any]]:
     """`_grid_cells_in_week` from the week's cells: each moves its schools out of unknown
     into their week's statuses, one row per cell and country however many schools report.
-    Week cells are not kept per education level or area type: see `cells_sql`."""
-    names = statuses(q.layer)
-    grid_where, grid_params = _grid_filters(q)
+    Week cells are not kept per education level or area type (`_week_cells_answer`)."""
+    grid, params = _grid_realtime_unknown(q, level)
     low, high = _range(q, level)
-    from_grid = ", ".join(
-        f"CASE WHEN g.realtime THEN {'g.total' if n == UNKNOWN else '0'} "
-        f"ELSE g.{q.layer}_{n} END AS {n}"
-        for n in names
-    )
     moved = ", ".join(
-        f"w.{q.layer}_{n}{' - w.total' if n == UNKNOWN else ''} AS {n}" for n in names
+        f"w.{q.layer}_{n}{' - w.total' if n == UNKNOWN else ''} AS {n}" for n in statuses(q.layer)
     )
-    country = " AND w.country_id = %s" if q.country_id is not None else ""
     sql = (
-        f"SELECT g.cell AS c, g.total, g.sum_latitude AS lat, g.sum_longitude AS lon, "
-        f"{from_grid} FROM {GRID} g "
-        f"WHERE g.level = %s AND g.cell >= %s AND g.cell < %s{grid_where} "
-        f"UNION ALL SELECT w.cell, 0, 0, 0, {moved} FROM {WEEK_GRID} w "
-        f"WHERE w.week_start = %s AND w.level = %s AND w.cell >= %s AND w.cell < %s{country}"
+        f"{grid} UNION ALL SELECT w.cell, 0, 0, 0, {moved} FROM {WEEK_GRID} w "
+        f"WHERE w.week_start = %s AND w.level = %s AND w.cell >= %s AND w.cell < %s"
     )
-    params = [level, low, high, *grid_params, q.week_start, level, low, high]
-    return sql, params + ([q.country_id] if q.country_id is not None else [])
+    params += [q.week_start, level, low, high]
+    if q.country_id is not None:
+        sql += " AND w.country_id = %s"
+        params.append(q.country_id)
+    return sql, params
 
 
 def fetch(sql: FeatureSQL) -> Sequence[tuple[Any, ...]]:
