@@ -271,6 +271,37 @@ class Benchmark(models.TextChoices):
     NATIONAL = "national", _("National benchmark")
 
 
+class ConnectivityCounts(models.Model):
+    """Schools counted per connectivity status on both benchmarks (the columns a grid cell,
+    a week's cell and an area's counts share)."""
+
+    global_good = models.PositiveIntegerField()
+    global_moderate = models.PositiveIntegerField()
+    global_bad = models.PositiveIntegerField()
+    global_no_internet = models.PositiveIntegerField()
+    global_unknown = models.PositiveIntegerField()
+    national_good = models.PositiveIntegerField()
+    national_moderate = models.PositiveIntegerField()
+    national_bad = models.PositiveIntegerField()
+    national_no_internet = models.PositiveIntegerField()
+    national_unknown = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class CoverageCounts(models.Model):
+    """Schools counted per cellular coverage status."""
+
+    coverage_good = models.PositiveIntegerField()
+    coverage_moderate = models.PositiveIntegerField()
+    coverage_bad = models.PositiveIntegerField()
+    coverage_unknown = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
 class AreaWeeklyCount(models.Model):
     """How many schools of an area (or of the whole country, `area` empty) were in each
     connectivity status during one ISO week, against one benchmark."""
@@ -296,7 +327,7 @@ class AreaWeeklyCount(models.Model):
         return f"{self.area_id or self.country_id} {self.week_start} {self.status}"
 
 
-class AreaSchoolCount(models.Model):
+class AreaSchoolCount(ConnectivityCounts, CoverageCounts):
     """The live schools of an area (or of the whole country, `area` empty) counted by their
     current statuses, kept whenever schools or statuses change (`services.counts`): a
     country's statistics read one row per area instead of counting its schools, which
@@ -306,20 +337,6 @@ class AreaSchoolCount(models.Model):
     area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.CASCADE)
     schools = models.PositiveIntegerField()
     realtime = models.PositiveIntegerField()
-    coverage_good = models.PositiveIntegerField()
-    coverage_moderate = models.PositiveIntegerField()
-    coverage_bad = models.PositiveIntegerField()
-    coverage_unknown = models.PositiveIntegerField()
-    global_good = models.PositiveIntegerField()
-    global_moderate = models.PositiveIntegerField()
-    global_bad = models.PositiveIntegerField()
-    global_no_internet = models.PositiveIntegerField()
-    global_unknown = models.PositiveIntegerField()
-    national_good = models.PositiveIntegerField()
-    national_moderate = models.PositiveIntegerField()
-    national_bad = models.PositiveIntegerField()
-    national_no_internet = models.PositiveIntegerField()
-    national_unknown = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -343,7 +360,7 @@ class RollupMark(models.Model):
         return str(self.date)
 
 
-class GridCell(models.Model):
+class GridCell(ConnectivityCounts, CoverageCounts):
     """Schools counted ahead per map cell (tiles/backends): at `level`, the cell `cell` is the
     school's `tile_key` shifted right by 2 * (24 - level), one row per combination of the
     dimensions the map filters on, with counts per status of each layer. Kept by
@@ -364,20 +381,6 @@ class GridCell(models.Model):
     # Sums of the schools' coordinates: a cell is drawn at the centre of its schools.
     sum_latitude = models.FloatField()
     sum_longitude = models.FloatField()
-    global_good = models.PositiveIntegerField()
-    global_moderate = models.PositiveIntegerField()
-    global_bad = models.PositiveIntegerField()
-    global_no_internet = models.PositiveIntegerField()
-    global_unknown = models.PositiveIntegerField()
-    national_good = models.PositiveIntegerField()
-    national_moderate = models.PositiveIntegerField()
-    national_bad = models.PositiveIntegerField()
-    national_no_internet = models.PositiveIntegerField()
-    national_unknown = models.PositiveIntegerField()
-    coverage_good = models.PositiveIntegerField()
-    coverage_moderate = models.PositiveIntegerField()
-    coverage_bad = models.PositiveIntegerField()
-    coverage_unknown = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
@@ -389,7 +392,7 @@ class GridCell(models.Model):
         return f"{self.level}/{self.cell}"
 
 
-class WeekGridCell(models.Model):
+class WeekGridCell(ConnectivityCounts):
     """The real-time schools of one ISO week counted ahead per map cell and country, by the
     status of their week's row (`SchoolWeeklyStatus`), at the grid's coarse levels only: a
     week's tile at a low zoom reads these few rows instead of every weekly row under it
@@ -401,16 +404,6 @@ class WeekGridCell(models.Model):
     cell = models.BigIntegerField()
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
     total = models.PositiveIntegerField()
-    global_good = models.PositiveIntegerField()
-    global_moderate = models.PositiveIntegerField()
-    global_bad = models.PositiveIntegerField()
-    global_no_internet = models.PositiveIntegerField()
-    global_unknown = models.PositiveIntegerField()
-    national_good = models.PositiveIntegerField()
-    national_moderate = models.PositiveIntegerField()
-    national_bad = models.PositiveIntegerField()
-    national_no_internet = models.PositiveIntegerField()
-    national_unknown = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
