@@ -381,8 +381,10 @@ def record_outcomes(worker: str, outcomes: list[PartOutcome]) -> None:
     by_message: dict[int, list[PartOutcome]] = {}
     for outcome in outcomes:
         by_message.setdefault(int(outcome.message_id), []).append(outcome)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        _commit_without_waiting()
+        if outermost:
+            _commit_without_waiting()
         # id: (parts, parts_sent, operator_id) of the messages the worker holds
         held: dict[int, tuple[int, int, int]] = {
             row[0]: row[1:]
@@ -452,7 +454,8 @@ def _commit_without_waiting() -> None:
     A claim must wait for the disk: a lost claim would put back in the queue, without the
     maybe_duplicate flag, messages already on the wire. Receipts wait too: the SMSC is
     told it may forget a receipt once it is written, and a lost one would leave its
-    message submitted for ever."""
+    message submitted for ever. Set only when the outcomes' transaction is the outermost:
+    SET LOCAL would otherwise cover the caller's whole transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
