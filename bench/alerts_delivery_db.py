@@ -39,6 +39,8 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
 os.environ.setdefault("RESILNET_VAR_DIR", tempfile.mkdtemp(prefix="bench-delivery-"))
 
+from schools_measurements import server_cpu  # CPU of this connection's server backend
+
 REPORT_BATCH = 500
 LEASE = timedelta(minutes=5)
 BASE_ID = 0xA000000000  # SMSC ids: hexadecimal with a letter in replies, decimal in receipts
@@ -135,19 +137,6 @@ def services_at(rev: str) -> Any:
     return module
 
 
-def backend_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL backend (0 on SQLite)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def ours(n: int, batch: int, delivery: Any = None) -> dict[str, Any]:
     if delivery is None:
         from resilnet.alerts.services import delivery
@@ -157,7 +146,7 @@ def ours(n: int, batch: int, delivery: Any = None) -> dict[str, Any]:
     operator_id, _campaign = setup_campaign(n)
     spent = {"claim": 0.0, "outcomes": 0.0, "receipts": 0.0}
     done = 0
-    cpu, server = time.process_time(), backend_cpu()
+    cpu, server = time.process_time(), server_cpu()
     started = time.perf_counter()
     while True:
         t0 = time.perf_counter()
@@ -184,7 +173,7 @@ def ours(n: int, batch: int, delivery: Any = None) -> dict[str, Any]:
         spent["receipts"] += t3 - t2
         done += len(ids)
     took = time.perf_counter() - started
-    cpu, server = time.process_time() - cpu, backend_cpu() - server
+    cpu, server = time.process_time() - cpu, server_cpu() - server
     from resilnet.alerts.models import Message
 
     assert done == n == Message.objects.filter(state="delivered").count()
