@@ -8,6 +8,13 @@ the ratio.
     .venv/bin/python bench/alerts_delivery_db.py --messages 200000
     RESILNET_DATABASE_URL=postgres://… .venv/bin/python bench/alerts_delivery_db.py
 
+With --before REV, the services as they were at commit REV (their source read from git,
+loaded beside the current ones; same schema) run in the same run, alternating with the
+current ones, and the table shows both: wall seconds, CPU seconds of this process and,
+on PostgreSQL, of its server backend.
+
+    .venv/bin/python bench/alerts_delivery_db.py --before 6c67a1f --runs 2
+
 The baseline runs on fewer messages (--baseline-messages; its rate does not depend on the
 count). Each run starts from the same freshly written queued messages. A round claims
 --batch messages, reports every part accepted in batches of 500 (the dispatcher reports
@@ -20,13 +27,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import types
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resilnet.settings")
 os.environ.setdefault("RESILNET_VAR_DIR", tempfile.mkdtemp(prefix="bench-delivery-"))
+
+from schools_measurements import server_cpu  # CPU of this connection's server backend
 
 REPORT_BATCH = 500
 LEASE = timedelta(minutes=5)
@@ -105,19 +118,38 @@ def setup_campaign(n: int) -> tuple[int, int]:
     from django.db import connection
 
     if connection.vendor == "postgresql":
+        # VACUUM: the previous run's deleted rows would otherwise stay in the indexes every
+        # run scans (a campaign's table grows; it is not emptied and filled again).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            for model in (Message, MessagePart):
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return operator.pk, campaign.pk
 
 
-def ours(n: int, batch: int) -> tuple[float, dict[str, float]]:
-    from resilnet.alerts.services import delivery
-    from resilnet.alerts.services.delivery import PartOutcome
+def services_at(rev: str) -> Any:
+    """services/delivery.py as it was at commit `rev`, loaded as a module of its own."""
+    root = Path(__file__).resolve().parent.parent
+    path = "resilnet/alerts/services/delivery.py"
+    source = subprocess.run(
+        ["git", "show", f"{rev}:{path}"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+    module = types.ModuleType(f"delivery_at_{rev}")
+    module.__file__ = f"{rev}:{path}"
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def ours(n: int, batch: int, delivery: Any = None) -> dict[str, Any]:
+    if delivery is None:
+        from resilnet.alerts.services import delivery
     from resilnet.alerts.smpp.receipts import Receipt
 
+    PartOutcome = delivery.PartOutcome
     operator_id, _campaign = setup_campaign(n)
     spent = {"claim": 0.0, "outcomes": 0.0, "receipts": 0.0}
     done = 0
+    cpu, server = time.process_time(), server_cpu()
     started = time.perf_counter()
     while True:
         t0 = time.perf_counter()
@@ -144,10 +176,12 @@ def ours(n: int, batch: int) -> tuple[float, dict[str, float]]:
         spent["receipts"] += t3 - t2
         done += len(ids)
     took = time.perf_counter() - started
+    cpu, server = time.process_time() - cpu, server_cpu() - server
     from resilnet.alerts.models import Message
 
     assert done == n == Message.objects.filter(state="delivered").count()
-    return n / took, {k: v / took for k, v in spent.items()}
+    shares = {k: v / took for k, v in spent.items()}
+    return {"rate": n / took, "shares": shares, "wall": took, "cpu": cpu, "server": server}
 
 
 def naive(n: int) -> float:
@@ -190,12 +224,29 @@ def naive(n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
+def report(label: str, results: list[dict[str, Any]]) -> float:
+    """One line per variant: median rate, its run's step shares, median seconds."""
+    rates = [r["rate"] for r in results]
+    rate = statistics.median(rates)
+    middle = min(results, key=lambda r: abs(r["rate"] - rate))
+    seconds = {k: statistics.median(r[k] for r in results) for k in ("wall", "cpu", "server")}
+    print(
+        f"{label}: {rate:,.0f} messages/s (median of {len(results)}: "
+        + ", ".join(f"{r:,.0f}" for r in rates)
+        + f"); wall {seconds['wall']:.1f} s, CPU {seconds['cpu']:.1f} s"
+        + (f" + server {seconds['server']:.1f} s" if seconds["server"] else "")
+    )
+    print("  time share: " + ", ".join(f"{k} {v:.0%}" for k, v in middle["shares"].items()))
+    return rate
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--baseline-messages", type=int, default=5_000)
     parser.add_argument("--batch", type=int, default=2_000, help="messages per claim")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", help="also run the services of this commit, alternating")
     args = parser.parse_args()
     import django
 
@@ -204,10 +255,16 @@ def main() -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    results = [ours(args.messages, args.batch) for _ in range(args.runs)]
-    base = [naive(args.baseline_messages) for _ in range(args.runs)]
-    rate = statistics.median(r for r, _s in results)
-    shares = results[[r for r, _s in results].index(rate)][1] if args.runs % 2 else results[0][1]
+    before = services_at(args.before) if args.before else None
+    results: list[dict[str, Any]] = []
+    earlier: list[dict[str, Any]] = []
+    for _ in range(args.runs):
+        if before is not None:
+            earlier.append(ours(args.messages, args.batch, before))
+        results.append(ours(args.messages, args.batch))
+    base = (
+        [naive(args.baseline_messages) for _ in range(args.runs)] if args.baseline_messages else []
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version"
@@ -217,13 +274,17 @@ def main() -> int:
         f"database: {connection.vendor} {version}; messages: {args.messages:,} "
         f"(baseline {args.baseline_messages:,}); claim batch {args.batch:,}"
     )
-    print(f"claim + outcomes + receipts: {rate:,.0f} messages/s (median of {args.runs})")
-    print("  time share: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
-    print(
-        f"naive per-message ORM:       {statistics.median(base):,.0f} messages/s "
-        f"(median of {args.runs})"
-    )
-    print(f"ratio: {rate / statistics.median(base):.1f}x")
+    if earlier:
+        old = report(f"services at {args.before}", earlier)
+    rate = report("claim + outcomes + receipts", results)
+    if earlier:
+        print(f"against {args.before}: {rate / old:.2f}x")
+    if base:
+        print(
+            f"naive per-message ORM:       {statistics.median(base):,.0f} messages/s "
+            f"(median of {args.runs})"
+        )
+        print(f"ratio: {rate / statistics.median(base):.1f}x")
     return 0
 
 

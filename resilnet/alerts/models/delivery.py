@@ -88,9 +88,17 @@ FAILED_STATES = FINAL_STATES[1:]
 class Message(models.Model):
     """One SMS to one phone (of one or more parts)."""
 
+    # null: a reply (a STOP confirmation). No index of its own: message_campaign_state
+    # (campaign, state) serves every lookup by campaign, and each index is written again at
+    # every state change of a million messages.
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
-    )  # null: a reply (a STOP confirmation)
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+    )
     subscriber = models.ForeignKey(
         Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -141,7 +149,10 @@ class MessagePart(models.Model):
     """A part the SMSC accepted, under the id it gave (canonical form,
     `smpp.receipts.canonical_message_id`) so its receipt finds it."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="part_set")
+    # No index of its own: the unique (message, seq) serves lookups by message.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="part_set", db_index=False
+    )
     seq = models.PositiveSmallIntegerField()
     operator = models.ForeignKey(
         Operator, on_delete=models.PROTECT, related_name="+", db_index=False

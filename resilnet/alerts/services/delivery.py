@@ -133,13 +133,20 @@ def _batches(ids: Sequence[int], size: int = ID_BATCH) -> Iterable[list[int]]:
 def _each_batch(
     sql: str, ids: Sequence[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
-    """Run `sql`, whose `{ids}` stands for a list of placeholders, once per batch of ids;
-    the rows it returns. The hot paths of the dispatcher's calls use it instead of the ORM,
-    whose cost per id in an IN list is many times the database's."""
+    """Run `sql`, whose `{ids}` stands for `IN (…)` of the ids, and return its rows: on
+    PostgreSQL once, the ids passed as one array (`= ANY(%s)`: one statement to parse and
+    plan however many ids); on SQLite once per batch of placeholders. The hot paths of the
+    dispatcher's calls use it instead of the ORM, whose cost per id in an IN list is many
+    times the database's."""
     rows: list[tuple[Any, ...]] = []
+    if not ids:
+        return rows
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(ids="= ANY(%s)"), [*before, list(ids), *after])
+            return cursor.fetchall() if cursor.description is not None else rows
         for batch in _batches(ids):
-            cursor.execute(sql.format(ids=_marks(len(batch))), [*before, *batch, *after])
+            cursor.execute(sql.format(ids=f"IN ({_marks(len(batch))})"), [*before, *batch, *after])
             if cursor.description is not None:
                 rows += cursor.fetchall()
     return rows
@@ -374,13 +381,16 @@ def record_outcomes(worker: str, outcomes: list[PartOutcome]) -> None:
     by_message: dict[int, list[PartOutcome]] = {}
     for outcome in outcomes:
         by_message.setdefault(int(outcome.message_id), []).append(outcome)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if outermost:
+            _commit_without_waiting()
         # id: (parts, parts_sent, operator_id) of the messages the worker holds
         held: dict[int, tuple[int, int, int]] = {
             row[0]: row[1:]
             for row in _each_batch(
                 f"SELECT id, parts, parts_sent, operator_id FROM {_table(Message)} "  # noqa: S608
-                "WHERE id IN ({ids}) AND state = 'sending' AND lease_owner = %s",
+                "WHERE id {ids} AND state = 'sending' AND lease_owner = %s",
                 sorted(by_message),
                 after=[worker],
             )
@@ -432,20 +442,51 @@ def record_outcomes(worker: str, outcomes: list[PartOutcome]) -> None:
         _finish_outcomes(held, maybe_complete, failed, retry, now)
 
 
+def _commit_without_waiting() -> None:
+    """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL).
+
+    Only for outcomes: if the server crashes before the write, the outcome is lost, the
+    message stays `sending` under its lease, and when the lease runs out the next claim
+    takes it over as maybe_duplicate: sent again and counted, which is what the guarantee
+    allows for a submit_sm on the wire without a recorded response. The WAL is written in
+    order, so a later durable commit (a claim, a receipt) makes every earlier outcome
+    durable too: a receipt recorded never points at a part that a crash then loses.
+    A claim must wait for the disk: a lost claim would put back in the queue, without the
+    maybe_duplicate flag, messages already on the wire. Receipts wait too: the SMSC is
+    told it may forget a receipt once it is written, and a lost one would leave its
+    message submitted for ever. Set only when the outcomes' transaction is the outermost:
+    SET LOCAL would otherwise cover the caller's whole transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 PART_COLUMNS = ("message_id", "seq", "operator_id", "smsc_id", "submitted_at")
 
 
 def _insert_parts(rows: list[tuple[Any, ...]]) -> None:
-    """Accepted parts as plain rows in one executemany (no model instance per row, which
-    costs more than the insert); a part already stored keeps its first id."""
+    """Accepted parts as plain rows (no model instance per row, which costs more than the
+    insert); a part already stored keeps its first id. PostgreSQL takes them in one
+    statement, a column per array (an executemany there is one round trip per row);
+    SQLite, in process, in one executemany."""
     if not rows:
         return
     quote = connection.ops.quote_name
     p = _table(MessagePart)
+    into = f"INSERT INTO {p} ({', '.join(map(quote, PART_COLUMNS))}, state, reason) "
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(
+                into  # noqa: S608 (names from the model; values are parameters)
+                + "SELECT m, s, o, i, t, 'submitted', '' FROM UNNEST("
+                "%s::bigint[], %s::integer[], %s::bigint[], %s::text[], %s::timestamptz[]"
+                ") AS r (m, s, o, i, t) ON CONFLICT (message_id, seq) DO NOTHING",
+                columns,
+            )
+            return
         cursor.executemany(
-            f"INSERT INTO {p} ({', '.join(map(quote, PART_COLUMNS))}, state, reason) "  # noqa: S608
-            f"VALUES ({_marks(len(PART_COLUMNS))}, 'submitted', '') "
+            into + f"VALUES ({_marks(len(PART_COLUMNS))}, 'submitted', '') "
             "ON CONFLICT (message_id, seq) DO NOTHING",
             rows,
         )
@@ -463,7 +504,7 @@ def _finish_outcomes(
     several = [m for m in maybe_complete if held[m][0] > 1]
     _each_batch(
         f"UPDATE {_table(Message)} SET state = 'submitted', parts_sent = 1, "  # noqa: S608
-        "submitted_at = %s, lease_owner = '', lease_until = NULL WHERE id IN ({ids})",
+        "submitted_at = %s, lease_owner = '', lease_until = NULL WHERE id {ids}",
         single,
         before=[_adapt(now)],
     )
@@ -535,23 +576,16 @@ def _advance_long_messages(message_ids: list[int], now: dt.datetime) -> None:
 def _deliver_complete(message_ids: list[int], now: dt.datetime) -> int:
     """Submitted messages whose parts are all delivered become delivered."""
     m, p = _table(Message), _table(MessagePart)
-    done = 0
-    with connection.cursor() as cursor:
-        for ids in _batches(message_ids):
-            cursor.execute(
-                f"UPDATE {m} SET state = %s, done_at = %s WHERE id IN ({_marks(len(ids))}) "  # noqa: S608
-                f"AND state = %s AND parts = (SELECT COUNT(*) FROM {p} "
-                f"WHERE {p}.message_id = {m}.id AND {p}.state = %s)",
-                [
-                    MessageState.DELIVERED,
-                    _adapt(now),
-                    *ids,
-                    MessageState.SUBMITTED,
-                    MessageState.DELIVERED,
-                ],
-            )
-            done += max(cursor.rowcount, 0)
-    return done
+    return len(
+        _each_batch(
+            f"UPDATE {m} SET state = %s, done_at = %s WHERE id {{ids}} "  # noqa: S608
+            f"AND state = %s AND parts = (SELECT COUNT(*) FROM {p} "
+            f"WHERE {p}.message_id = {m}.id AND {p}.state = %s) RETURNING id",
+            message_ids,
+            before=[MessageState.DELIVERED, _adapt(now)],
+            after=[MessageState.SUBMITTED, MessageState.DELIVERED],
+        )
+    )
 
 
 # Receipts -----------------------------------------------------------------------------
@@ -579,7 +613,7 @@ def record_receipts(
         found: dict[str, tuple[int, int, bool]] = {}
         rows = _each_batch(
             f"SELECT id, message_id, smsc_id, state FROM {_table(MessagePart)} "  # noqa: S608
-            "WHERE operator_id = %s AND smsc_id IN ({ids})",
+            "WHERE operator_id = %s AND smsc_id {ids}",
             keys,
             before=[operator_id],
         )
@@ -615,7 +649,7 @@ def record_receipts(
         for (outcome, reason), part_ids in part_updates.items():
             _each_batch(
                 f"UPDATE {_table(MessagePart)} SET state = %s, reason = %s, done_at = %s "  # noqa: S608
-                "WHERE id IN ({ids}) AND state = 'submitted'",
+                "WHERE id {ids} AND state = 'submitted'",
                 part_ids,
                 before=[outcome, reason, _adapt(now)],
             )
