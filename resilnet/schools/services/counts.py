@@ -7,12 +7,15 @@ cells."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 
 from resilnet.schools.models import AreaSchoolCount, School
 from resilnet.schools.status import Connectivity, Coverage
 
+BENCHMARKS = ("global", "national")
+STATUSES = tuple(Connectivity.values)
 COUNTS = AreaSchoolCount._meta.db_table
 SCHOOLS = School._meta.db_table
 # (column of AreaSchoolCount, column of School, value counted)
@@ -63,3 +66,37 @@ def refresh_counts(country_ids: Iterable[int]) -> int:
             )
             written += max(cursor.rowcount, 0)
     return written
+
+
+def move_statuses(cursor: Any, moves: str) -> None:
+    """Apply the connectivity statuses that changed (`moves`: school id, old and new status
+    on each benchmark) to the counts of those schools' countries and areas, inside the
+    caller's transaction, instead of recounting whole countries."""
+    moved = [(f"{b}_{s}", f"new_{b[0]}", f"old_{b[0]}", s) for b in BENCHMARKS for s in STATUSES]
+    deltas = ", ".join(
+        f"SUM(CASE WHEN {new} = %s THEN 1 ELSE 0 END) - "
+        f"SUM(CASE WHEN {old} = %s THEN 1 ELSE 0 END) AS {name}"
+        for name, new, old, _s in moved
+    )
+    values = [v for _n, _new, _old, s in moved for v in (s, s)]
+    assign = ", ".join(f"{name} = {COUNTS}.{name} + d.{name}" for name, *_rest in moved)
+    joined = f"{moves} m JOIN {SCHOOLS} s ON s.id = m.id"
+    columns = "m.old_g, m.old_n, m.new_g, m.new_n"
+    # The same areas as refresh_counts: each area a school is in, once.
+    in_areas = (
+        f"SELECT s.admin1_area_id AS area, {columns} FROM {joined} "  # noqa: S608
+        f"WHERE s.admin1_area_id IS NOT NULL UNION ALL "
+        f"SELECT s.admin2_area_id, {columns} FROM {joined} WHERE s.admin2_area_id IS NOT NULL "
+        f"AND (s.admin1_area_id IS NULL OR s.admin1_area_id <> s.admin2_area_id)"
+    )
+    cursor.execute(
+        f"UPDATE {COUNTS} SET {assign} FROM (SELECT s.country_id, {deltas} FROM {joined} "  # noqa: S608
+        f"GROUP BY s.country_id) d "
+        f"WHERE {COUNTS}.country_id = d.country_id AND {COUNTS}.area_id IS NULL",
+        values,
+    )
+    cursor.execute(
+        f"UPDATE {COUNTS} SET {assign} FROM (SELECT area, {deltas} FROM ({in_areas}) u "  # noqa: S608
+        f"GROUP BY area) d WHERE {COUNTS}.area_id = d.area",
+        values,
+    )

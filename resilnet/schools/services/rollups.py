@@ -485,10 +485,18 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
         f"WHERE s.country_id = %s AND s.realtime = %s AND s.deleted_at IS NULL "
         f"AND s.id >= %s AND s.id <= %s"
     )
-    sql = (
-        f"UPDATE {school} SET connectivity_global = v.g, connectivity_national = v.n "  # noqa: S608
-        f"FROM ({chosen}) v WHERE {school}.id = v.id "
-        f"AND ({school}.connectivity_global <> v.g OR {school}.connectivity_national <> v.n)"
+    # The statuses that change, kept for the transaction: written to the schools, then
+    # applied as deltas to the map's cells and the counts per area.
+    moves = _q("schools_status_moves")
+    find = (
+        f"INSERT INTO {moves} (id, old_g, old_n, new_g, new_n) "  # noqa: S608
+        f"SELECT s.id, s.connectivity_global, s.connectivity_national, v.g, v.n "
+        f"FROM {school} s JOIN ({chosen}) v ON s.id = v.id "
+        f"WHERE s.connectivity_global <> v.g OR s.connectivity_national <> v.n"
+    )
+    write = (
+        f"UPDATE {school} SET connectivity_global = m.new_g, connectivity_national = m.new_n "  # noqa: S608
+        f"FROM {moves} m WHERE {school}.id = m.id"
     )
     unknown = str(status.Connectivity.UNKNOWN)
     weeks = [connection.ops.adapt_datefield_value(w) for w in (current, previous)]
@@ -503,8 +511,23 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
         for start in range(0, len(ids), CHUNK):
             span = ids[start : start + CHUNK]
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [unknown, unknown, *weeks, country_id, True, span[0], span[-1]])
-                changed[country_id] += max(cursor.rowcount, 0)
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {moves} (id bigint PRIMARY KEY, "
+                    f"old_g varchar(12), old_n varchar(12), new_g varchar(12), "
+                    f"new_n varchar(12))"
+                )
+                cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
+                params = [unknown, unknown, *weeks, country_id, True, span[0], span[-1]]
+                cursor.execute(find, params)
+                moved = max(cursor.rowcount, 0)
+                if moved:
+                    cursor.execute(write)
+                    tiles.move_statuses(cursor, moves)
+                    counts.move_statuses(cursor, moves)
+                cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
+                changed[country_id] += moved
+    if any(changed.values()):
+        tiles.bump_data_version()
     return changed
 
 
@@ -518,10 +541,11 @@ def _statuses_changed(country_ids: Iterable[int], *, weeks: bool = True) -> None
 
 def _grid_stale(changed: dict[int, int]) -> set[int]:
     """Of the countries rolled up, those whose map cells no longer match their schools:
-    a current status changed, or schools turned real-time since the cells were counted
-    (their first measurements). Recounting a country's cells costs seconds; a roll-up
-    that changed nothing the map shows skips it."""
-    return {c for c, n in changed.items() if n} | tiles.realtime_not_in_grid(changed)
+    schools turned real-time since the cells were counted (their first measurements).
+    Statuses that changed are already in the cells (`_update_current_statuses`);
+    recounting a country's cells costs seconds, and a roll-up that made no school
+    real-time skips it."""
+    return tiles.realtime_not_in_grid(changed)
 
 
 # The whole roll-up ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
@@ -12,6 +13,7 @@ from django.utils import timezone
 from resilnet.schools.models import GridCell, GridVersion, School
 from resilnet.schools.tiles.backends import backend
 from resilnet.schools.tiles.backends.database import GRID_LEVELS
+from resilnet.schools.tiles.backends.database import move_statuses as move_cell_statuses
 
 
 def refresh_grid(country_ids: Iterable[int] | None = None, *, weeks: bool = True) -> int:
@@ -35,6 +37,12 @@ def refresh_week_grid(country_ids: Iterable[int], weeks: Iterable[date]) -> int:
     written = backend().refresh_week_grid(list(country_ids), list(weeks))
     bump_data_version()
     return written
+
+
+def move_statuses(cursor: Any, moves: str) -> None:
+    """Statuses that changed (a table of id, old and new on each benchmark), applied to the
+    map's cells inside the caller's transaction; the caller bumps the data version."""
+    move_cell_statuses(cursor, moves)
 
 
 def bump_data_version() -> None:

@@ -232,6 +232,43 @@ class DatabaseTileBackend(TileBackend):
         return written
 
 
+def move_statuses(cursor: Any, moves: str) -> None:
+    """Apply the connectivity statuses that changed (`moves`: a table of school id, old and
+    new status on each benchmark) to the grid's cells of those schools, inside the caller's
+    transaction: each cell's counts lose the old status and gain the new, at every level,
+    so a roll-up that moves a few schools does not recount whole countries."""
+    deltas = ", ".join(
+        f"SUM(CASE WHEN m.new_{b} = %s THEN 1 ELSE 0 END) - "
+        f"SUM(CASE WHEN m.old_{b} = %s THEN 1 ELSE 0 END) AS {layer}_{name}"
+        for layer, b in (("global", "g"), ("national", "n"))
+        for name in LAYER_STATUSES[layer]
+    )
+    values = [v for layer in ("global", "national") for n in LAYER_STATUSES[layer] for v in (n, n)]
+    columns = [f"{layer}_{n}" for layer in ("global", "national") for n in LAYER_STATUSES[layer]]
+    assign = ", ".join(f"{c} = {GRID}.{c} + d.{c}" for c in columns)
+    for rolled_up in (False, True):
+        dims = "s.country_id, s.realtime"
+        dims += "" if rolled_up else ", s.education_level, s.school_area_type"
+        match = (
+            ""
+            if rolled_up
+            else (
+                f" AND {GRID}.education_level = d.education_level "
+                f"AND {GRID}.area_type = d.school_area_type"
+            )
+        )
+        for level in GRID_LEVELS:
+            divisor = 1 << 2 * (KEY_ZOOM - level)
+            cursor.execute(
+                f"UPDATE {GRID} SET {assign} FROM (SELECT s.tile_key / %s AS cell, {dims}, "
+                f"{deltas} FROM {moves} m JOIN {SCHOOL} s ON s.id = m.id "
+                f"GROUP BY s.tile_key / %s, {dims}) d "
+                f"WHERE {GRID}.level = %s AND {GRID}.rolled_up = %s AND {GRID}.cell = d.cell "
+                f"AND {GRID}.country_id = d.country_id AND {GRID}.realtime = d.realtime{match}",
+                [divisor, *values, divisor, level, rolled_up],
+            )
+
+
 def _coarser_levels(
     cursor: Any, sql: str, levels: Sequence[int], before: list[Any], after: list[Any]
 ) -> int:
