@@ -67,6 +67,13 @@ def reset() -> None:
         SchoolWeeklyStatus.objects.all().delete()
         AreaWeeklyCount.objects.all().delete()
         School.objects.update(connectivity_global="unknown", connectivity_national="unknown")
+    # As every write of statuses outside a roll-up does: the map's cells and the counts per
+    # area follow them (not timed).
+    from resilnet.schools.services import counts, tiles
+
+    countries = list(School.objects.values_list("country_id", flat=True).distinct().order_by())
+    tiles.refresh_grid(countries, weeks=False)
+    counts.refresh_counts(countries)
 
 
 def snapshot() -> tuple[str, dict[str, int]]:

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from resilnet.core.bulk import copy_rows
@@ -501,6 +501,7 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
     unknown = str(status.Connectivity.UNKNOWN)
     weeks = [connection.ops.adapt_datefield_value(w) for w in (current, previous)]
     changed: dict[int, int] = {}
+    drifted: set[int] = set()
     for country_id in sorted(set(country_ids)):
         ids = list(
             School.objects.filter(country_id=country_id, realtime=True, deleted_at=None)
@@ -522,11 +523,20 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
                 moved = max(cursor.rowcount, 0)
                 if moved:
                     cursor.execute(write)
-                    tiles.move_statuses(cursor, moves)
-                    counts.move_statuses(cursor, moves)
+                    try:
+                        with transaction.atomic():
+                            tiles.move_statuses(cursor, moves)
+                            counts.move_statuses(cursor, moves)
+                    except IntegrityError:
+                        # A count would go below zero: the cells no longer matched the
+                        # schools (a status written around the services). The statuses
+                        # stay written; the country is recounted in full at the end.
+                        drifted.add(country_id)
                 cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
                 changed[country_id] += moved
-    if any(changed.values()):
+    if drifted:
+        _statuses_changed(drifted, weeks=False)
+    elif any(changed.values()):
         tiles.bump_data_version()
     return changed
 

@@ -99,3 +99,25 @@ def test_status_changes_equal_a_full_recount(reference_data, monkeypatch):
     before = tiles.data_version()
     assert rollups.update_current_statuses(ids, TODAY) == 0
     assert tiles.data_version() == before
+
+
+def test_cells_that_drifted_from_the_schools_are_recounted_not_broken(reference_data):
+    """A status written around the services leaves the cells behind: the deltas would take
+    a count below zero, so the roll-up keeps the statuses it wrote and recounts the
+    country instead of failing."""
+    kenya = Country.objects.get(iso3="KEN")
+    schools = [
+        make_school(giga=f"g-{i}", lat=-1 - i / 10, realtime=True, connectivity_global="good")
+        for i in range(4)
+    ]
+    tiles.refresh_grid([kenya.pk])
+    counts.refresh_counts([kenya.pk])
+    School.objects.update(connectivity_global="bad")  # around the services: cells say good
+    for school in schools:
+        week_row(school, THIS_WEEK, 1, "moderate", "moderate")
+    assert rollups.update_current_statuses([kenya.pk], TODAY) == 4
+    assert set(School.objects.values_list("connectivity_global", flat=True)) == {"moderate"}
+    incremental = grid_rows(), count_rows()
+    tiles.refresh_grid([kenya.pk], weeks=False)
+    counts.refresh_counts([kenya.pk])
+    assert (grid_rows(), count_rows()) == incremental
