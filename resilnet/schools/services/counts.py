@@ -69,8 +69,9 @@ def refresh_counts(country_ids: Iterable[int]) -> int:
 
 
 def move_statuses(cursor: Any, moves: str) -> None:
-    """Apply the connectivity statuses that changed (`moves`: school id, old and new status
-    on each benchmark) to the counts of those schools' countries and areas, inside the
+    """Apply the connectivity statuses that changed (`moves`: the schools' id, country and
+    areas, with their old and new status on each benchmark) to the counts of those
+    countries and areas, inside the
     caller's transaction, instead of recounting whole countries."""
     moved = [(f"{b}_{s}", f"new_{b[0]}", f"old_{b[0]}", s) for b in BENCHMARKS for s in STATUSES]
     deltas = ", ".join(
@@ -80,8 +81,8 @@ def move_statuses(cursor: Any, moves: str) -> None:
     )
     values = [v for _n, _new, _old, s in moved for v in (s, s)]
     assign = ", ".join(f"{name} = {COUNTS}.{name} + d.{name}" for name, *_rest in moved)
-    joined = f"{moves} m JOIN {SCHOOLS} s ON s.id = m.id"
-    columns = "m.old_g, m.old_n, m.new_g, m.new_n"
+    joined = f"{moves} s"
+    columns = "s.old_g, s.old_n, s.new_g, s.new_n"
     # The same areas as refresh_counts: each area a school is in, once.
     in_areas = (
         f"SELECT s.admin1_area_id AS area, {columns} FROM {joined} "  # noqa: S608

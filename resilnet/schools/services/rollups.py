@@ -488,9 +488,16 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
     # The statuses that change, kept for the transaction: written to the schools, then
     # applied as deltas to the map's cells and the counts per area.
     moves = _q("schools_status_moves")
+    # With the school's columns the cells and areas are keyed by, so the deltas read this
+    # small table alone.
+    keys = (
+        "tile_key, country_id, education_level, school_area_type, realtime, "
+        "admin1_area_id, admin2_area_id"
+    )
     find = (
-        f"INSERT INTO {moves} (id, old_g, old_n, new_g, new_n) "  # noqa: S608
-        f"SELECT s.id, s.connectivity_global, s.connectivity_national, v.g, v.n "
+        f"INSERT INTO {moves} (id, {keys}, old_g, old_n, new_g, new_n) "  # noqa: S608
+        f"SELECT s.id, {', '.join(f's.{k}' for k in keys.split(', '))}, "
+        f"s.connectivity_global, s.connectivity_national, v.g, v.n "
         f"FROM {school} s JOIN ({chosen}) v ON s.id = v.id "
         f"WHERE s.connectivity_global <> v.g OR s.connectivity_national <> v.n"
     )
@@ -514,8 +521,10 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE IF NOT EXISTS {moves} (id bigint PRIMARY KEY, "
-                    f"old_g varchar(12), old_n varchar(12), new_g varchar(12), "
-                    f"new_n varchar(12))"
+                    f"tile_key bigint, country_id bigint, education_level varchar(64), "
+                    f"school_area_type varchar(8), realtime boolean, admin1_area_id bigint, "
+                    f"admin2_area_id bigint, old_g varchar(12), old_n varchar(12), "
+                    f"new_g varchar(12), new_n varchar(12))"
                 )
                 cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
                 params = [unknown, unknown, *weeks, country_id, True, span[0], span[-1]]

@@ -233,13 +233,14 @@ class DatabaseTileBackend(TileBackend):
 
 
 def move_statuses(cursor: Any, moves: str) -> None:
-    """Apply the connectivity statuses that changed (`moves`: a table of school id, old and
+    """Apply the connectivity statuses that changed (`moves`: a table of the schools' id,
+    tile key, country, education level, area type and real-time flag, with their old and
     new status on each benchmark) to the grid's cells of those schools, inside the caller's
     transaction: each cell's counts lose the old status and gain the new, at every level,
     so a roll-up that moves a few schools does not recount whole countries."""
     deltas = ", ".join(
-        f"SUM(CASE WHEN m.new_{b} = %s THEN 1 ELSE 0 END) - "
-        f"SUM(CASE WHEN m.old_{b} = %s THEN 1 ELSE 0 END) AS {layer}_{name}"
+        f"SUM(CASE WHEN s.new_{b} = %s THEN 1 ELSE 0 END) - "
+        f"SUM(CASE WHEN s.old_{b} = %s THEN 1 ELSE 0 END) AS {layer}_{name}"
         for layer, b in (("global", "g"), ("national", "n"))
         for name in LAYER_STATUSES[layer]
     )
@@ -261,7 +262,7 @@ def move_statuses(cursor: Any, moves: str) -> None:
             divisor = 1 << 2 * (KEY_ZOOM - level)
             cursor.execute(
                 f"UPDATE {GRID} SET {assign} FROM (SELECT s.tile_key / %s AS cell, {dims}, "
-                f"{deltas} FROM {moves} m JOIN {SCHOOL} s ON s.id = m.id "
+                f"{deltas} FROM {moves} s "
                 f"GROUP BY s.tile_key / %s, {dims}) d "
                 f"WHERE {GRID}.level = %s AND {GRID}.rolled_up = %s AND {GRID}.cell = d.cell "
                 f"AND {GRID}.country_id = d.country_id AND {GRID}.realtime = d.realtime{match}",
