@@ -477,29 +477,28 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
             f"WHEN p.id IS NOT NULL THEN p.{column} ELSE %s END"
         )
 
+    # The statuses that change, kept for the transaction: written to the schools, then
+    # applied as deltas to the map's cells and the counts per area. Each move carries the
+    # school's columns the cells and areas are keyed by, so the deltas read this small
+    # table alone.
+    moves = _q("schools_status_moves")
+    keys = (
+        "tile_key, country_id, education_level, school_area_type, realtime, "
+        "admin1_area_id, admin2_area_id"
+    )
     chosen = (
-        f"SELECT s.id AS id, {pick('connectivity_global')} AS g, "  # noqa: S608
-        f"{pick('connectivity_national')} AS n FROM {school} s "
+        f"SELECT s.id, {', '.join(f's.{k}' for k in keys.split(', '))}, "  # noqa: S608
+        f"s.connectivity_global AS old_g, s.connectivity_national AS old_n, "
+        f"{pick('connectivity_global')} AS new_g, {pick('connectivity_national')} AS new_n "
+        f"FROM {school} s "
         f"LEFT JOIN {weekly} c ON c.school_id = s.id AND c.week_start = %s "
         f"LEFT JOIN {weekly} p ON p.school_id = s.id AND p.week_start = %s "
         f"WHERE s.country_id = %s AND s.realtime = %s AND s.deleted_at IS NULL "
         f"AND s.id >= %s AND s.id <= %s"
     )
-    # The statuses that change, kept for the transaction: written to the schools, then
-    # applied as deltas to the map's cells and the counts per area.
-    moves = _q("schools_status_moves")
-    # With the school's columns the cells and areas are keyed by, so the deltas read this
-    # small table alone.
-    keys = (
-        "tile_key, country_id, education_level, school_area_type, realtime, "
-        "admin1_area_id, admin2_area_id"
-    )
     find = (
         f"INSERT INTO {moves} (id, {keys}, old_g, old_n, new_g, new_n) "  # noqa: S608
-        f"SELECT s.id, {', '.join(f's.{k}' for k in keys.split(', '))}, "
-        f"s.connectivity_global, s.connectivity_national, v.g, v.n "
-        f"FROM {school} s JOIN ({chosen}) v ON s.id = v.id "
-        f"WHERE s.connectivity_global <> v.g OR s.connectivity_national <> v.n"
+        f"SELECT * FROM ({chosen}) v WHERE v.old_g <> v.new_g OR v.old_n <> v.new_n"
     )
     write = (
         f"UPDATE {school} SET connectivity_global = m.new_g, connectivity_national = m.new_n "  # noqa: S608
