@@ -40,6 +40,7 @@ from resilnet.core.bulk import copy_rows
 from resilnet.core.models import Country
 from resilnet.schools import status
 from resilnet.schools.models import (
+    AreaSchoolCount,
     AreaWeeklyCount,
     Benchmark,
     CountrySettings,
@@ -52,6 +53,11 @@ from resilnet.schools.models import (
 from resilnet.schools.services import counts, tiles
 
 CHUNK = 20_000  # rows a transaction
+# Statuses that change in more than this share of a country's schools are applied by
+# recounting the country's cells and counts rather than as deltas (bench/
+# schools_rollup_before_after.py: with every school of a country changing, deltas took
+# about twice the CPU of a recount).
+RECOUNT_ABOVE = 1 / 12
 Progress = Callable[[int, int | None], None]
 
 
@@ -507,13 +513,18 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
     unknown = str(status.Connectivity.UNKNOWN)
     weeks = [connection.ops.adapt_datefield_value(w) for w in (current, previous)]
     changed: dict[int, int] = {}
-    drifted: set[int] = set()
+    recount: set[int] = set()
     for country_id in sorted(set(country_ids)):
         ids = list(
             School.objects.filter(country_id=country_id, realtime=True, deleted_at=None)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        schools = (
+            AreaSchoolCount.objects.filter(country_id=country_id, area=None)
+            .values_list("schools", flat=True)
+            .first()
+        ) or 0
         changed[country_id] = 0
         for start in range(0, len(ids), CHUNK):
             span = ids[start : start + CHUNK]
@@ -531,6 +542,11 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
                 moved = max(cursor.rowcount, 0)
                 if moved:
                     cursor.execute(write)
+                if moved > RECOUNT_ABOVE * schools:
+                    # A delta touches a dozen cells per school, a recount reads each of
+                    # the country's schools once: past this share, recounting is cheaper.
+                    recount.add(country_id)
+                elif moved and country_id not in recount:
                     try:
                         with transaction.atomic():
                             tiles.move_statuses(cursor, moves)
@@ -538,13 +554,13 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
                     except IntegrityError:
                         # A count would go below zero: the cells no longer matched the
                         # schools (a status written around the services). The statuses
-                        # stay written; the country is recounted in full at the end.
-                        drifted.add(country_id)
+                        # stay written; the country is recounted at the end.
+                        recount.add(country_id)
                 cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
                 changed[country_id] += moved
-    if drifted:
-        _statuses_changed(drifted, weeks=False)
-    elif any(changed.values()):
+    if recount:
+        _statuses_changed(recount, weeks=False)
+    if any(changed.values()):
         tiles.bump_data_version()
     return changed
 

@@ -55,8 +55,10 @@ def count_rows():
     )
 
 
-def test_status_changes_equal_a_full_recount(reference_data, monkeypatch):
+@pytest.mark.parametrize("recount_above", [1.0, 0.3, 0.0])  # deltas, mixed, recounts
+def test_status_changes_equal_a_full_recount(reference_data, monkeypatch, recount_above):
     monkeypatch.setattr(rollups, "CHUNK", 7)  # several chunks, each its own deltas
+    monkeypatch.setattr(rollups, "RECOUNT_ABOVE", recount_above)
     kenya, uganda = Country.objects.get(iso3="KEN"), Country.objects.get(iso3="UGA")
     province = AdminArea.objects.create(country=kenya, level=1, code="P", name="P")
     district = AdminArea.objects.create(country=kenya, level=2, code="D", name="D", parent=province)
@@ -101,10 +103,11 @@ def test_status_changes_equal_a_full_recount(reference_data, monkeypatch):
     assert tiles.data_version() == before
 
 
-def test_cells_that_drifted_from_the_schools_are_recounted_not_broken(reference_data):
+def test_cells_that_drifted_from_the_schools_are_recounted_not_broken(reference_data, monkeypatch):
     """A status written around the services leaves the cells behind: the deltas would take
     a count below zero, so the roll-up keeps the statuses it wrote and recounts the
     country instead of failing."""
+    monkeypatch.setattr(rollups, "RECOUNT_ABOVE", 1.0)  # deltas, whatever the share
     kenya = Country.objects.get(iso3="KEN")
     schools = [
         make_school(giga=f"g-{i}", lat=-1 - i / 10, realtime=True, connectivity_global="good")

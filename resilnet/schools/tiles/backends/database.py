@@ -246,27 +246,41 @@ def move_statuses(cursor: Any, moves: str) -> None:
     )
     values = [v for layer in ("global", "national") for n in LAYER_STATUSES[layer] for v in (n, n)]
     columns = [f"{layer}_{n}" for layer in ("global", "national") for n in LAYER_STATUSES[layer]]
-    assign = ", ".join(f"{c} = {GRID}.{c} + d.{c}" for c in columns)
     for rolled_up in (False, True):
+        keys = ["country_id", "realtime"] + ([] if rolled_up else ["education_level", "area_type"])
         dims = "s.country_id, s.realtime"
         dims += "" if rolled_up else ", s.education_level, s.school_area_type"
-        match = (
-            ""
-            if rolled_up
-            else (
-                f" AND {GRID}.education_level = d.education_level "
-                f"AND {GRID}.area_type = d.school_area_type"
-            )
-        )
         for level in GRID_LEVELS:
             divisor = 1 << 2 * (KEY_ZOOM - level)
-            cursor.execute(
-                f"UPDATE {GRID} SET {assign} FROM (SELECT s.tile_key / %s AS cell, {dims}, "
-                f"{deltas} FROM {moves} s "
-                f"GROUP BY s.tile_key / %s, {dims}) d "
-                f"WHERE {GRID}.level = %s AND {GRID}.rolled_up = %s AND {GRID}.cell = d.cell "
-                f"AND {GRID}.country_id = d.country_id AND {GRID}.realtime = d.realtime{match}",
-                [divisor, *values, divisor, level, rolled_up],
+            moved = (
+                f"SELECT s.tile_key / %s AS cell, {dims}, {deltas} FROM {moves} s "
+                f"GROUP BY s.tile_key / %s, {dims}"
+            )
+            params = [divisor, *values, divisor]
+            if connection.vendor == "postgresql":
+                assign = ", ".join(f"{c} = {GRID}.{c} + d.{c}" for c in columns)
+                match = " AND ".join(
+                    f"{GRID}.{k} = d.{'school_area_type' if k == 'area_type' else k}" for k in keys
+                )
+                cursor.execute(
+                    f"UPDATE {GRID} SET {assign} FROM ({moved}) d WHERE {GRID}.level = %s "
+                    f"AND {GRID}.rolled_up = %s AND {GRID}.cell = d.cell AND {match}",
+                    [*params, level, rolled_up],
+                )
+                continue
+            # SQLite without table statistics plans an UPDATE … FROM as a scan of the
+            # whole level: each cell is updated by its key instead, through the index.
+            cursor.execute(moved, params)
+            rows = [row for row in cursor.fetchall() if any(row[1 + len(keys) :])]
+            assign = ", ".join(f"{c} = {c} + %s" for c in columns)
+            match = " AND ".join(f"{k} = %s" for k in keys)
+            cursor.executemany(
+                f"UPDATE {GRID} SET {assign} WHERE level = %s AND rolled_up = %s AND cell = %s "
+                f"AND {match}",
+                [
+                    (*row[1 + len(keys) :], level, rolled_up, row[0], *row[1 : 1 + len(keys)])
+                    for row in rows
+                ],
             )
 
 
