@@ -468,10 +468,11 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
 
 
 def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> dict[int, int]:
-    """`update_current_statuses`, counting the changes per country. One `UPDATE … FROM`
-    a query that picks each school's status (SQLite 3.33 or newer, PostgreSQL), over
-    CHUNK schools a transaction and writing only the statuses that differ: no row goes
-    through Python, and a run that changes nothing writes nothing."""
+    """`update_current_statuses`, counting the changes per country. Per CHUNK schools a
+    transaction: one query picks each school's status and keeps the ones that change, one
+    `UPDATE … FROM` writes them (SQLite 3.33 or newer, PostgreSQL), and the map's cells
+    and the counts per area take them as deltas. A run that changes nothing writes
+    nothing."""
     current = week_start(today or timezone.now().date())
     previous = current - timedelta(days=7)
     school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
