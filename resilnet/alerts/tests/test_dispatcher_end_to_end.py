@@ -140,7 +140,9 @@ def test_two_dispatchers_share_a_campaign_and_every_receipt_finds_its_message(au
     submitted = [d.runners[r].stats.parts_accepted for d in (first, second) for r in d.runners]
     assert all(submitted)  # both took part
     assert sum(submitted) == sim.counters["accepted"] == 400
-    assert sim.counters["receipts_redelivered"] > 0  # receipts did come before their part
+    # Whether a receipt reached the other dispatcher before its part was written (and was
+    # delivered again) depends on timing: on a loaded machine it may not happen, so it is
+    # not asserted here; every message delivered is what must hold either way.
 
 
 def test_a_campaign_over_transmitter_receiver_pairs_ends_delivered_with_every_receipt(
