@@ -38,15 +38,7 @@ def refresh_counts(country_ids: Iterable[int]) -> int:
     counted = f"COUNT(*), SUM(CASE WHEN realtime THEN 1 ELSE 0 END), {sums}"
     live = "country_id = %s AND deleted_at IS NULL"
     columns = "country_id, realtime, coverage, connectivity_global, connectivity_national"
-    # A school counts once in each area it is in, whichever column names it (an area named
-    # as both its province and its district counts it once).
-    in_areas = (
-        f"SELECT admin1_area_id AS area, {columns} FROM {SCHOOLS} "  # noqa: S608
-        f"WHERE {live} AND admin1_area_id IS NOT NULL UNION ALL "
-        f"SELECT admin2_area_id, {columns} FROM {SCHOOLS} WHERE {live} "
-        f"AND admin2_area_id IS NOT NULL "
-        f"AND (admin1_area_id IS NULL OR admin1_area_id <> admin2_area_id)"
-    )
+    in_areas = _in_areas(SCHOOLS, columns, f"{live} AND ")
     written = 0
     for country_id in sorted(set(country_ids)):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -71,8 +63,8 @@ def refresh_counts(country_ids: Iterable[int]) -> int:
 def move_statuses(cursor: Any, moves: str) -> None:
     """Apply the connectivity statuses that changed (`moves`: the schools' id, country and
     areas, with their old and new status on each benchmark) to the counts of those
-    countries and areas, inside the
-    caller's transaction, instead of recounting whole countries."""
+    countries and areas, inside the caller's transaction, instead of recounting whole
+    countries."""
     moved = [(f"{b}_{s}", f"new_{b[0]}", f"old_{b[0]}", s) for b in BENCHMARKS for s in STATUSES]
     deltas = ", ".join(
         f"SUM(CASE WHEN {new} = %s THEN 1 ELSE 0 END) - "
@@ -81,18 +73,10 @@ def move_statuses(cursor: Any, moves: str) -> None:
     )
     values = [v for _n, _new, _old, s in moved for v in (s, s)]
     assign = ", ".join(f"{name} = {COUNTS}.{name} + d.{name}" for name, *_rest in moved)
-    joined = f"{moves} s"
-    columns = "s.old_g, s.old_n, s.new_g, s.new_n"
-    # The same areas as refresh_counts: each area a school is in, once.
-    in_areas = (
-        f"SELECT s.admin1_area_id AS area, {columns} FROM {joined} "  # noqa: S608
-        f"WHERE s.admin1_area_id IS NOT NULL UNION ALL "
-        f"SELECT s.admin2_area_id, {columns} FROM {joined} WHERE s.admin2_area_id IS NOT NULL "
-        f"AND (s.admin1_area_id IS NULL OR s.admin1_area_id <> s.admin2_area_id)"
-    )
+    in_areas = _in_areas(moves, "old_g, old_n, new_g, new_n", "")
     cursor.execute(
-        f"UPDATE {COUNTS} SET {assign} FROM (SELECT s.country_id, {deltas} FROM {joined} "  # noqa: S608
-        f"GROUP BY s.country_id) d "
+        f"UPDATE {COUNTS} SET {assign} FROM (SELECT country_id, {deltas} FROM {moves} "  # noqa: S608
+        f"GROUP BY country_id) d "
         f"WHERE {COUNTS}.country_id = d.country_id AND {COUNTS}.area_id IS NULL",
         values,
     )
@@ -100,4 +84,17 @@ def move_statuses(cursor: Any, moves: str) -> None:
         f"UPDATE {COUNTS} SET {assign} FROM (SELECT area, {deltas} FROM ({in_areas}) u "  # noqa: S608
         f"GROUP BY area) d WHERE {COUNTS}.area_id = d.area",
         values,
+    )
+
+
+def _in_areas(table: str, columns: str, where: str) -> str:
+    """`columns` of each (area, school) of `table`: a school counts once in each area it is
+    in, whichever column names it (an area named as both its province and its district
+    counts it once). `where` narrows the schools (ending in AND)."""
+    return (
+        f"SELECT admin1_area_id AS area, {columns} FROM {table} "  # noqa: S608
+        f"WHERE {where}admin1_area_id IS NOT NULL UNION ALL "
+        f"SELECT admin2_area_id, {columns} FROM {table} WHERE {where}"
+        f"admin2_area_id IS NOT NULL "
+        f"AND (admin1_area_id IS NULL OR admin1_area_id <> admin2_area_id)"
     )
