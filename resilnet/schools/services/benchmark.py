@@ -100,7 +100,6 @@ def recompute_national_statuses(country_id: int, progress: Any = None) -> None:
     total = len(weeks) + 2
     for done, monday in enumerate(weeks, start=1):
         _recompute_week(country_id, monday, bench)
-        rollups.count_week(country_id, monday)
         if progress:
             progress(done, total)
     # Schools without real-time data: their static status on the new benchmark.
@@ -115,9 +114,14 @@ def recompute_national_statuses(country_id: int, progress: Any = None) -> None:
     ]
     _update(School._meta.db_table, "connectivity_national", static)
     rollups.update_current_statuses([country_id])
+    rollups._statuses_changed([country_id])
+    if progress:
+        progress(total - 1, total)
+    # The weeks' counts start from the counts per area, recounted just above.
+    for monday in weeks:
+        rollups.count_week(country_id, monday)
     if progress:
         progress(total, total)
-    rollups._statuses_changed([country_id])
 
 
 def _recompute_week(country_id: int, monday: date, bench: int) -> None:

@@ -376,47 +376,85 @@ def _carry_forward(monday: date, moved: set[date] | None) -> set[int]:
 def count_week(country: Country | int, monday: date) -> None:
     """The country's and each of its areas' counts of live schools per status, for both
     benchmarks, in the week starting `monday`: schools with the week's row by it, the
-    others by their static status. Call it after changing a country's schools (an
-    import of its school list) for the current week's figures."""
+    others by their static status. Call it after the counts per area are recounted for a
+    change of a country's schools (an import of its school list) for the current week's
+    figures. Only the counts that moved are written."""
     country_id = country if isinstance(country, int) else country.pk
     national = national_benchmarks().get(country_id, status.GLOBAL_BENCHMARK_BPS)
-    counts: Counter[tuple[int | None, str, str]] = Counter()
-    for admin1, admin2, by_global, by_national, n in _status_groups(country_id, monday, national):
-        for benchmark, value in ((Benchmark.GLOBAL, by_global), (Benchmark.NATIONAL, by_national)):
-            # The country (area None) and the school's areas, each once.
-            for area in {None, admin1, admin2}:
-                counts[(area, benchmark, str(value))] += n
+    tally = _week_counts(country_id, monday, national)
     stored = AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday)
-    if dict(counts) == {
-        (area, benchmark, value): n
-        for area, benchmark, value, n in stored.values_list(
-            "area_id", "benchmark", "status", "schools"
+    before = {
+        (area, benchmark, value): (pk, n)
+        for pk, area, benchmark, value, n in stored.values_list(
+            "pk", "area_id", "benchmark", "status", "schools"
         )
-    }:
+    }
+    changed = [(n, before[k][0]) for k, n in tally.items() if k in before and before[k][1] != n]
+    gone = [pk for k, (pk, _n) in before.items() if k not in tally]
+    new = [
+        (country_id, area, connection.ops.adapt_datefield_value(monday), benchmark, value, n)
+        for (area, benchmark, value), n in sorted(tally.items(), key=str)
+        if (area, benchmark, value) not in before
+    ]
+    if not (changed or gone or new):
         return  # the same figures: a roll-up run again writes nothing
-    with transaction.atomic():
-        stored.delete()
-        AreaWeeklyCount.objects.bulk_create(
-            [
-                AreaWeeklyCount(
-                    country_id=country_id,
-                    area_id=area,
-                    week_start=monday,
-                    benchmark=benchmark,
-                    status=value,
-                    schools=n,
-                )
-                for (area, benchmark, value), n in sorted(counts.items(), key=str)
-            ],
-            batch_size=1_000,
+    table = _q(AreaWeeklyCount._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(gone), 500):
+            AreaWeeklyCount.objects.filter(pk__in=gone[start : start + 500]).delete()
+        cursor.executemany(f"UPDATE {table} SET schools = %s WHERE id = %s", changed)  # noqa: S608
+        copy_rows(
+            AreaWeeklyCount._meta.db_table,
+            ("country_id", "area_id", "week_start", "benchmark", "status", "schools"),
+            new,
         )
 
 
-def _status_groups(country_id: int, monday: date, national: int) -> list[tuple[Any, ...]]:
+def _week_counts(country_id: int, monday: date, national: int) -> dict[tuple[Any, ...], int]:
+    """(area or None, benchmark, status) → live schools, none zero. A school not real-time
+    has no week's row and its current status is its static one, so the counts per area
+    (`AreaSchoolCount`, by current status) hold the week's figures but for the real-time
+    schools: only those are read, their current status taken out and their week's put in.
+    Where the counts per area are missing or have drifted from the schools (a count
+    below zero), the whole country is counted instead."""
+    tally: Counter[tuple[Any, ...]] = Counter()
+    pairs = [(b, s) for b in counts.BENCHMARKS for s in counts.STATUSES]
+    rows = list(
+        AreaSchoolCount.objects.filter(country_id=country_id).values_list(
+            "area_id", *(f"{b}_{s}" for b, s in pairs)
+        )
+    )
+    for area, *values in rows:
+        for (benchmark, value), n in zip(pairs, values, strict=True):
+            tally[(area, benchmark, value)] += n
+    for admin1, admin2, by_global, by_national, now_global, now_national, n in _status_groups(
+        country_id, monday, national, realtime=True
+    ):
+        for area in {None, admin1, admin2}:
+            tally[(area, Benchmark.GLOBAL, now_global)] -= n
+            tally[(area, Benchmark.NATIONAL, now_national)] -= n
+            tally[(area, Benchmark.GLOBAL, by_global)] += n
+            tally[(area, Benchmark.NATIONAL, by_national)] += n
+    if not rows or any(n < 0 for n in tally.values()):
+        tally.clear()
+        for admin1, admin2, by_global, by_national, n in _status_groups(
+            country_id, monday, national
+        ):
+            for area in {None, admin1, admin2}:
+                tally[(area, Benchmark.GLOBAL, by_global)] += n
+                tally[(area, Benchmark.NATIONAL, by_national)] += n
+    return {(area, str(b), str(v)): n for (area, b, v), n in tally.items() if n}
+
+
+def _status_groups(
+    country_id: int, monday: date, national: int, *, realtime: bool = False
+) -> list[tuple[Any, ...]]:
     """(admin1, admin2, status by the global benchmark, by the national one, schools) of
     the country's live schools in the week starting `monday`, grouped by the database:
     a few hundred rows cross the wire instead of one per school. A school's status is
-    its week's row's, else `status.static_connectivity` written as SQL."""
+    its week's row's, else `status.static_connectivity` written as SQL. With `realtime`,
+    the real-time schools only, each group with their current statuses (before the
+    count)."""
     school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
     c = status.Connectivity
 
@@ -439,11 +477,14 @@ def _status_groups(country_id: int, monday: date, national: int) -> list[tuple[A
     def tail(benchmark: int) -> list[Any]:
         return [benchmark, str(c.GOOD), status.MODERATE_FLOOR_BPS, str(c.MODERATE), str(c.BAD)]
 
+    now = ", cg, cn" if realtime else ""
     sql = (
-        f"SELECT a1, a2, g, n, COUNT(*) FROM (SELECT s.admin1_area_id AS a1, "  # noqa: S608
-        f"s.admin2_area_id AS a2, {by_global} AS g, {by_national} AS n FROM {school} s "
+        f"SELECT a1, a2, g, n{now}, COUNT(*) FROM (SELECT s.admin1_area_id AS a1, "  # noqa: S608
+        f"s.admin2_area_id AS a2, {by_global} AS g, {by_national} AS n, "
+        f"s.connectivity_global AS cg, s.connectivity_national AS cn FROM {school} s "
         f"LEFT JOIN {weekly} w ON w.school_id = s.id AND w.week_start = %s "
-        f"WHERE s.country_id = %s AND s.deleted_at IS NULL) t GROUP BY a1, a2, g, n"
+        f"WHERE s.country_id = %s AND s.deleted_at IS NULL"
+        f"{' AND s.realtime = %s' if realtime else ''}) t GROUP BY a1, a2, g, n{now}"
     )
     values = [
         *params,
@@ -452,6 +493,7 @@ def _status_groups(country_id: int, monday: date, national: int) -> list[tuple[A
         *tail(national),
         connection.ops.adapt_datefield_value(monday),
         country_id,
+        *([True] if realtime else []),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

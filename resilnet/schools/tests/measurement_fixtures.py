@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from resilnet.core.models import Country
-from resilnet.schools import geo
-from resilnet.schools.models import School
+from resilnet.schools import geo, status
+from resilnet.schools.models import CountrySettings, School
 
 
 def make_school(
@@ -21,6 +21,18 @@ def make_school(
         "tile_key": geo.tile_key(lat, lon),
     }
     values.update(fields)
+    # As the registry's import writes them: a school's status is its static one (the
+    # roll-ups' weekly counts rely on it for schools without real-time data).
+    govt, speed = values.get("connectivity_govt"), values.get("download_speed_contracted")
+    national = (
+        CountrySettings.objects.filter(country=country)
+        .values_list("national_benchmark_bps", flat=True)
+        .first()
+    ) or status.GLOBAL_BENCHMARK_BPS
+    values.setdefault(
+        "connectivity_global", status.static_connectivity(govt, speed, status.GLOBAL_BENCHMARK_BPS)
+    )
+    values.setdefault("connectivity_national", status.static_connectivity(govt, speed, national))
     return School.objects.create(
         country=country, school_id_giga=giga, latitude=lat, longitude=lon, **values
     )

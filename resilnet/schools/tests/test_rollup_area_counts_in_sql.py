@@ -11,18 +11,18 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from django.utils import timezone
 
 from resilnet.core.models import Country
 from resilnet.schools import status
 from resilnet.schools.models import (
     AdminArea,
+    AreaSchoolCount,
     AreaWeeklyCount,
     CountrySettings,
     School,
     SchoolWeeklyStatus,
 )
-from resilnet.schools.services import measurements, rollups
+from resilnet.schools.services import counts, measurements, registry, rollups
 from resilnet.schools.tests.measurement_fixtures import make_school
 
 DAY = date(2025, 3, 12)  # a Wednesday
@@ -111,9 +111,11 @@ def test_area_counts_equal_counting_school_by_school(reference_data):
     )
     rollups.roll_up([date(2025, 3, 4)])
     assert stored(kenya, last_week) == counted_in_python(kenya, last_week)
-    School.objects.filter(pk=measured[-1].pk).update(deleted_at=timezone.now())
-    make_school(giga="gone", lat=3, admin1_area=one, download_speed_contracted=30_000_000)
-    School.objects.filter(school_id_giga="gone").update(deleted_at=timezone.now())
+    # Deleted through the registry, whose hook recounts the counts per area the weekly
+    # counts start from.
+    registry.do_delete_school(None, measured[-1])
+    gone = make_school(giga="gone", lat=3, admin1_area=one, download_speed_contracted=30_000_000)
+    registry.do_delete_school(None, gone)
 
     rollups.roll_up([DAY])
 
@@ -136,3 +138,41 @@ def test_area_counts_equal_counting_school_by_school(reference_data):
     for benchmark in ("global", "national"):
         assert sum(n for (a, b, _s), n in counts.items() if a is None and b == benchmark) == live
     assert {a for a, _b, _s in counts} == {None, one.pk, two.pk, district.pk}
+
+
+def test_week_counts_from_the_counts_per_area_or_counted_again_when_they_drifted(
+    reference_data,
+):
+    """The weekly counts start from the counts per area and redo only the real-time
+    schools; counts per area missing or gone below what the real-time schools need are
+    not trusted, and the country is counted school by school."""
+    kenya = Country.objects.get(iso3="KEN")
+    CountrySettings.objects.create(country=kenya, national_benchmark_bps=NATIONAL)
+    province = AdminArea.objects.create(country=kenya, level=1, code="P1", name="One")
+    for i, speed in enumerate([None, 500_000, 5_000_000, 30_000_000]):
+        make_school(giga=f"s-{i}", lat=-1 - i / 100, download_speed_contracted=speed)
+    school = make_school(giga="r", lat=1, admin1_area=province)
+    when = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC)
+    measurements.record_measurements(
+        school,
+        [{"uuid": str(uuid.uuid4()), "timestamp": when.isoformat(), "download_bps": 50_000_000}],
+    )
+    counts.refresh_counts([kenya.pk])
+    rollups.roll_up([DAY])
+    monday = rollups.week_start(DAY)
+    expected = counted_in_python(kenya, monday)
+    assert stored(kenya, monday) == expected
+    assert expected[(province.pk, "global", "good")] == 1
+
+    # The real-time school's current status (unknown: the week is long past) taken out
+    # of counts that do not hold it.
+    assert School.objects.get(pk=school.pk).connectivity_global == "unknown"
+    AreaSchoolCount.objects.filter(country=kenya).update(global_unknown=0, national_unknown=0)
+    AreaWeeklyCount.objects.filter(country=kenya).delete()
+    rollups.count_week(kenya.pk, monday)
+    assert stored(kenya, monday) == expected
+
+    AreaSchoolCount.objects.filter(country=kenya).delete()
+    AreaWeeklyCount.objects.filter(country=kenya).delete()
+    rollups.count_week(kenya.pk, monday)
+    assert stored(kenya, monday) == expected
