@@ -226,9 +226,12 @@ def main() -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-rollup-giga-"))
     workdir.mkdir(parents=True, exist_ok=True)
     database, snapshot = workdir / "db.sqlite3", workdir / "ready.sqlite3"
-    if snapshot.exists():
+    reused = snapshot.exists()
+    if reused:
         restore(snapshot, database)
     stats.setup(f"sqlite:///{database}", workdir / "var")
+    if reused:
+        keep(database, snapshot)  # with any migration `setup` just applied
     from resilnet.schools.models import School, SchoolWeeklyStatus
     from resilnet.schools.services import counts, rollups, tiles
 

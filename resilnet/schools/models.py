@@ -169,6 +169,14 @@ class School(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="school_static_counts",
             ),
+            # The real-time schools of a country (a roll-up reads them, a few per cent of
+            # all schools): only they have an entry, so an import of schools without
+            # real-time data does not pay for it.
+            models.Index(
+                fields=["country"],
+                condition=Q(realtime=True, deleted_at__isnull=True),
+                name="school_realtime",
+            ),
         ]
 
     def __str__(self) -> str:

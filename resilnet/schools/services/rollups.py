@@ -80,14 +80,13 @@ def _measured(start: date, end: date) -> Measured:
     """(day, school, download, upload, latency) of live schools' measurements in
     [start, end), the day counted from `start`, NaN for a missing value, read in chunks
     into arrays. The day is worked out by SQLite from comparisons with each midnight, so
-    one read of a week serves its days and the week."""
+    one read of a week serves its days and the week. Deleted schools are left out here,
+    not by a join: looking each row's school up took two thirds of the read."""
     midnights = [_time(start + timedelta(days=d)) for d in range(1, (end - start).days)]
     day = " + ".join(["(m.timestamp >= %s)"] * len(midnights)) or "0"
     sql = (
         f"SELECT {day}, m.school_id, m.download_bps, m.upload_bps, m.latency_ms "  # noqa: S608
-        f"FROM {_q(Measurement._meta.db_table)} m JOIN {_q(School._meta.db_table)} s "
-        f"ON s.id = m.school_id WHERE m.timestamp >= %s AND m.timestamp < %s "
-        f"AND s.deleted_at IS NULL"
+        f"FROM {_q(Measurement._meta.db_table)} m WHERE m.timestamp >= %s AND m.timestamp < %s"
     )
     parts: list[np.ndarray] = []
     with connection.cursor() as cursor:
@@ -95,6 +94,8 @@ def _measured(start: date, end: date) -> Measured:
         while batch := cursor.fetchmany(100_000):
             parts.append(np.array(batch, dtype=np.float64))  # None becomes NaN
     table = np.concatenate(parts) if parts else np.empty((0, 5))
+    deleted = School.objects.filter(deleted_at__isnull=False).order_by().values_list("pk")
+    table = table[~np.isin(table[:, 1], np.fromiter((pk for (pk,) in deleted), np.float64))]
     days, schools = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
     return days, schools, table[:, 2], table[:, 3], table[:, 4]
 
@@ -272,7 +273,9 @@ def roll_up_week(
         )
     )
     country_of = dict(
-        School.objects.filter(realtime=True, deleted_at=None).values_list("pk", "country_id")
+        School.objects.filter(realtime=True, deleted_at=None)
+        .order_by()
+        .values_list("pk", "country_id")
     )
     national = national_benchmarks()
     iso_year, iso_week, _ = monday.isocalendar()
@@ -317,7 +320,11 @@ def roll_up_week(
 
 def _countries_with_schools() -> set[int]:
     return set(
-        School.objects.filter(deleted_at=None).values_list("country_id", flat=True).distinct()
+        # No ordering: the model's would make DISTINCT read every school.
+        School.objects.filter(deleted_at=None)
+        .order_by()
+        .values_list("country_id", flat=True)
+        .distinct()
     )
 
 
@@ -484,7 +491,7 @@ def _status_groups(
         f"s.connectivity_global AS cg, s.connectivity_national AS cn FROM {school} s "
         f"LEFT JOIN {weekly} w ON w.school_id = s.id AND w.week_start = %s "
         f"WHERE s.country_id = %s AND s.deleted_at IS NULL"
-        f"{' AND s.realtime = %s' if realtime else ''}) t GROUP BY a1, a2, g, n{now}"
+        f"{' AND s.realtime' if realtime else ''}) t GROUP BY a1, a2, g, n{now}"
     )
     values = [
         *params,
@@ -493,7 +500,6 @@ def _status_groups(
         *tail(national),
         connection.ops.adapt_datefield_value(monday),
         country_id,
-        *([True] if realtime else []),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -542,7 +548,7 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
         f"FROM {school} s "
         f"LEFT JOIN {weekly} c ON c.school_id = s.id AND c.week_start = %s "
         f"LEFT JOIN {weekly} p ON p.school_id = s.id AND p.week_start = %s "
-        f"WHERE s.country_id = %s AND s.realtime = %s AND s.deleted_at IS NULL "
+        f"WHERE s.country_id = %s AND s.realtime AND s.deleted_at IS NULL "
         f"AND s.id >= %s AND s.id <= %s"
     )
     find = (
@@ -580,7 +586,7 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
                     f"new_g varchar(12), new_n varchar(12))"
                 )
                 cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
-                params = [unknown, unknown, *weeks, country_id, True, span[0], span[-1]]
+                params = [unknown, unknown, *weeks, country_id, span[0], span[-1]]
                 cursor.execute(find, params)
                 moved = max(cursor.rowcount, 0)
                 if moved:
