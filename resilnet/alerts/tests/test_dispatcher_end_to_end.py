@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -143,6 +144,122 @@ def test_two_dispatchers_share_a_campaign_and_every_receipt_finds_its_message(au
     # Whether a receipt reached the other dispatcher before its part was written (and was
     # delivered again) depends on timing: on a loaded machine it may not happen, so it is
     # not asserted here; every message delivered is what must hold either way.
+
+
+class ReceiptFirstSimulator(RecordingSimulator):
+    """Notes, per SMSC message id, whether its receipt was written before its
+    submit_sm_resp could be: the answer leaves `response_delay` after the submit_sm."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        super().__init__(config)
+        self.answer_after: dict[int, float] = {}  # message id → earliest answer time
+        self.receipts_first: set[int] = set()
+
+    def submit(self, conn: Any, request: P.SubmitSm) -> P.Pdu:
+        answer = super().submit(conn, request)
+        if isinstance(answer, P.SubmitSmResp) and answer.message_id:
+            earliest = time.monotonic() + self.config.response_delay
+            self.answer_after[int(answer.message_id)] = earliest
+        return answer
+
+    def _receipt(self, conn: Any, item: Any) -> P.DeliverSm:
+        if time.monotonic() < self.answer_after.get(item.message_id, 0.0):
+            self.receipts_first.add(item.message_id)
+        return super()._receipt(conn, item)
+
+
+def test_a_receipt_before_its_submit_answer_is_kept_until_its_part_is_written(author, approver):
+    # The SMSC answers every submit_sm 0.2 s late and sends the receipt at once (its sweep
+    # runs every 10 ms, well before the answer's timer): each receipt arrives, on the same
+    # connection, for a part whose SMSC id the dispatcher does not know yet.
+    sim = ReceiptFirstSimulator(
+        SimulatorConfig(accounts={"moh": "secret"}, dlr_delay=0, response_delay=0.2, seed=11)
+    )
+    queue_campaign(author, approver, operator(_reserve(sim), binds=1, window=10), 40)
+    dispatcher = dispatch(sim)
+    assert len(sim.receipts_first) == sim.counters["accepted"] == 40
+    # Kept in memory until the part was written, then applied: never refused and sent again.
+    assert states() == {"delivered": 40}
+    assert sim.counters["receipts_redelivered"] == 0
+    runner = next(iter(dispatcher.runners.values()))
+    assert runner.stats.receipts_matched == 40
+
+
+def delivery_services(**changes: Any) -> SimpleNamespace:
+    """The services the dispatcher calls (its `delivery`), some of them wrapped."""
+    from resilnet.alerts.dispatch import adapter
+
+    return SimpleNamespace(**(vars(adapter) | changes))
+
+
+def test_a_receipt_for_a_part_another_dispatcher_has_not_written_is_answered_later(
+    author, approver
+):
+    """Two dispatchers on one account. The sender's outcomes are held back until the other
+    dispatcher has been handed a receipt for one of its parts and found no part with that
+    id: it must answer "later" (the SMSC keeps the receipt and delivers it again) and apply
+    it once the part is written, so every message ends delivered, none stuck submitted."""
+    import threading
+
+    from resilnet.alerts.dispatch import adapter
+
+    sim = simulator(dlr_delay=0)
+    queue_campaign(author, approver, operator(_reserve(sim), binds=1, window=10), 40)
+    unknown_seen = threading.Event()
+    answered_later: list[int] = []
+
+    def outcomes_after_an_unknown_receipt(worker: str, outcomes: list[Any]) -> None:
+        unknown_seen.wait(LIMIT / 3)  # bounded: the assertions below say if it never came
+        adapter.record_outcomes(worker, outcomes)
+
+    def receipts_counting_unknown(operator_id: int, receipts: list[Any], **kw: Any) -> int:
+        matched = adapter.record_receipts(operator_id, receipts, **kw)
+        if kw.get("unknown_out"):
+            answered_later.append(len(kw["unknown_out"]))
+            unknown_seen.set()
+        return matched
+
+    sender = Dispatcher(
+        DispatcherOptions(worker="sender", until_idle=True, receipt_timeout=1.0),
+        delivery_services(record_outcomes=outcomes_after_an_unknown_receipt),
+    )
+    # The other one claims nothing: it only takes the receipts the SMSC hands its bind.
+    receiver = Dispatcher(
+        DispatcherOptions(worker="receiver"),
+        delivery_services(claim=lambda *_a: [], record_receipts=receipts_counting_unknown),
+    )
+
+    async def scenario() -> None:
+        await sim.start()
+        try:
+            receiving = asyncio.ensure_future(receiver.run())
+            async with asyncio.timeout(LIMIT):
+                while sim.counters["binds"] < 1:  # bound first: it gets half the receipts
+                    await asyncio.sleep(0.01)
+                await sender.run()
+            # The receipts still refused come again every 10 ms or so; a lost one never.
+            deadline = time.monotonic() + 10.0
+            while time.monotonic() < deadline and await _in_thread(_not_final):
+                await asyncio.sleep(0.05)
+            receiver.stop()
+            await asyncio.wait_for(receiving, LIMIT)
+        finally:
+            await sim.stop()
+
+    in_own_loop(scenario())
+    assert answered_later  # receipts did come before their part was written …
+    # … and were applied once it was, by the dispatcher that never sent a thing.
+    assert states() == {"delivered": 40}
+    assert sim.counters["receipts_redelivered"] >= sum(answered_later)
+    own = next(iter(sender.runners.values())).stats
+    other = next(iter(receiver.runners.values())).stats
+    assert (own.parts_accepted, other.parts_accepted) == (40, 0)
+    assert other.receipts_matched > 0
+    assert own.receipts_matched + other.receipts_matched == 40
+
+
+def _not_final() -> int:
+    return Message.objects.exclude(state__in=FINAL).count()
 
 
 def test_a_campaign_over_transmitter_receiver_pairs_ends_delivered_with_every_receipt(
