@@ -202,8 +202,10 @@ def _replace(
 
 
 def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
-    # Dates come back as dates where the driver converts them, as text where not.
-    return tuple(str(v) if isinstance(v, date) else v for v in row)
+    # The school and its figures: the second column is the day or the week, the same in
+    # every row `_replace` compares (its `where`), and comes back as a date or as text
+    # depending on the driver.
+    return (row[0], *row[2:])
 
 
 # Days ----------------------------------------------------------------------------------
