@@ -47,7 +47,7 @@ def load_schools(total: int, share: float, seed: int) -> None:
     from resilnet.core.bulk import copy_rows
     from resilnet.core.models import Country
     from resilnet.schools import geo, status
-    from resilnet.schools.models import AdminArea, School
+    from resilnet.schools.models import School
 
     fields = [f for f in School._meta.concrete_fields if not f.primary_key]
     columns = tuple(f.column for f in fields)
@@ -60,20 +60,7 @@ def load_schools(total: int, share: float, seed: int) -> None:
     for country, n in zip(countries, stats.sizes(total, len(countries)), strict=True):
         lat0, lon0 = rng.uniform(-35, 45), rng.uniform(-120, 140)
         with transaction.atomic():
-            provinces = AdminArea.objects.bulk_create(
-                AdminArea(country=country, level=1, code=f"P{i}", name=f"Province {i}")
-                for i in range(20)
-            )
-            districts = AdminArea.objects.bulk_create(
-                AdminArea(
-                    country=country,
-                    level=2,
-                    code=f"D{i}",
-                    name=f"District {i}",
-                    parent=provinces[i % 20],
-                )
-                for i in range(100)
-            )
+            _provinces, districts = stats.make_areas(country)
             batch = []
             for i in range(n):
                 district = districts[rng.randrange(100)]

@@ -66,12 +66,28 @@ def sizes(total: int, countries: int) -> list[int]:
     return result
 
 
+def make_areas(country: Any) -> tuple[list[Any], list[Any]]:
+    """20 provinces and 100 districts, five in each province."""
+    from resilnet.schools.models import AdminArea
+
+    provinces = AdminArea.objects.bulk_create(
+        AdminArea(country=country, level=1, code=f"P{i}", name=f"Province {i}") for i in range(20)
+    )
+    districts = AdminArea.objects.bulk_create(
+        AdminArea(
+            country=country, level=2, code=f"D{i}", name=f"District {i}", parent=provinces[i % 20]
+        )
+        for i in range(100)
+    )
+    return provinces, districts
+
+
 def load(total: int, seed: int) -> list[Any]:
     from django.db import connection, transaction
 
     from resilnet.core.bulk import copy_rows
     from resilnet.core.models import Country
-    from resilnet.schools.models import AdminArea, AreaWeeklyCount, School
+    from resilnet.schools.models import AreaWeeklyCount, School
 
     # Plain rows, COPY on PostgreSQL: model instances cost more than the insert itself at
     # millions of rows.
@@ -85,20 +101,7 @@ def load(total: int, seed: int) -> list[Any]:
     started = time.perf_counter()
     for country, n in zip(countries, sizes(total, len(countries)), strict=True):
         with transaction.atomic():
-            provinces = AdminArea.objects.bulk_create(
-                AdminArea(country=country, level=1, code=f"P{i}", name=f"Province {i}")
-                for i in range(20)
-            )
-            districts = AdminArea.objects.bulk_create(
-                AdminArea(
-                    country=country,
-                    level=2,
-                    code=f"D{i}",
-                    name=f"District {i}",
-                    parent=provinces[i % 20],
-                )
-                for i in range(100)
-            )
+            provinces, districts = make_areas(country)
             batch = []
             for i in range(n):
                 district = districts[rng.randrange(100)]
