@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from resilnet.core.bulk import copy_rows
@@ -386,13 +387,10 @@ class _WeekCells:
 
 
 def _countries_with_schools() -> set[int]:
-    return set(
-        # No ordering: the model's would make DISTINCT read every school.
-        School.objects.filter(deleted_at=None)
-        .order_by()
-        .values_list("country_id", flat=True)
-        .distinct()
-    )
+    # One index probe per country: DISTINCT over the schools read all 2.1 million of them
+    # at Giga's scale (and, with the model's ordering, sorted them too).
+    live = School.objects.filter(country_id=OuterRef("pk"), deleted_at=None)
+    return set(Country.objects.filter(Exists(live)).values_list("pk", flat=True))
 
 
 def _carry_forward(monday: date, moved: set[date] | None) -> set[int]:

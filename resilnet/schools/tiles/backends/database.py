@@ -313,7 +313,19 @@ def move_week_statuses(cursor: Any, monday: dt.date, moves: Iterable[WeekMove]) 
     update = f"UPDATE {WEEK_GRID} SET {', '.join(f'{c} = {c} + %s' for c in columns)} WHERE {where}"
     changed = [(key, delta) for key, delta in deltas.items() if any(delta)]
     # Cells that gain schools may be new; the others are there.
-    cursor.executemany(update, [(*d, week, *key) for key, d in changed if d[0] <= 0])
+    there = [(key, d) for key, d in changed if d[0] <= 0]
+    if connection.vendor == "postgresql" and there:
+        # One statement from arrays: a statement per cell is a round trip each here.
+        names = ["level", "cell", "country_id", *columns]
+        cursor.execute(
+            f"UPDATE {WEEK_GRID} w SET {', '.join(f'{c} = w.{c} + d.{c}' for c in columns)} "
+            f"FROM unnest({', '.join(['%s::bigint[]'] * len(names))}) AS d({', '.join(names)}) "
+            f"WHERE w.week_start = %s AND w.level = d.level AND w.cell = d.cell "
+            f"AND w.country_id = d.country_id",
+            [*(list(v) for v in zip(*((*key, *d) for key, d in there), strict=True)), week],
+        )
+    else:
+        cursor.executemany(update, [(*d, week, *key) for key, d in there])
     for key, delta in changed:
         if delta[0] > 0:
             cursor.execute(update, [*delta, week, *key])
