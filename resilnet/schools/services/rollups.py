@@ -49,6 +49,7 @@ from resilnet.schools.models import (
     School,
     SchoolDailyStatus,
     SchoolWeeklyStatus,
+    WeekGridCell,
 )
 from resilnet.schools.services import counts, tiles
 
@@ -168,11 +169,15 @@ def _replace(
     params: Sequence[Any],
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
+    written: Callable[[Any, list[tuple[Any, Any]]], None] | None = None,
 ) -> int:
     """Make the rows of `model` matching `where` equal `rows` (the school first in each),
     writing only the difference: a row already there as it should be is left alone, so
     rolling a day up again rewrites only the schools whose figures moved. In
-    transactions of CHUNK rows; returns how many rows were written or removed."""
+    transactions of CHUNK rows; returns how many rows were written or removed.
+    `written(cursor, pairs)` hears, inside each transaction, the rows it wrote or
+    removed as (stored, new) pairs: the stored row without its second column
+    (`_comparable`) or None, the new row or None."""
     table = _q(model._meta.db_table)
     names = ", ".join(_q(c) for c in columns)
     with connection.cursor() as cursor:
@@ -181,23 +186,42 @@ def _replace(
     wanted = {row[0] for row in rows}
     fresh = [row for row in rows if stored.get(row[0]) != _comparable(row)]
     gone = sorted(stored.keys() - wanted)
-    batches = [
-        ([row[0] for row in part if row[0] in stored], part)
-        for part in (fresh[i : i + CHUNK] for i in range(0, len(fresh), CHUNK))
-    ] + [(gone[i : i + CHUNK], []) for i in range(0, len(gone), CHUNK)]
-    for replaced, part in batches:
+
+    def delete(cursor: Any, schools: list[int]) -> None:
+        if not schools:
+            return
+        among, values = f"IN ({', '.join(['%s'] * len(schools))})", list[Any](schools)
+        if connection.vendor == "postgresql":
+            among, values = "= ANY(%s)", [schools]  # one array, not 20,000 values
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {where} AND school_id {among}",  # noqa: S608
+            [*params, *values],
+        )
+
+    # On SQLite a changed row is updated in place: its figures are in no index, so the
+    # three indexes that taking it out and in again would rewrite are left alone.
+    # PostgreSQL takes changed rows out and in by COPY, cheaper there than an UPDATE each.
+    in_place = connection.vendor != "postgresql"
+    assign = ", ".join(f"{_q(c)} = %s" for c in columns[2:])
+    update = f"UPDATE {table} SET {assign} WHERE {where} AND school_id = %s"  # noqa: S608
+    for start in range(0, len(fresh), CHUNK):
+        part = fresh[start : start + CHUNK]
+        changed = [row for row in part if row[0] in stored]
         # A changed row goes out and in within one transaction: readers never miss it.
         with transaction.atomic(), connection.cursor() as cursor:
-            if replaced:
-                if connection.vendor == "postgresql":
-                    among, values = "= ANY(%s)", [replaced]  # one array, not 20,000 values
-                else:
-                    among, values = f"IN ({', '.join(['%s'] * len(replaced))})", replaced
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE {where} AND school_id {among}",  # noqa: S608
-                    [*params, *values],
-                )
+            if written:
+                written(cursor, [(stored.get(row[0]), row) for row in part])
+            if in_place:
+                cursor.executemany(update, [(*row[2:], *params, row[0]) for row in changed])
+                part = [row for row in part if row[0] not in stored]
+            else:
+                delete(cursor, [row[0] for row in changed])
             copy_rows(model._meta.db_table, columns, part)
+    for start in range(0, len(gone), CHUNK):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if written:
+                written(cursor, [(stored[s], None) for s in gone[start : start + CHUNK]])
+            delete(cursor, gone[start : start + CHUNK])
     return len(fresh) + len(gone)
 
 
@@ -274,11 +298,13 @@ def roll_up_week(
             "school_id", flat=True
         )
     )
-    country_of = dict(
-        School.objects.filter(realtime=True, deleted_at=None)
+    live = {
+        pk: (country_id, tile_key)
+        for pk, country_id, tile_key in School.objects.filter(realtime=True, deleted_at=None)
         .order_by()
-        .values_list("pk", "country_id")
-    )
+        .values_list("pk", "country_id", "tile_key")
+    }
+    country_of = {pk: country_id for pk, (country_id, _key) in live.items()}
     national = national_benchmarks()
     iso_year, iso_week, _ = monday.isocalendar()
     monday_value = connection.ops.adapt_datefield_value(monday)
@@ -309,15 +335,54 @@ def roll_up_week(
                 status.connectivity(d, bench),
             )
         )
-    written = _replace(SchoolWeeklyStatus, "week_start = %s", [monday_value], WEEK_COLUMNS, rows)
-    if written and moved is not None:
+    cells = _WeekCells(monday, live)
+    written = _replace(
+        SchoolWeeklyStatus, "week_start = %s", [monday_value], WEEK_COLUMNS, rows, cells.move
+    )
+    if written and moved is not None and not cells.kept:
         moved.add(monday)
+    if cells.moved:
+        tiles.bump_data_version()
     countries = {country_of[s] for s in by_school} | _carry_forward(monday, moved)
     # Every country's totals, real-time schools or not: the others count at their static
     # status, and a week rolled up is a week every country has figures for.
     for country_id in sorted(_countries_with_schools()):
         count_week(country_id, monday)
     return countries
+
+
+class _WeekCells:
+    """Keeps the map's cells of a week already counted in step with its rows as a roll-up
+    writes them (`_replace`'s `written`), in the same transactions: the statuses that
+    moved, as deltas. A week not counted yet, or whose cells drifted from its rows (a
+    count below zero), is left to a recount (`kept` false)."""
+
+    def __init__(self, monday: date, live: dict[int, tuple[int, int]]) -> None:
+        self.monday, self.live = monday, live
+        self.kept = WeekGridCell.objects.filter(week_start=monday).exists()
+        self.moved = False
+
+    def move(self, cursor: Any, pairs: list[tuple[Any, Any]]) -> None:
+        if not self.kept:
+            return
+        moves = []
+        for stored, new in pairs:
+            school = (stored or new)[0]
+            if school not in self.live:
+                continue  # deleted or not real-time: never in the week's cells
+            old = None if stored is None else (stored[-2], stored[-1])
+            now = None if new is None else (new[-2], new[-1])
+            if old != now:
+                country_id, tile_key = self.live[school]
+                moves.append((tile_key, country_id, old, now))
+        if not moves:
+            return
+        try:
+            with transaction.atomic():
+                tiles.move_week_statuses(cursor, self.monday, moves)
+            self.moved = True
+        except IntegrityError:
+            self.kept = False
 
 
 def _countries_with_schools() -> set[int]:

@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from resilnet.schools.models import GridCell, GridVersion, School
 from resilnet.schools.tiles.backends import backend
-from resilnet.schools.tiles.backends.database import GRID_LEVELS
+from resilnet.schools.tiles.backends.database import GRID_LEVELS, WeekMove
 from resilnet.schools.tiles.backends.database import move_statuses as move_cell_statuses
+from resilnet.schools.tiles.backends.database import (
+    move_week_statuses as move_week_cell_statuses,
+)
 
 
 def refresh_grid(country_ids: Iterable[int] | None = None, *, weeks: bool = True) -> int:
@@ -43,6 +46,13 @@ def move_statuses(cursor: Any, moves: str) -> None:
     """Statuses that changed (a table of id, old and new on each benchmark), applied to the
     map's cells inside the caller's transaction; the caller bumps the data version."""
     move_cell_statuses(cursor, moves)
+
+
+def move_week_statuses(cursor: Any, monday: date, moves: list[WeekMove]) -> None:
+    """Schools' week rows whose status changed, appeared or went (tile key, country, old
+    and new statuses), applied to the week's cells inside the caller's transaction; the
+    caller bumps the data version."""
+    move_week_cell_statuses(cursor, monday, moves)
 
 
 def bump_data_version() -> None:

@@ -284,6 +284,51 @@ def move_statuses(cursor: Any, moves: str) -> None:
             )
 
 
+# A school's move in a week's cells: its tile key, its country, and its (global, national)
+# status in the week before and after, None where it had or has no row that week.
+WeekMove = tuple[int, int, tuple[str, str] | None, tuple[str, str] | None]
+
+
+def move_week_statuses(cursor: Any, monday: dt.date, moves: Iterable[WeekMove]) -> None:
+    """Apply schools' moves in the week starting `monday` to its cells, inside the
+    caller's transaction: each cell, at every level, loses the old status and gains the
+    new, so a day rolled up into a week already counted does not recount the week's
+    cells of every country. A cell a school enters is made if missing; a cell left
+    empty is removed. A count going below zero (cells that drifted) raises
+    IntegrityError."""
+    at = {pair: i for i, pair in enumerate(_WEEK_LAYER_STATUSES, start=1)}
+    deltas: dict[tuple[int, int, int], list[int]] = {}
+    for tile_key, country_id, *old_new in moves:
+        for level in WEEK_GRID_LEVELS:
+            key = (level, tile_key // (1 << 2 * (KEY_ZOOM - level)), country_id)
+            delta = deltas.setdefault(key, [0] * (1 + len(at)))
+            for sign, pair in zip((-1, 1), old_new, strict=True):
+                if pair is not None:
+                    delta[0] += sign
+                    delta[at[("global", pair[0])]] += sign
+                    delta[at[("national", pair[1])]] += sign
+    week = connection.ops.adapt_datefield_value(monday)
+    columns = ["total", *(f"{layer}_{s}" for layer, s in _WEEK_LAYER_STATUSES)]
+    where = "week_start = %s AND level = %s AND cell = %s AND country_id = %s"
+    update = f"UPDATE {WEEK_GRID} SET {', '.join(f'{c} = {c} + %s' for c in columns)} WHERE {where}"
+    changed = [(key, delta) for key, delta in deltas.items() if any(delta)]
+    # Cells that gain schools may be new; the others are there.
+    cursor.executemany(update, [(*d, week, *key) for key, d in changed if d[0] <= 0])
+    for key, delta in changed:
+        if delta[0] > 0:
+            cursor.execute(update, [*delta, week, *key])
+            if cursor.rowcount == 0:
+                cursor.execute(
+                    f"INSERT INTO {WEEK_GRID} (week_start, level, cell, country_id, "
+                    f"{', '.join(columns)}) VALUES ({_marks(4 + len(columns))})",
+                    [week, *key, *delta],
+                )
+    cursor.executemany(
+        f"DELETE FROM {WEEK_GRID} WHERE {where} AND total = 0",
+        [(week, *key) for key, d in changed if d[0] < 0],
+    )
+
+
 def _coarser_levels(
     cursor: Any, sql: str, levels: Sequence[int], before: list[Any], after: list[Any]
 ) -> int:
