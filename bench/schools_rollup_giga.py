@@ -15,7 +15,7 @@ snapshot. Then the last day is rolled up R times by the roll-up module of an ear
 commit (read from git, imported beside the current one) and by the current one,
 alternated, each from the snapshot. After each run the rows it wrote are hashed: both
 versions must write the same. Prints wall and CPU seconds (this process plus the
-PostgreSQL backend) and their medians.
+PostgreSQL backend, not its parallel workers) and their medians.
 
 On SQLite (the default) the database and its snapshot are files in the work folder, the
 snapshot a copy of the file. With RESILNET_DATABASE_URL set to a PostgreSQL URL, the
