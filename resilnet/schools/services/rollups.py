@@ -583,11 +583,11 @@ def update_current_statuses(country_ids: Iterable[int], today: date | None = Non
 
 
 def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> dict[int, int]:
-    """`update_current_statuses`, counting the changes per country. Per CHUNK schools a
-    transaction: one query picks each school's status and keeps the ones that change, one
-    `UPDATE … FROM` writes them (SQLite 3.33 or newer, PostgreSQL), and the map's cells
-    and the counts per area take them as deltas. A run that changes nothing writes
-    nothing."""
+    """`update_current_statuses`, counting the changes per country. Per CHUNK real-time
+    schools (of one country or several) a transaction: one query per country picks each
+    school's status and keeps the ones that change, one `UPDATE … FROM` writes them
+    (SQLite 3.33 or newer, PostgreSQL), and the map's cells and the counts per area take
+    them as deltas. A run that changes nothing writes nothing."""
     current = week_start(today or timezone.now().date())
     previous = current - timedelta(days=7)
     school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
@@ -628,52 +628,62 @@ def _update_current_statuses(country_ids: Iterable[int], today: date | None) -> 
     )
     unknown = str(status.Connectivity.UNKNOWN)
     weeks = [connection.ops.adapt_datefield_value(w) for w in (current, previous)]
-    changed: dict[int, int] = {}
+    countries = sorted(set(country_ids))
+    changed = dict.fromkeys(countries, 0)
     recount: set[int] = set()
-    for country_id in sorted(set(country_ids)):
-        ids = list(
-            School.objects.filter(country_id=country_id, realtime=True, deleted_at=None)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+    schools = dict(
+        AreaSchoolCount.objects.filter(country_id__in=countries, area=None).values_list(
+            "country_id", "schools"
         )
-        schools = (
-            AreaSchoolCount.objects.filter(country_id=country_id, area=None)
-            .values_list("schools", flat=True)
-            .first()
-        ) or 0
-        changed[country_id] = 0
-        for start in range(0, len(ids), CHUNK):
-            span = ids[start : start + CHUNK]
-            with transaction.atomic(), connection.cursor() as cursor:
+    )
+    # The real-time schools of every country in pieces of CHUNK, a piece spanning several
+    # small countries: one transaction and one round of deltas per piece, not per country.
+    realtime = list(
+        School.objects.filter(country_id__in=countries, realtime=True, deleted_at=None)
+        .order_by("country_id", "pk")
+        .values_list("country_id", "pk")
+    )
+    for start in range(0, len(realtime), CHUNK):
+        piece = realtime[start : start + CHUNK]
+        spans: dict[int, list[int]] = {}
+        for country_id, pk in piece:
+            spans.setdefault(country_id, [pk, pk])[1] = pk  # ids ascend within a country
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {moves} (id bigint PRIMARY KEY, "
+                f"tile_key bigint, country_id bigint, education_level varchar(64), "
+                f"school_area_type varchar(8), realtime boolean, admin1_area_id bigint, "
+                f"admin2_area_id bigint, old_g varchar(12), old_n varchar(12), "
+                f"new_g varchar(12), new_n varchar(12))"
+            )
+            cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
+            moving: set[int] = set()
+            for country_id, (first, last) in spans.items():
+                cursor.execute(find, [unknown, unknown, *weeks, country_id, first, last])
+                if (moved := max(cursor.rowcount, 0)) > 0:
+                    changed[country_id] += moved
+                    moving.add(country_id)
+            if moving:
+                cursor.execute(write)
+            # A delta touches a dozen cells per school, a recount reads each of the
+            # country's schools once: past this share, recounting is cheaper.
+            recount |= {c for c in moving if changed[c] > RECOUNT_ABOVE * schools.get(c, 0)}
+            if skipped := sorted(moving & recount):
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {moves} (id bigint PRIMARY KEY, "
-                    f"tile_key bigint, country_id bigint, education_level varchar(64), "
-                    f"school_area_type varchar(8), realtime boolean, admin1_area_id bigint, "
-                    f"admin2_area_id bigint, old_g varchar(12), old_n varchar(12), "
-                    f"new_g varchar(12), new_n varchar(12))"
+                    f"DELETE FROM {moves} WHERE country_id IN ({', '.join(['%s'] * len(skipped))})",  # noqa: S608
+                    skipped,
                 )
-                cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
-                params = [unknown, unknown, *weeks, country_id, span[0], span[-1]]
-                cursor.execute(find, params)
-                moved = max(cursor.rowcount, 0)
-                if moved:
-                    cursor.execute(write)
-                if moved > RECOUNT_ABOVE * schools:
-                    # A delta touches a dozen cells per school, a recount reads each of
-                    # the country's schools once: past this share, recounting is cheaper.
-                    recount.add(country_id)
-                elif moved and country_id not in recount:
-                    try:
-                        with transaction.atomic():
-                            tiles.move_statuses(cursor, moves)
-                            counts.move_statuses(cursor, moves)
-                    except IntegrityError:
-                        # A count would go below zero: the cells no longer matched the
-                        # schools (a status written around the services). The statuses
-                        # stay written; the country is recounted at the end.
-                        recount.add(country_id)
-                cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
-                changed[country_id] += moved
+            if moving - recount:
+                try:
+                    with transaction.atomic():
+                        tiles.move_statuses(cursor, moves)
+                        counts.move_statuses(cursor, moves)
+                except IntegrityError:
+                    # A count would go below zero: the cells no longer matched the
+                    # schools (a status written around the services). The statuses stay
+                    # written; the piece's countries are recounted at the end.
+                    recount |= moving
+            cursor.execute(f"DELETE FROM {moves}")  # noqa: S608
     if recount:
         _statuses_changed(recount, weeks=False)
     if any(changed.values()):

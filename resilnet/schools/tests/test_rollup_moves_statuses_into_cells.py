@@ -84,13 +84,24 @@ def test_status_changes_equal_a_full_recount(reference_data, monkeypatch, recoun
     ids = [kenya.pk, uganda.pk]
     tiles.refresh_grid(ids)
     counts.refresh_counts(ids)
+    expected = {s.pk: (s.connectivity_global, s.connectivity_national) for s in schools}
     for monday in (LAST_WEEK, THIS_WEEK):
         for school in schools:
             if school.realtime and rng.random() < 0.8:
-                week_row(school, monday, 1, rng.choice(STATUSES), rng.choice(STATUSES))
+                expected[school.pk] = (rng.choice(STATUSES), rng.choice(STATUSES))
+                week_row(school, monday, 1, *expected[school.pk])
+            elif school.realtime and monday == LAST_WEEK:
+                expected[school.pk] = ("unknown", "unknown")  # no week: unknown
         before = tiles.data_version()
         moved = rollups.update_current_statuses(ids, TODAY)
         assert moved > 10
+        # Every school's status is its week's, whichever piece and country it fell in.
+        assert {
+            pk: (g, n)
+            for pk, g, n in School.objects.values_list(
+                "pk", "connectivity_global", "connectivity_national"
+            )
+        } == expected
         assert tiles.data_version() > before
         incremental = grid_rows(), count_rows()
         tiles.refresh_grid(ids, weeks=False)
