@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/schools_rollup_giga.py [--schools N] [--realtime 0.05]
         [--days D] [--before COMMIT] [--runs R] [--workdir DIR]
+    RESILNET_DATABASE_URL=postgres://… .venv/bin/python bench/schools_rollup_giga.py …
 
 Loads N schools in 141 countries (Zipf-like sizes, 20 provinces and 100 districts
 each, positions in a box per country), a share of them real-time; the others carry the
@@ -14,13 +15,22 @@ snapshot. Then the last day is rolled up R times by the roll-up module of an ear
 commit (read from git, imported beside the current one) and by the current one,
 alternated, each from the snapshot. After each run the rows it wrote are hashed: both
 versions must write the same. Prints wall and CPU seconds (this process plus the
-PostgreSQL backend) and their medians. SQLite only (the snapshot is a file copy).
+PostgreSQL backend, not its parallel workers) and their medians.
+
+On SQLite (the default) the database and its snapshot are files in the work folder, the
+snapshot a copy of the file. With RESILNET_DATABASE_URL set to a PostgreSQL URL, the
+database it names is the work database, replaced by each restore (its data is lost), and
+the snapshot is a database of the same server named after it and the load's parameters,
+copied both ways with CREATE DATABASE … TEMPLATE; it is kept, so a later run with the same
+parameters skips the load (drop it by hand when done). The parquet files stay in the work
+folder either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import resource
 import shutil
@@ -31,6 +41,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -179,13 +190,20 @@ def digest(day: date) -> tuple[str, dict[str, int]]:
     return digest.hexdigest()[:16], sizes
 
 
-def restore(snapshot: Path, database: Path) -> None:
+def close_django() -> None:
+    """Django's connection closed, if Django is set up: a file copied under it, or a
+    database dropped or copied while it is connected, would not be what the next query
+    reads."""
     from django.apps import apps
 
     if apps.ready:
         from django.db import connection
 
         connection.close()
+
+
+def restore(snapshot: Path, database: Path) -> None:
+    close_django()
     for suffix in ("-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(snapshot, database)
@@ -200,6 +218,90 @@ def keep(database: Path, snapshot: Path) -> None:
     shutil.copyfile(database, snapshot)
 
 
+class FileSnapshot:
+    """SQLite: the database is a file of the work folder, its snapshot a copy of it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.database, self.snapshot = workdir / "db.sqlite3", workdir / "ready.sqlite3"
+        self.url = f"sqlite:///{self.database}"
+        self.name = str(self.snapshot)
+
+    def exists(self) -> bool:
+        return self.snapshot.exists()
+
+    def emptied(self) -> None:
+        """Nothing to do: a new work folder starts without a database."""
+
+    def keep(self) -> None:
+        keep(self.database, self.snapshot)
+
+    def restore(self) -> None:
+        restore(self.snapshot, self.database)
+
+
+class TemplateSnapshot:
+    """PostgreSQL: the snapshot is a database of the same server, and each copy (to keep
+    or to restore) is a CREATE DATABASE … TEMPLATE, run through a connection to the
+    server's `postgres` database once Django's is closed (a template must have no other
+    session)."""
+
+    def __init__(self, url: str, load: str) -> None:
+        from psycopg.conninfo import conninfo_to_dict
+
+        self.url = url
+        self.database = str(conninfo_to_dict(url)["dbname"])
+        self.name = f"{self.database}_giga_{load}"
+
+    def _run(self, *statements: Any) -> None:
+        import psycopg
+
+        close_django()
+        with psycopg.connect(self.url, dbname="postgres", autocommit=True) as maintenance:
+            for statement in statements:
+                maintenance.execute(statement)
+
+    def _copy(self, source: str | None, target: str) -> None:
+        from psycopg import sql
+
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target))
+        if source:
+            # FILE_COPY: copies the files after a checkpoint, much faster for gigabytes
+            # than the default of writing every page through the WAL.
+            create += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(source))
+        drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target))
+        self._run(drop, create)
+
+    def exists(self) -> bool:
+        import psycopg
+
+        with psycopg.connect(self.url, dbname="postgres") as maintenance:
+            found = maintenance.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.name]
+            ).fetchone()
+        return found is not None
+
+    def emptied(self) -> None:
+        """A new work database (from template1, with PostGIS): nothing left of a load
+        that stopped halfway."""
+        self._copy(None, self.database)
+
+    def keep(self) -> None:
+        """The work database copied under a new name first: a copy that fails leaves
+        the snapshot as it was."""
+        from psycopg import sql
+
+        self._copy(self.database, f"{self.name}_new")
+        self._run(
+            sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(self.name)),
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(f"{self.name}_new"), sql.Identifier(self.name)
+            ),
+        )
+
+    def restore(self) -> None:
+        self._copy(self.name, self.database)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=2_100_000)
@@ -212,19 +314,27 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-rollup-giga-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    database, snapshot = workdir / "db.sqlite3", workdir / "ready.sqlite3"
+    url = os.environ.get("RESILNET_DATABASE_URL", "")
+    snapshot: FileSnapshot | TemplateSnapshot
+    if url.startswith(("postgres://", "postgresql://")):
+        load = f"{args.schools}_{round(args.realtime * 1000)}_{args.days}_{args.seed}"
+        snapshot = TemplateSnapshot(url, load)
+    else:
+        snapshot = FileSnapshot(workdir)
     reused = snapshot.exists()
     if reused:
-        restore(snapshot, database)
-    stats.setup(f"sqlite:///{database}", workdir / "var")
+        snapshot.restore()
+    else:
+        snapshot.emptied()
+    stats.setup(snapshot.url, workdir / "var")
     if reused:
-        keep(database, snapshot)  # with any migration `setup` just applied
+        snapshot.keep()  # with any migration `setup` just applied
     from resilnet.schools.models import School, SchoolWeeklyStatus
     from resilnet.schools.services import counts, rollups, tiles
 
     start = date.today() - timedelta(days=args.days)
     day = start + timedelta(days=args.days - 1)
-    if not snapshot.exists():
+    if not reused:
         print(f"loading {args.schools:,} schools into {workdir}", flush=True)
         load_schools(args.schools, args.realtime, args.seed)
         from django.db import connection
@@ -249,8 +359,19 @@ def main() -> int:
                 flush=True,
             )
         import_day(files[-1])  # the day to roll up, arrived
-        keep(database, snapshot)
-        restore(snapshot, database)
+        snapshot.keep()
+        snapshot.restore()
+    else:
+        # The snapshot's last day, even when it was loaded on an earlier date.
+        from django.db.models import Max
+
+        from resilnet.schools.models import Measurement
+
+        latest = Measurement.objects.aggregate(latest=Max("timestamp"))["latest"]
+        day = latest.astimezone(UTC).date()
+    from django.db import connection
+
+    print(f"{connection.vendor}; snapshot {snapshot.name}")
     realtime = School.objects.filter(realtime=True).count()
     weeks = SchoolWeeklyStatus.objects.values("week_start").distinct().count()
     print(
@@ -265,7 +386,7 @@ def main() -> int:
     expected: str | None = None
     for n in range(args.runs):
         for name, module in versions.items():
-            restore(snapshot, database)
+            snapshot.restore()
             wall, cpu, changed = before_after.timed(
                 lambda m=module: m.roll_up([day]).schools_changed
             )
