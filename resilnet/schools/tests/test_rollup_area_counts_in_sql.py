@@ -164,6 +164,20 @@ def test_week_counts_from_the_counts_per_area_or_counted_again_when_they_drifted
     assert stored(kenya, monday) == expected
     assert expected[(province.pk, "global", "good")] == 1
 
+    # The school falls to bad: a count goes down, one goes, one comes; only they move.
+    measurements.record_measurements(
+        school,
+        [
+            {"uuid": str(uuid.uuid4()), "timestamp": when.isoformat(), "download_bps": 500_000}
+            for _ in range(2)
+        ],
+    )
+    rollups.roll_up([DAY])
+    expected = counted_in_python(kenya, monday)
+    assert stored(kenya, monday) == expected
+    assert (province.pk, "global", "good") not in expected
+    assert expected[(province.pk, "global", "bad")] == 1
+
     # The real-time school's current status (unknown: the week is long past) taken out
     # of counts that do not hold it.
     assert School.objects.get(pk=school.pk).connectivity_global == "unknown"
