@@ -3,6 +3,7 @@ ran out is taken over and flagged maybe_duplicate, the kill switch stops claims 
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -166,6 +167,12 @@ def test_a_halted_campaign_does_not_finish(campaign, approver):
     assert delivery.finish_campaigns() == 0
 
 
+@pytest.mark.skipif(
+    not os.environ.get("RESILNET_DATABASE_URL", "").startswith("postgres"),
+    reason="PostgreSQL only: it plans a claim from table statistics, which a campaign "
+    "refreshes once written; the product keeps no statistics on SQLite, so there is "
+    "nothing to check there (the CI's PostgreSQL step runs it)",
+)
 def test_postgresql_knows_a_new_campaigns_messages_before_claiming_them(publish, areas, operators):
     """The statistics are taken while another operator's few messages are all the table
     has; then a campaign of thousands is written. Planned from the old picture, each claim
@@ -175,8 +182,6 @@ def test_postgresql_knows_a_new_campaigns_messages_before_claiming_them(publish,
 
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite plans without table statistics")
     add_subscribers(operators[1], areas["Mombasa"], 20, start=900_000)
     publish([areas["Mombasa"]])
     with connection.cursor() as cursor:
