@@ -305,7 +305,6 @@ def roll_up_week(
         .order_by()
         .values_list("pk", "country_id", "tile_key")
     }
-    country_of = {pk: country_id for pk, (country_id, _key) in live.items()}
     national = national_benchmarks()
     iso_year, iso_week, _ = monday.isocalendar()
     monday_value = connection.ops.adapt_datefield_value(monday)
@@ -313,15 +312,15 @@ def roll_up_week(
     for s, d, u, lat, c in zip(
         measured.tolist(), *(x.tolist() for x in medians), counts.tolist(), strict=True
     ):
-        if s in country_of:
+        if s in live:
             by_school[s] = (_int(d), _int(u), _float(lat), int(c))
     for s in carried:
-        if s in country_of and s not in by_school:
+        if s in live and s not in by_school:
             by_school[s] = (None, None, None, 0)
     rows = []
     for s in sorted(by_school):
         d, u, lat, c = by_school[s]
-        bench = national.get(country_of[s], status.GLOBAL_BENCHMARK_BPS)
+        bench = national.get(live[s][0], status.GLOBAL_BENCHMARK_BPS)
         rows.append(
             (
                 s,
@@ -344,7 +343,7 @@ def roll_up_week(
         moved.add(monday)
     if cells.moved:
         tiles.bump_data_version()
-    countries = {country_of[s] for s in by_school} | _carry_forward(monday, moved)
+    countries = {live[s][0] for s in by_school} | _carry_forward(monday, moved)
     # Every country's totals, real-time schools or not: the others count at their static
     # status, and a week rolled up is a week every country has figures for.
     for country_id in sorted(_countries_with_schools()):
