@@ -76,8 +76,7 @@ def after_schools_changed(country_ids: set[int]) -> None:
     tiles.refresh_grid(country_ids)
     counts.refresh_counts(country_ids)
     monday = rollups.week_start(timezone.now().date())
-    for country_id in sorted(country_ids):
-        rollups.count_week(country_id, monday)
+    rollups.count_weeks(country_ids, monday)
 
 
 def can_import(user: User | None) -> bool:

@@ -16,12 +16,12 @@ A realtime school's current status (`School.connectivity_global/national`) is th
 week's when that week has measurements, otherwise the last complete week's (unknown if it
 sent nothing then either): Monday morning does not turn every school unknown.
 
-Medians are PostgreSQL's `percentile_cont` there; on SQLite, which has no median, they are
-computed in numpy over the rows read by time range, one read of a week serving its days
-and the week (the same figures: an even count takes the mean of the two middle values,
-missing values are left out). Area counts are grouped by the database. Each write is a
-bounded transaction (docs/adr/0008); running a roll-up twice gives the same rows and
-writes nothing the second time.
+Medians are computed in numpy over the rows read by time range, one read of a week
+serving its days and the week, on both engines (SQLite has no median; PostgreSQL's
+`percentile_cont` per school cost more than reading the rows out): an even count takes
+the mean of the two middle values, missing values are left out. Area counts are grouped
+by the database. Each write is a bounded transaction (docs/adr/0008); running a roll-up
+twice gives the same rows and writes nothing the second time.
 """
 
 from __future__ import annotations
@@ -80,10 +80,19 @@ Measured = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def _measured(start: date, end: date) -> Measured:
     """(day, school, download, upload, latency) of live schools' measurements in
-    [start, end), the day counted from `start`, NaN for a missing value, read in chunks
-    into arrays. The day is worked out by SQLite from comparisons with each midnight, so
-    one read of a week serves its days and the week. Deleted schools are left out here,
-    not by a join: looking each row's school up took two thirds of the read."""
+    [start, end), the day counted from `start`, NaN for a missing value, read into
+    arrays, so one read of a week serves its days and the week. Deleted schools are left
+    out here, not by a join: looking each row's school up took two thirds of the read."""
+    read = _measured_postgresql if connection.vendor == "postgresql" else _measured_sqlite
+    table = read(start, end)
+    deleted = School.objects.filter(deleted_at__isnull=False).order_by().values_list("pk")
+    table = table[~np.isin(table[:, 1], np.fromiter((pk for (pk,) in deleted), np.float64))]
+    days, schools = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    return days, schools, table[:, 2], table[:, 3], table[:, 4]
+
+
+def _measured_sqlite(start: date, end: date) -> np.ndarray:
+    # The day is worked out by SQLite from comparisons with each midnight.
     midnights = [_time(start + timedelta(days=d)) for d in range(1, (end - start).days)]
     day = " + ".join(["(m.timestamp >= %s)"] * len(midnights)) or "0"
     sql = (
@@ -95,11 +104,41 @@ def _measured(start: date, end: date) -> Measured:
         cursor.execute(sql, [*midnights, _time(start), _time(end)])
         while batch := cursor.fetchmany(100_000):
             parts.append(np.array(batch, dtype=np.float64))  # None becomes NaN
-    table = np.concatenate(parts) if parts else np.empty((0, 5))
-    deleted = School.objects.filter(deleted_at__isnull=False).order_by().values_list("pk")
-    table = table[~np.isin(table[:, 1], np.fromiter((pk for (pk,) in deleted), np.float64))]
-    days, schools = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
-    return days, schools, table[:, 2], table[:, 3], table[:, 4]
+    return np.concatenate(parts) if parts else np.empty((0, 5))
+
+
+# A row of PostgreSQL's binary COPY with five float8 columns, none NULL: the number of
+# columns, then each column's length and value, big-endian (the "Binary Format" of the
+# COPY page of PostgreSQL's documentation).
+_COPY_ROW = np.dtype(
+    [("columns", ">i2")] + [x for i in range(5) for x in ((f"n{i}", ">i4"), (f"v{i}", ">f8"))]
+)
+_COPY_HEADER = 19  # signature (11 bytes), flags, header extension length (0)
+
+
+def _measured_postgresql(start: date, end: date) -> np.ndarray:
+    """PostgreSQL sends the rows as binary COPY, every value a float8 and NaN for NULL,
+    so numpy reads them as they come, without a Python object per value: fetching the
+    week's rows as tuples cost more than computing the medians, and `percentile_cont`
+    per school, which this replaced, cost twice as much as both (docs/benchmarks.md)."""
+
+    def value(column: str) -> str:
+        return f"coalesce(m.{column}::float8, 'NaN')"
+
+    sql = (
+        f"COPY (SELECT ((m.timestamp AT TIME ZONE 'UTC')::date - %s::date)::float8, "  # noqa: S608
+        f"m.school_id::float8, {value('download_bps')}, {value('upload_bps')}, "
+        f"{value('latency_ms')} FROM {_q(Measurement._meta.db_table)} m "
+        f"WHERE m.timestamp >= %s AND m.timestamp < %s) TO STDOUT (FORMAT binary)"
+    )
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(sql, [start, _time(start), _time(end)]) as copy:
+            data = b"".join(bytes(chunk) for chunk in copy)
+    body = memoryview(data)[_COPY_HEADER : len(data) - 2]  # the trailer: -1 as int16
+    rows = np.frombuffer(body, _COPY_ROW)
+    if len(body) % _COPY_ROW.itemsize or (rows["columns"] != 5).any():
+        raise RuntimeError("unexpected layout of PostgreSQL's binary COPY")
+    return np.stack([rows[f"v{i}"].astype(np.float64) for i in range(5)], axis=1)
 
 
 Medians = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -113,30 +152,15 @@ def _medians_of(schools: np.ndarray, *values: np.ndarray) -> Medians:
 
 def _medians(start: date, end: date, week: Measured | None = None) -> Medians:
     """Per live school measured in [start, end), sorted by school: (schools, number of
-    measurements, median download, upload, latency), NaN where a school has no value.
-    PostgreSQL computes them (`percentile_cont`: only one row per school crosses the
-    wire); elsewhere every row is read and `group_medians` computes them, from `week`
-    (`_measured` of the week holding [start, end)) when the caller read it already."""
-    if connection.vendor != "postgresql":
-        if week is None:
-            return _medians_of(*_measured(start, end)[1:])
-        days, *columns = week
-        first = (start - week_start(start)).days
-        keep = (days >= first) & (days < first + (end - start).days)
-        return _medians_of(*(c[keep] for c in columns))
-    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY m.{})"
-    sql = (
-        f"SELECT m.school_id, count(*), {median.format('download_bps')}, "  # noqa: S608
-        f"{median.format('upload_bps')}, {median.format('latency_ms')} "
-        f"FROM {_q(Measurement._meta.db_table)} m JOIN {_q(School._meta.db_table)} s "
-        f"ON s.id = m.school_id WHERE m.timestamp >= %s AND m.timestamp < %s "
-        f"AND s.deleted_at IS NULL GROUP BY m.school_id ORDER BY m.school_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_time(start), _time(end)])
-        table = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 5)
-    schools, counts = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
-    return schools, counts, table[:, 2], table[:, 3], table[:, 4]
+    measurements, median download, upload, latency), NaN where a school has no value;
+    from `week` (`_measured` of the week holding [start, end)) when the caller read it
+    already."""
+    if week is None:
+        return _medians_of(*_measured(start, end)[1:])
+    days, *columns = week
+    first = (start - week_start(start)).days
+    keep = (days >= first) & (days < first + (end - start).days)
+    return _medians_of(*(c[keep] for c in columns))
 
 
 def group_medians(keys: np.ndarray, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -152,7 +176,8 @@ def group_medians(keys: np.ndarray, values: np.ndarray, groups: np.ndarray) -> n
     present, starts, counts = np.unique(k, return_index=True, return_counts=True)
     low = v[starts + (counts - 1) // 2]
     high = v[starts + counts // 2]
-    result[np.searchsorted(groups, present)] = (low + high) / 2
+    # As PostgreSQL's percentile_cont(0.5) interpolates, to the last bit of a float.
+    result[np.searchsorted(groups, present)] = low + 0.5 * (high - low)
     return result
 
 
@@ -264,11 +289,8 @@ def national_benchmarks() -> dict[int, int]:
     return dict(CountrySettings.objects.values_list("country_id", "national_benchmark_bps"))
 
 
-def _read_week(monday: date) -> Measured | None:
-    """The week's measurements, read once for its days and the week where the medians
-    are computed here (SQLite); None where the database computes them."""
-    if connection.vendor == "postgresql":
-        return None
+def _read_week(monday: date) -> Measured:
+    """The week's measurements, read once for its days and the week."""
     return _measured(monday, monday + timedelta(days=7))
 
 
@@ -346,8 +368,7 @@ def roll_up_week(
     countries = {live[s][0] for s in by_school} | _carry_forward(monday, moved)
     # Every country's totals, real-time schools or not: the others count at their static
     # status, and a week rolled up is a week every country has figures for.
-    for country_id in sorted(_countries_with_schools()):
-        count_week(country_id, monday)
+    count_weeks(_countries_with_schools(), monday)
     return countries
 
 
@@ -437,36 +458,57 @@ def _carry_forward(monday: date, moved: set[date] | None) -> set[int]:
                     rows[start : start + CHUNK],
                 )
         touched = {c for _s, c in missing}
-        for country_id in sorted(touched):
-            count_week(country_id, following)
+        count_weeks(touched, following)
         countries |= touched
         week = following
     return countries
 
 
 def count_week(country: Country | int, monday: date) -> None:
-    """The country's and each of its areas' counts of live schools per status, for both
-    benchmarks, in the week starting `monday`: schools with the week's row by it, the
-    others by their static status. Call it after the counts per area are recounted for a
-    change of a country's schools (an import of its school list) for the current week's
-    figures. Only the counts that moved are written."""
-    country_id = country if isinstance(country, int) else country.pk
-    national = national_benchmarks().get(country_id, status.GLOBAL_BENCHMARK_BPS)
-    tally = _week_counts(country_id, monday, national)
-    stored = AreaWeeklyCount.objects.filter(country_id=country_id, week_start=monday)
-    before = {
-        (area, benchmark, value): (pk, n)
-        for pk, area, benchmark, value, n in stored.values_list(
-            "pk", "area_id", "benchmark", "status", "schools"
-        )
-    }
-    changed = [(n, before[k][0]) for k, n in tally.items() if k in before and before[k][1] != n]
-    gone = [pk for k, (pk, _n) in before.items() if k not in tally]
-    new = [
-        (country_id, area, connection.ops.adapt_datefield_value(monday), benchmark, value, n)
-        for (area, benchmark, value), n in sorted(tally.items(), key=str)
-        if (area, benchmark, value) not in before
-    ]
+    """`count_weeks` of one country."""
+    count_weeks([country if isinstance(country, int) else country.pk], monday)
+
+
+def count_weeks(country_ids: Iterable[int], monday: date) -> None:
+    """The countries' and each of their areas' counts of live schools per status, for
+    both benchmarks, in the week starting `monday`: schools with the week's row by it,
+    the others by their static status. Call it after the counts per area are recounted
+    for a change of a country's schools (an import of its school list) for the current
+    week's figures. Only the counts that moved are written, whole countries a
+    transaction, as many as fit in CHUNK rows written: one statement reads every
+    country's real-time schools, instead of one a country."""
+    countries = sorted(set(country_ids))
+    if not countries:
+        return
+    tallies = _week_counts(countries, monday)
+    stored: dict[int, dict[tuple[Any, ...], tuple[int, int]]] = {c: {} for c in countries}
+    for pk, country_id, area, benchmark, value, n in AreaWeeklyCount.objects.filter(
+        country_id__in=countries, week_start=monday
+    ).values_list("pk", "country_id", "area_id", "benchmark", "status", "schools"):
+        stored[country_id][(area, benchmark, value)] = (pk, n)
+    monday_value = connection.ops.adapt_datefield_value(monday)
+    changed: list[tuple[int, int]] = []
+    gone: list[int] = []
+    new: list[tuple[Any, ...]] = []
+    for country_id in countries:
+        tally, before = tallies.get(country_id, {}), stored[country_id]
+        changed += [
+            (n, before[k][0]) for k, n in tally.items() if k in before and before[k][1] != n
+        ]
+        gone += [pk for k, (pk, _n) in before.items() if k not in tally]
+        new += [
+            (country_id, area, monday_value, benchmark, value, n)
+            for (area, benchmark, value), n in sorted(tally.items(), key=str)
+            if (area, benchmark, value) not in before
+        ]
+        if len(changed) + len(gone) + len(new) >= CHUNK or country_id == countries[-1]:
+            _write_week_counts(changed, gone, new)
+            changed, gone, new = [], [], []
+
+
+def _write_week_counts(
+    changed: list[tuple[int, int]], gone: list[int], new: list[tuple[Any, ...]]
+) -> None:
     if not (changed or gone or new):
         return  # the same figures: a roll-up run again writes nothing
     table = _q(AreaWeeklyCount._meta.db_table)
@@ -489,89 +531,93 @@ def count_week(country: Country | int, monday: date) -> None:
         )
 
 
-def _week_counts(country_id: int, monday: date, national: int) -> dict[tuple[Any, ...], int]:
-    """(area or None, benchmark, status) → live schools, none zero. A school not real-time
-    has no week's row and its current status is its static one, so the counts per area
-    (`AreaSchoolCount`, by current status) hold the week's figures but for the real-time
-    schools: only those are read, their current status taken out and their week's put in.
-    Where the counts per area are missing or have drifted from the schools (a count
-    below zero), the whole country is counted instead."""
-    tally: Counter[tuple[Any, ...]] = Counter()
+def _week_counts(countries: list[int], monday: date) -> dict[int, dict[tuple[Any, ...], int]]:
+    """Per country, (area or None, benchmark, status) → live schools, none zero. A school
+    not real-time has no week's row and its current status is its static one, so the
+    counts per area (`AreaSchoolCount`, by current status) hold the week's figures but
+    for the real-time schools: only those are read, their current status taken out and
+    their week's put in. Where a country's counts per area are missing or have drifted
+    from its schools (a count below zero), the country is counted school by school."""
+    tallies: dict[int, Counter[tuple[Any, ...]]] = {c: Counter() for c in countries}
     pairs = [(b, s) for b in counts.BENCHMARKS for s in counts.STATUSES]
-    rows = list(
-        AreaSchoolCount.objects.filter(country_id=country_id).values_list(
-            "area_id", *(f"{b}_{s}" for b, s in pairs)
-        )
-    )
-    for area, *values in rows:
+    counted: set[int] = set()
+    for country_id, area, *values in AreaSchoolCount.objects.filter(
+        country_id__in=countries
+    ).values_list("country_id", "area_id", *(f"{b}_{s}" for b, s in pairs)):
+        counted.add(country_id)
+        tally = tallies[country_id]
         for (benchmark, value), n in zip(pairs, values, strict=True):
             tally[(area, benchmark, value)] += n
-    for admin1, admin2, by_global, by_national, now_global, now_national, n in _status_groups(
-        country_id, monday, national, realtime=True
-    ):
+    groups = _status_groups(countries, monday, realtime=True)
+    for country_id, admin1, admin2, by_g, by_n, now_g, now_n, n in groups:
+        tally = tallies[country_id]
         for area in {None, admin1, admin2}:
-            tally[(area, Benchmark.GLOBAL, now_global)] -= n
-            tally[(area, Benchmark.NATIONAL, now_national)] -= n
-            tally[(area, Benchmark.GLOBAL, by_global)] += n
-            tally[(area, Benchmark.NATIONAL, by_national)] += n
-    if not rows or any(n < 0 for n in tally.values()):
-        tally.clear()
-        for admin1, admin2, by_global, by_national, n in _status_groups(
-            country_id, monday, national
-        ):
-            for area in {None, admin1, admin2}:
-                tally[(area, Benchmark.GLOBAL, by_global)] += n
-                tally[(area, Benchmark.NATIONAL, by_national)] += n
-    return {(area, str(b), str(v)): n for (area, b, v), n in tally.items() if n}
+            tally[(area, Benchmark.GLOBAL, now_g)] -= n
+            tally[(area, Benchmark.NATIONAL, now_n)] -= n
+            tally[(area, Benchmark.GLOBAL, by_g)] += n
+            tally[(area, Benchmark.NATIONAL, by_n)] += n
+    for country_id, tally in tallies.items():
+        if country_id not in counted or any(n < 0 for n in tally.values()):
+            tally.clear()
+            for _c, admin1, admin2, by_g, by_n, n in _status_groups([country_id], monday):
+                for area in {None, admin1, admin2}:
+                    tally[(area, Benchmark.GLOBAL, by_g)] += n
+                    tally[(area, Benchmark.NATIONAL, by_n)] += n
+    return {
+        country_id: {(area, str(b), str(v)): n for (area, b, v), n in tally.items() if n}
+        for country_id, tally in tallies.items()
+    }
 
 
 def _status_groups(
-    country_id: int, monday: date, national: int, *, realtime: bool = False
+    countries: list[int], monday: date, *, realtime: bool = False
 ) -> list[tuple[Any, ...]]:
-    """(admin1, admin2, status by the global benchmark, by the national one, schools) of
-    the country's live schools in the week starting `monday`, grouped by the database:
-    a few hundred rows cross the wire instead of one per school. A school's status is
-    its week's row's, else `status.static_connectivity` written as SQL. With `realtime`,
-    the real-time schools only, each group with their current statuses (before the
-    count)."""
+    """(country, admin1, admin2, status by the global benchmark, by the national one,
+    schools) of the countries' live schools in the week starting `monday`, grouped by
+    the database: a few hundred rows cross the wire instead of one per school. A school's
+    status is its week's row's, else `status.static_connectivity` written as SQL, against
+    its country's national benchmark. With `realtime`, the real-time schools only, each
+    group with their current statuses (before the count)."""
     school, weekly = _q(School._meta.db_table), _q(SchoolWeeklyStatus._meta.db_table)
+    settings = _q(CountrySettings._meta.db_table)
     c = status.Connectivity
 
-    def pick(column: str) -> tuple[str, list[Any]]:
+    def pick(column: str, benchmark: str) -> str:
         # status.static_connectivity: a government "no" first, then the contracted speed
         # (none or 0: unknown; negative: no internet) against the benchmark.
         speed = "s.download_speed_contracted"
-        sql = (
+        return (
             f"CASE WHEN w.id IS NOT NULL THEN w.{column} "
             f"WHEN s.connectivity_govt = %s THEN %s "
             f"WHEN {speed} IS NULL OR {speed} = 0 THEN %s "
-            f"WHEN {speed} < 0 THEN %s WHEN {speed} >= %s THEN %s "
+            f"WHEN {speed} < 0 THEN %s WHEN {speed} >= {benchmark} THEN %s "
             f"WHEN {speed} >= %s THEN %s ELSE %s END"
         )
-        return sql, [False, str(c.NO_INTERNET), str(c.UNKNOWN), str(c.NO_INTERNET)]
 
-    by_global, params = pick("connectivity_global")
-    by_national, _same = pick("connectivity_national")
-
-    def tail(benchmark: int) -> list[Any]:
-        return [benchmark, str(c.GOOD), status.MODERATE_FLOOR_BPS, str(c.MODERATE), str(c.BAD)]
-
+    head: list[Any] = [False, str(c.NO_INTERNET), str(c.UNKNOWN), str(c.NO_INTERNET)]
+    tail: list[Any] = [str(c.GOOD), status.MODERATE_FLOOR_BPS, str(c.MODERATE), str(c.BAD)]
+    by_global = pick("connectivity_global", "%s")
+    by_national = pick("connectivity_national", "coalesce(cs.national_benchmark_bps, %s)")
     now = ", cg, cn" if realtime else ""
+    among = ", ".join(["%s"] * len(countries))
     sql = (
-        f"SELECT a1, a2, g, n{now}, COUNT(*) FROM (SELECT s.admin1_area_id AS a1, "  # noqa: S608
-        f"s.admin2_area_id AS a2, {by_global} AS g, {by_national} AS n, "
-        f"s.connectivity_global AS cg, s.connectivity_national AS cn FROM {school} s "
-        f"LEFT JOIN {weekly} w ON w.school_id = s.id AND w.week_start = %s "
-        f"WHERE s.country_id = %s AND s.deleted_at IS NULL"
-        f"{' AND s.realtime' if realtime else ''}) t GROUP BY a1, a2, g, n{now}"
+        f"SELECT co, a1, a2, g, n{now}, COUNT(*) FROM (SELECT s.country_id AS co, "  # noqa: S608
+        f"s.admin1_area_id AS a1, s.admin2_area_id AS a2, {by_global} AS g, "
+        f"{by_national} AS n, s.connectivity_global AS cg, s.connectivity_national AS cn "
+        f"FROM {school} s LEFT JOIN {weekly} w ON w.school_id = s.id AND w.week_start = %s "
+        f"LEFT JOIN {settings} cs ON cs.country_id = s.country_id "
+        f"WHERE s.country_id IN ({among}) AND s.deleted_at IS NULL"
+        f"{' AND s.realtime' if realtime else ''}) t GROUP BY co, a1, a2, g, n{now}"
     )
     values = [
-        *params,
-        *tail(status.GLOBAL_BENCHMARK_BPS),
-        *params,
-        *tail(national),
+        *head,
+        status.GLOBAL_BENCHMARK_BPS,
+        *tail,
+        *head,
+        status.GLOBAL_BENCHMARK_BPS,
+        *tail,
         connection.ops.adapt_datefield_value(monday),
-        country_id,
+        *countries,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

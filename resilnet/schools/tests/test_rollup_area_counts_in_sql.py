@@ -34,7 +34,7 @@ def _old_dates_allowed(settings):
     settings.SCHOOLS_MEASUREMENT_MAX_AGE_DAYS = 10_000
 
 
-def counted_in_python(country: Country, monday: date) -> dict[tuple, int]:
+def counted_in_python(country: Country, monday: date, national: int = NATIONAL) -> dict[tuple, int]:
     weekly = {
         w.school_id: (w.connectivity_global, w.connectivity_national)
         for w in SchoolWeeklyStatus.objects.filter(week_start=monday)
@@ -43,7 +43,7 @@ def counted_in_python(country: Country, monday: date) -> dict[tuple, int]:
     for s in School.objects.filter(country=country, deleted_at=None):
         by = weekly.get(s.pk) or tuple(
             status.static_connectivity(s.connectivity_govt, s.download_speed_contracted, b)
-            for b in (status.GLOBAL_BENCHMARK_BPS, NATIONAL)
+            for b in (status.GLOBAL_BENCHMARK_BPS, national)
         )
         for benchmark, value in zip(("global", "national"), by, strict=True):
             for area in {None, s.admin1_area_id, s.admin2_area_id}:
@@ -190,3 +190,38 @@ def test_week_counts_from_the_counts_per_area_or_counted_again_when_they_drifted
     AreaWeeklyCount.objects.filter(country=kenya).delete()
     rollups.count_week(kenya.pk, monday)
     assert stored(kenya, monday) == expected
+
+
+def test_countries_counted_together_each_against_its_own_national_benchmark(reference_data):
+    """One statement counts the real-time schools of every country rolled up: each
+    country's static schools still meet its own national benchmark, and a country whose
+    counts per area drifted is counted school by school without the others."""
+    kenya, uganda = Country.objects.get(iso3="KEN"), Country.objects.get(iso3="UGA")
+    CountrySettings.objects.create(country=kenya, national_benchmark_bps=NATIONAL)
+    when = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC)
+    for country in (kenya, uganda):
+        area = AdminArea.objects.create(country=country, level=1, code="P1", name="One")
+        for i, speed in enumerate([None, 500_000, 3_000_000, 10_000_000, 30_000_000]):
+            make_school(country.iso3, giga=f"s-{i}", lat=i / 100, download_speed_contracted=speed)
+        for i, down in enumerate([3_000_000, 10_000_000]):
+            school = make_school(country.iso3, giga=f"r-{i}", lat=1 + i / 100, admin1_area=area)
+            measurements.record_measurements(
+                school,
+                [{"uuid": str(uuid.uuid4()), "timestamp": when.isoformat(), "download_bps": down}],
+            )
+    counts.refresh_counts([kenya.pk, uganda.pk])
+    rollups.roll_up([DAY])
+    monday = rollups.week_start(DAY)
+    expected = {
+        kenya: counted_in_python(kenya, monday),
+        uganda: counted_in_python(uganda, monday, status.GLOBAL_BENCHMARK_BPS),
+    }
+    assert expected[kenya] != expected[uganda]  # the benchmarks tell them apart
+    for country, figures in expected.items():
+        assert stored(country, monday) == figures
+
+    AreaSchoolCount.objects.filter(country=kenya).delete()
+    AreaWeeklyCount.objects.all().delete()
+    rollups.count_weeks([uganda.pk, kenya.pk], monday)
+    for country, figures in expected.items():
+        assert stored(country, monday) == figures
