@@ -142,8 +142,8 @@ Medians = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _medians_of(schools: np.ndarray, *values: np.ndarray) -> Medians:
-    groups, counts = np.unique(schools, return_counts=True)
-    down, up, latency = (group_medians(schools, v, groups) for v in values)
+    groups, group, counts = np.unique(schools, return_inverse=True, return_counts=True)
+    down, up, latency = (group_medians(group, v, len(groups)) for v in values)
     return groups, counts, down, up, latency
 
 
@@ -160,21 +160,28 @@ def _medians(start: date, end: date, week: Measured | None = None) -> Medians:
     return _medians_of(*(c[keep] for c in columns))
 
 
-def group_medians(keys: np.ndarray, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """The median of `values` (NaN ignored) for each key of sorted `groups`; NaN for a
-    group with no value. An even count takes the mean of the two middle values."""
-    result = np.full(len(groups), np.nan)
+def group_medians(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """The median of `values` (NaN ignored) in each of `groups` groups, `group` giving
+    each value's (from 0); NaN for a group with no value. An even count takes the mean
+    of the two middle values."""
+    result = np.full(groups, np.nan)
     keep = ~np.isnan(values)
-    k, v = keys[keep], values[keep]
-    if not len(k):
+    v, group = values[keep], group[keep]
+    if not len(v):
         return result
-    order = np.lexsort((v, k))
-    k, v = k[order], v[order]
-    present, starts, counts = np.unique(k, return_index=True, return_counts=True)
-    low = v[starts + (counts - 1) // 2]
-    high = v[starts + counts // 2]
+    # Sorted by group, then value, with one argsort of (group × n + the value's rank):
+    # a third of np.lexsort's CPU on a week's 840,000 rows (docs/benchmarks.md).
+    n = len(v)
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(v)] = np.arange(n)
+    v = v[np.argsort(group * n + rank)]
+    counts = np.bincount(group, minlength=groups)
+    starts = np.cumsum(counts) - counts
+    present = counts > 0
+    low = v[starts[present] + (counts[present] - 1) // 2]
+    high = v[starts[present] + counts[present] // 2]
     # As PostgreSQL's percentile_cont(0.5) interpolates, to the last bit of a float.
-    result[np.searchsorted(groups, present)] = low + 0.5 * (high - low)
+    result[present] = low + 0.5 * (high - low)
     return result
 
 
