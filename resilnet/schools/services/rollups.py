@@ -43,7 +43,6 @@ from resilnet.schools import status
 from resilnet.schools.models import (
     AreaSchoolCount,
     AreaWeeklyCount,
-    Benchmark,
     CountrySettings,
     Measurement,
     RollupMark,
@@ -543,6 +542,7 @@ def _week_counts(countries: list[int], monday: date) -> dict[int, dict[tuple[Any
     their week's put in. Where a country's counts per area are missing or have drifted
     from its schools (a count below zero), the country is counted school by school."""
     tallies: dict[int, Counter[tuple[Any, ...]]] = {c: Counter() for c in countries}
+    on_global, on_national = counts.BENCHMARKS  # plain strings, as the rows read hold them
     pairs = [(b, s) for b in counts.BENCHMARKS for s in counts.STATUSES]
     counted: set[int] = set()
     for country_id, area, *values in AreaSchoolCount.objects.filter(
@@ -551,24 +551,25 @@ def _week_counts(countries: list[int], monday: date) -> dict[int, dict[tuple[Any
         counted.add(country_id)
         tally = tallies[country_id]
         for (benchmark, value), n in zip(pairs, values, strict=True):
-            tally[(area, benchmark, value)] += n
+            if n:
+                tally[(area, benchmark, value)] += n
     groups = _status_groups(countries, monday, realtime=True)
     for country_id, admin1, admin2, by_g, by_n, now_g, now_n, n in groups:
         tally = tallies[country_id]
         for area in {None, admin1, admin2}:
-            tally[(area, Benchmark.GLOBAL, now_g)] -= n
-            tally[(area, Benchmark.NATIONAL, now_n)] -= n
-            tally[(area, Benchmark.GLOBAL, by_g)] += n
-            tally[(area, Benchmark.NATIONAL, by_n)] += n
+            tally[(area, on_global, now_g)] -= n
+            tally[(area, on_national, now_n)] -= n
+            tally[(area, on_global, by_g)] += n
+            tally[(area, on_national, by_n)] += n
     for country_id, tally in tallies.items():
         if country_id not in counted or any(n < 0 for n in tally.values()):
             tally.clear()
             for _c, admin1, admin2, by_g, by_n, n in _status_groups([country_id], monday):
                 for area in {None, admin1, admin2}:
-                    tally[(area, Benchmark.GLOBAL, by_g)] += n
-                    tally[(area, Benchmark.NATIONAL, by_n)] += n
+                    tally[(area, on_global, by_g)] += n
+                    tally[(area, on_national, by_n)] += n
     return {
-        country_id: {(area, str(b), str(v)): n for (area, b, v), n in tally.items() if n}
+        country_id: {key: n for key, n in tally.items() if n}
         for country_id, tally in tallies.items()
     }
 
