@@ -411,7 +411,11 @@ def _check(
     schools: _Schools,
     now: datetime,
     report: FileReport,
-) -> _Checked:
+    *,
+    build: bool = True,
+) -> _Checked | None:
+    """The chunk's rejected rows counted into `report`; its valid rows as columns to store,
+    or None for a check only (`report` only)."""
     n = chunk.n
     school, school_lat, school_lon = _schools_of(chunk, schools)
     # Values.
@@ -462,6 +466,8 @@ def _check(
     for j in np.flatnonzero(~ok).tolist():
         report.reject(first + j, str(chunk.column[j]), str(chunk.reason[j]))
     report.valid += int(ok.sum())
+    if not build:
+        return None
 
     down = np.round(down)
     up = np.round(up)
@@ -545,7 +551,7 @@ def import_measurement_file(
         report = FileReport()
         for first, batch in _batches(path, chunk_rows):
             report.rows += batch.num_rows
-            _check(_Chunk(batch), first, schools, now, report)
+            _check(_Chunk(batch), first, schools, now, report, build=False)
             if progress:
                 progress(report.rows, None)
         if report.rejected_count or not report.rows:
@@ -555,6 +561,7 @@ def import_measurement_file(
     for first, batch in _batches(path, chunk_rows):
         report.rows += batch.num_rows
         checked = _check(_Chunk(batch), first, schools, now, report)
+        assert checked is not None
         began = time.monotonic()
         with transaction.atomic():
             report.new += m.store_columns(checked.columns)
