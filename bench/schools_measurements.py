@@ -1,7 +1,7 @@
 """Bulk measurement ingest and the roll-up of one day, each beside a naive baseline.
 
     .venv/bin/python bench/schools_measurements.py [--schools N] [--days D]
-        [--before COMMIT [--runs R] [--ingest-only]]
+        [--before COMMIT [--runs R] [--ingest-only] [--check-first]]
 
 Defaults are the issue's scale: 100,000 real-time schools x 2 a day x 90 days. Runs on
 a fresh SQLite file under a temporary folder, or on RESILNET_DATABASE_URL when set
@@ -14,7 +14,8 @@ With --before COMMIT the ingest is first run R times with the import of that com
 (`services/measurement_files.py` and `services/measurements.py` read from git and loaded
 beside the current ones) and R times with the current one, alternated, each into an empty
 measurement table; the medians of both and their ratio are printed. --ingest-only stops
-there.
+there. --check-first imports as the command does by default (the whole file checked
+before anything is written) instead of writing valid rows as it goes (`partial`).
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def load_before(commit: str) -> ModuleType:
     return files
 
 
-def ingest(files: ModuleType, path: Path, rows: int) -> tuple[float, float, float]:
+def ingest(files: ModuleType, path: Path, rows: int, partial: bool) -> tuple[float, float, float]:
     """Import `path` into an empty measurement table: (wall s, CPU s here + in the
     server, longest write transaction s)."""
     from django.db import connection
@@ -194,21 +195,21 @@ def ingest(files: ModuleType, path: Path, rows: int) -> tuple[float, float, floa
     RollupMark.objects.all().delete()
     School.objects.update(realtime=False)
     t, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
-    report = files.import_measurement_file(path, country="KEN", partial=True)
+    report = files.import_measurement_file(path, country="KEN", partial=partial)
     wall = time.perf_counter() - t
     used = time.process_time() - cpu + server_cpu() - server
     assert report.new == rows == Measurement.objects.count(), (report.new, rows)
     return wall, used, report.longest_transaction_s
 
 
-def before_after(commit: str, path: Path, rows: int, runs: int) -> None:
+def before_after(commit: str, path: Path, rows: int, runs: int, partial: bool) -> None:
     from resilnet.schools.services import measurement_files
 
     versions = {"before": load_before(commit), "after": measurement_files}
     figures: dict[str, list[tuple[float, float, float]]] = {"before": [], "after": []}
     for n in range(runs):
         for name, files in versions.items():
-            wall, used, longest = ingest(files, path, rows)
+            wall, used, longest = ingest(files, path, rows, partial)
             figures[name].append((wall, used, longest))
             print(
                 f"ingest {name} ({commit if name == 'before' else 'this tree'}), run {n + 1}: "
@@ -254,6 +255,7 @@ def main() -> int:
     parser.add_argument("--before", help="a commit whose import runs beside this one's")
     parser.add_argument("--runs", type=int, default=2, help="runs of each, with --before")
     parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument("--check-first", action="store_true", help="with --before")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-measure-"))
     setup(tmp)
@@ -269,7 +271,7 @@ def main() -> int:
     path = tmp / "m.parquet"
     rows = write_file(path, args.schools, args.days, start)
     if args.before:
-        before_after(args.before, path, rows, args.runs)
+        before_after(args.before, path, rows, args.runs, partial=not args.check_first)
         if args.ingest_only:
             return 0
         Measurement.objects.all().delete()
