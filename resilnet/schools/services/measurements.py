@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -396,8 +396,8 @@ def _times_text(micros: np.ndarray, suffix: str) -> list[str]:
 
 def store_columns(columns: Columns) -> int:
     """Store checked measurements; an id already stored is skipped. Returns how many
-    were new. Rows as plain tuples, no model instance: on PostgreSQL through COPY (a
-    fraction of executemany's round trips), straight into the table."""
+    were new. Rows as plain tuples, no model instance: on PostgreSQL through COPY into a
+    temporary table and one INSERT … SELECT (a fraction of executemany's round trips)."""
     n = len(columns)
     if not n:
         return 0
@@ -430,47 +430,6 @@ def store_columns(columns: Columns) -> int:
 
 
 def _copy_rows(rows: Iterable[tuple[Any, ...]]) -> int:
-    """COPY straight into the table, without the ids already stored (one query per chunk
-    finds them): no staging table, no second pass over the rows. Should another writer
-    store one of the ids in between, the unique index refuses the COPY, which is undone to
-    its savepoint and the rows go through the staging table, which skips stored ids."""
-    rows = list(rows)
-    stored = _stored_ids([row[0] for row in rows])
-    if stored:
-        rows = [row for row in rows if row[0] not in stored]
-    if not rows:
-        return 0
-    try:
-        with transaction.atomic():  # a savepoint: the caller's transaction goes on
-            _copy(connection.ops.quote_name(Measurement._meta.db_table), rows)
-    except IntegrityError:
-        return _copy_staged(rows)
-    return len(rows)
-
-
-def _stored_ids(hexes: list[str]) -> set[str]:
-    """Which of these ids (hex) are stored already."""
-    table = connection.ops.quote_name(Measurement._meta.db_table)
-    with connection.cursor() as cursor:
-        # The ids as one text parameter: a list would be quoted item by item here.
-        cursor.execute(
-            f"SELECT uuid::text FROM {table} "  # noqa: S608
-            "WHERE uuid = ANY(string_to_array(%s, ',')::uuid[])",
-            [",".join(hexes)],
-        )
-        return {text.replace("-", "") for (text,) in cursor.fetchall()}
-
-
-def _copy(table: str, rows: list[tuple[Any, ...]]) -> None:
-    names = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
-    # The driver's own cursor copies: its errors made Django's, as `execute` makes them.
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _copy_staged(rows: list[tuple[Any, ...]]) -> int:
     table = connection.ops.quote_name(Measurement._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     with connection.cursor() as cursor:
@@ -481,8 +440,10 @@ def _copy_staged(rows: list[tuple[Any, ...]]) -> int:
             "CREATE TEMPORARY TABLE incoming_measurement ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
-    _copy("incoming_measurement", rows)
-    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY incoming_measurement ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_measurement "  # noqa: S608
             "ON CONFLICT (uuid) DO NOTHING"
