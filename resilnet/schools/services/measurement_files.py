@@ -298,7 +298,7 @@ class _Schools:
         self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
         self.realtime: set[int] = set()
         self.loaded: set[int] = set()  # countries whose schools are all in `known`
-        self.asked: dict[int, int] = {}  # ids looked up one by one so far, per country
+        self.asked: dict[int, int] = {}  # ids looked up by name so far, per country
 
     def resolve(self, keys: Iterable[tuple[str, str]]) -> None:
         wanted: dict[int, list[str]] = {}
