@@ -1,6 +1,7 @@
 """Bulk measurement ingest and the roll-up of one day, each beside a naive baseline.
 
     .venv/bin/python bench/schools_measurements.py [--schools N] [--days D]
+        [--before COMMIT [--runs R] [--ingest-only] [--check-first]]
 
 Defaults are the issue's scale: 100,000 real-time schools x 2 a day x 90 days. Runs on
 a fresh SQLite file under a temporary folder, or on RESILNET_DATABASE_URL when set
@@ -8,20 +9,30 @@ a fresh SQLite file under a temporary folder, or on RESILNET_DATABASE_URL when s
 the roll-up of one day (target <= 10 s), and peak memory; beside each the CPU time used
 (here and in a local PostgreSQL server), which tells waiting from working on a shared
 machine, and for the ingest its longest write transaction (docs/adr/0008).
+
+With --before COMMIT the ingest is first run R times with the import of that commit
+(`services/measurement_files.py` and `services/measurements.py` read from git and loaded
+beside the current ones) and R times with the current one, alternated, each into an empty
+measurement table; the medians of both and their ratio are printed. --ingest-only stops
+there. --check-first imports as the command does by default (the whole file checked
+before anything is written) instead of writing valid rows as it goes (`partial`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -148,6 +159,77 @@ def write_file(path: Path, schools: int, days: int, start: date) -> int:
     return total
 
 
+def load_before(commit: str) -> ModuleType:
+    """The measurement import of `commit`: its file importer, calling its own store."""
+
+    def load(name: str) -> ModuleType:
+        source = subprocess.run(
+            ["git", "show", f"{commit}:resilnet/schools/services/{name}.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        ).stdout
+        spec = importlib.util.spec_from_loader(f"{name}_before", loader=None)
+        assert spec is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        exec(compile(source, f"{name}@{commit}", "exec"), module.__dict__)  # noqa: S102
+        return module
+
+    store = load("measurements")
+    files = load("measurement_files")
+    files.m = store  # type: ignore[attr-defined]
+    return files
+
+
+def ingest(files: ModuleType, path: Path, rows: int, partial: bool) -> tuple[float, float, float]:
+    """Import `path` into an empty measurement table: (wall s, CPU s here + in the
+    server, longest write transaction s)."""
+    from django.db import connection
+
+    from resilnet.schools.models import Measurement, RollupMark, School
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Measurement._meta.db_table}")  # noqa: S608
+    RollupMark.objects.all().delete()
+    School.objects.update(realtime=False)
+    t, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
+    report = files.import_measurement_file(path, country="KEN", partial=partial)
+    wall = time.perf_counter() - t
+    used = time.process_time() - cpu + server_cpu() - server
+    assert report.new == rows == Measurement.objects.count(), (report.new, rows)
+    return wall, used, report.longest_transaction_s
+
+
+def before_after(commit: str, path: Path, rows: int, runs: int, partial: bool) -> None:
+    from resilnet.schools.services import measurement_files
+
+    versions = {"before": load_before(commit), "after": measurement_files}
+    figures: dict[str, list[tuple[float, float, float]]] = {"before": [], "after": []}
+    for n in range(runs):
+        for name, files in versions.items():
+            wall, used, longest = ingest(files, path, rows, partial)
+            figures[name].append((wall, used, longest))
+            print(
+                f"ingest {name} ({commit if name == 'before' else 'this tree'}), run {n + 1}: "
+                f"{rows / wall:,.0f} rows/s ({wall:.1f} s), CPU {used:.1f} s = "
+                f"{rows / used:,.0f} rows per CPU second; longest write transaction "
+                f"{longest:.2f} s"
+            )
+    medians = {
+        name: [statistics.median(f[i] for f in runs_) for i in range(3)]
+        for name, runs_ in figures.items()
+    }
+    for name, (wall, used, longest) in medians.items():
+        print(
+            f"ingest {name}, median of {runs}: {rows / wall:,.0f} rows/s, "
+            f"{rows / used:,.0f} rows per CPU second, longest write transaction {longest:.2f} s"
+        )
+    b, a = medians["before"], medians["after"]
+    print(f"ingest after / before: wall {b[0] / a[0]:.2f}x, CPU {b[1] / a[1]:.2f}x")
+
+
 def naive_rollup(day: date) -> None:
     """Baseline: the ORM, one school at a time, medians with statistics.median."""
     from resilnet.schools.models import Measurement, SchoolDailyStatus
@@ -170,6 +252,10 @@ def main() -> int:
     parser.add_argument("--schools", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--sample", type=int, default=5_000, help="rows of the naive ingest")
+    parser.add_argument("--before", help="a commit whose import runs beside this one's")
+    parser.add_argument("--runs", type=int, default=2, help="runs of each, with --before")
+    parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument("--check-first", action="store_true", help="with --before")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-measure-"))
     setup(tmp)
@@ -184,6 +270,11 @@ def main() -> int:
     start = date.today() - timedelta(days=args.days)
     path = tmp / "m.parquet"
     rows = write_file(path, args.schools, args.days, start)
+    if args.before:
+        before_after(args.before, path, rows, args.runs, partial=not args.check_first)
+        if args.ingest_only:
+            return 0
+        Measurement.objects.all().delete()
 
     chunks: list[float] = []  # rows/s of each chunk (check and write)
     last = [time.perf_counter(), 0]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +42,8 @@ from resilnet.schools.services import measurements as m
 CHUNK_ROWS = 5_000  # one transaction each: well under a second on SQLite, even on a busy machine
 MAX_FILE_BYTES = 4 * 1024**3
 MAX_REJECTED_LISTED = 1_000
-WHOLE_COUNTRY = 5_000  # ids of one country to look up, above which all its schools are read
+# Ids of one country looked up so far in an import, above which all its schools are read.
+WHOLE_COUNTRY = 5_000
 MBPS = 1_000_000
 
 KNOWN = (
@@ -288,7 +289,8 @@ def _parse_time(text: str | None) -> int:
 
 class _Schools:
     """School ids, positions and whether real-time, by (country, school_id_giga), looked
-    up once per id in an import."""
+    up once per id in an import, by plain queries (no model instance, no converter, no
+    server-side cursor: those were most of the lookup's time)."""
 
     def __init__(self, country: str | None) -> None:
         self.countries = {iso3: pk for iso3, pk in Country.objects.values_list("iso3", "pk")}
@@ -296,6 +298,7 @@ class _Schools:
         self.known: dict[tuple[str, str], tuple[int, float, float] | None] = {}
         self.realtime: set[int] = set()
         self.loaded: set[int] = set()  # countries whose schools are all in `known`
+        self.asked: dict[int, int] = {}  # ids looked up by name so far, per country
 
     def resolve(self, keys: Iterable[tuple[str, str]]) -> None:
         wanted: dict[int, list[str]] = {}
@@ -306,24 +309,36 @@ class _Schools:
                 wanted.setdefault(country_id, []).append(giga)
         by_id = {pk: iso3 for iso3, pk in self.countries.items()}
         for country_id, ids in wanted.items():
-            live = School.objects.filter(country_id=country_id, deleted_at=None)
-            if len(ids) > WHOLE_COUNTRY:
+            asked = self.asked.get(country_id, 0) + len(ids)
+            self.asked[country_id] = asked
+            if asked > WHOLE_COUNTRY:
                 # Many ids: one pass over all the country's schools, kept for the rest of
                 # the file, beats thousands of lookups.
                 self.loaded.add(country_id)
-                parts = [live]
+                self._read(by_id[country_id], country_id, None)
             else:
-                parts = [
-                    live.filter(school_id_giga__in=ids[start : start + 500])
-                    for start in range(0, len(ids), 500)
-                ]
-            iso3 = by_id[country_id]
-            for part in parts:
-                rows = part.values_list("school_id_giga", "pk", "latitude", "longitude", "realtime")
-                for giga, pk, lat, lon, realtime in rows.iterator(chunk_size=10_000):
-                    self.known[(iso3, giga)] = (pk, lat, lon)
-                    if realtime:
-                        self.realtime.add(pk)
+                for start in range(0, len(ids), 500):
+                    self._read(by_id[country_id], country_id, ids[start : start + 500])
+
+    def _read(self, iso3: str, country_id: int, ids: list[str] | None) -> None:
+        quote = connection.ops.quote_name
+        sql = (
+            f"SELECT {quote('school_id_giga')}, {quote('id')}, {quote('latitude')}, "  # noqa: S608
+            f"{quote('longitude')}, {quote('realtime')} FROM {quote(School._meta.db_table)} "
+            f"WHERE {quote('country_id')} = %s AND {quote('deleted_at')} IS NULL"
+        )
+        params: list[Any] = [country_id]
+        if ids is not None:
+            sql += f" AND {quote('school_id_giga')} IN ({', '.join(['%s'] * len(ids))})"
+            params += ids
+        known, realtime = self.known, self.realtime
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(10_000):
+                for giga, pk, lat, lon, live in rows:
+                    known[(iso3, giga)] = (pk, lat, lon)
+                    if live:
+                        realtime.add(pk)
 
 
 def _haversine(
@@ -396,7 +411,11 @@ def _check(
     schools: _Schools,
     now: datetime,
     report: FileReport,
-) -> _Checked:
+    *,
+    build: bool = True,
+) -> _Checked | None:
+    """The chunk's rejected rows counted into `report`; its valid rows as columns to store,
+    or None for a check only (`report` only)."""
     n = chunk.n
     school, school_lat, school_lon = _schools_of(chunk, schools)
     # Values.
@@ -447,6 +466,8 @@ def _check(
     for j in np.flatnonzero(~ok).tolist():
         report.reject(first + j, str(chunk.column[j]), str(chunk.reason[j]))
     report.valid += int(ok.sum())
+    if not build:
+        return None
 
     down = np.round(down)
     up = np.round(up)
@@ -530,7 +551,7 @@ def import_measurement_file(
         report = FileReport()
         for first, batch in _batches(path, chunk_rows):
             report.rows += batch.num_rows
-            _check(_Chunk(batch), first, schools, now, report)
+            _check(_Chunk(batch), first, schools, now, report, build=False)
             if progress:
                 progress(report.rows, None)
         if report.rejected_count or not report.rows:
@@ -540,6 +561,7 @@ def import_measurement_file(
     for first, batch in _batches(path, chunk_rows):
         report.rows += batch.num_rows
         checked = _check(_Chunk(batch), first, schools, now, report)
+        assert checked is not None
         began = time.monotonic()
         with transaction.atomic():
             report.new += m.store_columns(checked.columns)

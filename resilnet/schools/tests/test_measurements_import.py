@@ -195,3 +195,36 @@ def test_a_measurement_without_uuid_is_one_whether_uploaded_or_imported(tmp_path
     stored = Measurement.objects.get(download_bps=41).uuid
     assert int.from_bytes(stored.bytes[:6], "big") == int(when.timestamp() * 1000)
     assert stored.version == 8
+
+
+def test_once_a_country_is_read_whole_deleted_and_foreign_schools_are_still_refused(
+    tmp_path, schools, monkeypatch
+):
+    # Chunks of two rows: the first looks its one id up, the second passes the limit and
+    # reads all of Kenya's live schools, which the third uses. The school deleted and the
+    # school of another country are refused either way.
+    monkeypatch.setattr(files, "WHOLE_COUNTRY", 2)
+    make_school(giga="g-3")
+    make_school(iso3="UGA", giga="g-4", lat=0.35, lon=32.58)
+    School.objects.filter(school_id_giga="g-2").update(deleted_at=timezone.now())
+    ids = ["g-1", "g-1", "g-3", "g-2", "g-4"]
+    when = datetime.now(UTC) - timedelta(hours=2)
+    table = pa.table(
+        {
+            "school_id_giga": ids,
+            "timestamp": pa.array([when] * 5, pa.timestamp("us", tz="UTC")),
+            "download_bps": pa.array([1, 2, 3, 4, 5], pa.int64()),
+        }
+    )
+    path = tmp_path / "m.parquet"
+    pq.write_table(table, path)
+    report = files.import_measurement_file(path, country="KEN", partial=True, chunk_rows=2)
+    assert [(r.row, r.column) for r in report.rejected] == [
+        (4, "school_id_giga"),
+        (5, "school_id_giga"),
+    ]
+    assert sorted(Measurement.objects.values_list("school__school_id_giga", "download_bps")) == [
+        ("g-1", 1),
+        ("g-1", 2),
+        ("g-3", 3),
+    ]
