@@ -1,6 +1,7 @@
 """The roll-up's set-based steps: current statuses written by one `UPDATE … FROM` per
-chunk of schools, and the medians the engine computes (PostgreSQL's `percentile_cont`,
-numpy elsewhere) equal to Python's `statistics.median`."""
+chunk of schools, and the medians computed in numpy from the rows each engine hands
+over (PostgreSQL packs each column into one value) equal to Python's
+`statistics.median`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import statistics
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -136,3 +138,39 @@ def test_the_engines_medians_equal_pythons(reference_data):
         )
     ]
     assert got == sorted(expected)
+
+
+def test_a_days_medians_from_its_weeks_rows_equal_the_day_read_alone(reference_data):
+    # The week is read once and each row's day worked out by the engine: the first and
+    # last second of a day must land in it, whichever engine counts the days.
+    monday = date(2023, 5, 8)
+    midnight = datetime.combine(monday, datetime.min.time(), tzinfo=UTC)
+    offsets = [0, 1, 86_399, 86_400, 86_401, 3 * 86_400 - 1, 6 * 86_400 + 86_399]
+    for i in range(3):
+        school = make_school(giga=f"w-{i}", lat=-1 - i / 100)
+        measurements.record_measurements(
+            school,
+            [
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "timestamp": (midnight + timedelta(seconds=s)).isoformat(),
+                    "download_bps": 1_000 * (k + 1) * (i + 1),
+                    "latency_ms": 10.0 + k + i / 3,
+                }
+                for k, s in enumerate(offsets)
+            ],
+        )
+    week = rollups._read_week(monday)
+    days_seen = set()
+    for d in range(7):
+        day = monday + timedelta(days=d)
+        alone = rollups._medians(day, day + timedelta(days=1))
+        from_week = rollups._medians(day, day + timedelta(days=1), week)
+        for a, b in zip(alone, from_week, strict=True):
+            assert np.array_equal(a, b, equal_nan=True)
+        if len(alone[0]):
+            days_seen.add(d)
+    assert days_seen == {0, 1, 2, 6}
+    whole = rollups._medians(monday, monday + timedelta(days=7))
+    for a, b in zip(whole, rollups._medians(monday, monday + timedelta(days=7), week), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
