@@ -177,6 +177,11 @@ class School(models.Model):
                 condition=Q(realtime=True, deleted_at__isnull=True),
                 name="school_realtime",
             ),
+            # The few deleted schools, which a roll-up leaves out of the measurements it
+            # reads: without it, finding them read all 2.1 million schools.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="school_deleted"
+            ),
         ]
 
     def __str__(self) -> str:
