@@ -23,6 +23,10 @@ What survives a crash: a message is leased, not taken; after `kill -9` its lease
 and another dispatcher claims it again. A part whose submit_sm was on the wire without an
 answer is reported `unknown` (the delivery side flags the message maybe_duplicate); the
 parts accepted before it are not submitted again.
+
+What survives a failing database (a lock held past the timeout, a dropped connection):
+every loop that calls it logs the failure once, waits (`RETRY_DB_AFTER`, doubling) and
+tries again; nothing it holds is dropped meanwhile, and no task ends on it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ HALT_POLL = 0.5  # a halted campaign's leased messages are released within a sec
 WORK_POLL = 1.0  # how often idle operators ask whether there is work
 LEASE = timedelta(seconds=60)
 RETRY_BIND_AFTER = (5.0, 300.0)  # a refused or unreachable SMSC: first and longest pause
+RETRY_DB_AFTER = (0.1, 5.0)  # a failing database call: first and longest pause
 # An SMSC may hand a receipt to any bind of the account: to this dispatcher before another
 # one has written the submit it follows. Such a receipt is answered "later" (the SMSC keeps
 # it and delivers it again) for this long after its id was first seen; then taken as unknown.
@@ -121,6 +126,34 @@ def _close_connections() -> None:
     connections.close_all()
 
 
+class _Retry:
+    """Pauses between the attempts of a database call that keeps failing: from the first
+    to the longest of `RETRY_DB_AFTER`, doubling, back to the first after a success. A run
+    of failures is logged once, with the error's first line only: a driver's detail may
+    quote the values of a row, a phone number among them."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what  # "operator NAME: claiming messages"
+        self.pause = RETRY_DB_AFTER[0]
+        self.failures = 0
+
+    def failed(self, error: Exception) -> float:
+        """Note a failure; returns how long to wait before the next attempt."""
+        if not self.failures:
+            first = (str(error).strip().splitlines() or [""])[0][:200]
+            log.warning("%s failed (%s: %s); trying again", self.what, type(error).__name__, first)
+        self.failures += 1
+        pause = self.pause
+        self.pause = min(RETRY_DB_AFTER[1], pause * 2)
+        return pause
+
+    def succeeded(self) -> None:
+        if self.failures:
+            log.info("%s works again after %d failed attempts", self.what, self.failures)
+        self.failures = 0
+        self.pause = RETRY_DB_AFTER[0]
+
+
 @dataclass
 class _Wait:
     """Deliver_sm waiting for their write: acknowledged when it is done."""
@@ -176,6 +209,8 @@ class OperatorRunner:
         self.last_activity = time.monotonic()
         self.stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        self.writing = _Retry(f"operator {self.name}: writing outcomes and receipts")
+        self.renewing = _Retry(f"operator {self.name}: renewing leases")
 
     # Binds ------------------------------------------------------------------------
 
@@ -239,7 +274,10 @@ class OperatorRunner:
                     return  # the dispatcher reports the error and exits
                 await self._sleep(pause)
                 pause = min(RETRY_BIND_AFTER[1], pause * 2)
-                self.row = await self.store.call(_operator_row, self.id) or self.row
+                try:
+                    self.row = await self.store.call(_operator_row, self.id) or self.row
+                except Exception as error:  # asked again before the next attempt
+                    _Retry(f"operator {self.name}: reading its settings").failed(error)
                 continue
             pause = RETRY_BIND_AFTER[0]
             assert self.smpp is not None
@@ -282,15 +320,21 @@ class OperatorRunner:
         options = self.options
         most = window + max(prefetch, 1)
         step = max(1, prefetch // 2)
+        retry = _Retry(f"operator {self.name}: claiming messages")
         while not self.stopping:
             missing = most - len(self.held) - len(self.settled)
             if missing < step:
                 await asyncio.sleep(0.002)
                 continue
             limit = min(options.batch, missing)
-            batch = await self.store.call(
-                self.dispatcher.delivery.claim, self.id, options.worker, limit, options.lease
-            )
+            try:
+                batch = await self.store.call(
+                    self.dispatcher.delivery.claim, self.id, options.worker, limit, options.lease
+                )
+            except Exception as error:  # nothing was claimed: the same claim, later
+                await asyncio.sleep(retry.failed(error))
+                continue
+            retry.succeeded()
             if batch:
                 self.has_work = True
                 self.last_activity = time.monotonic()
@@ -371,15 +415,19 @@ class OperatorRunner:
         return True
 
     async def release(self, messages: list[Any], reason: str) -> None:
-        """Give claimed messages back (their lease ends now) without submitting them."""
+        """Give claimed messages back (their lease ends now) without submitting them; when
+        the database fails, the next flush gives them back."""
         if not messages:
             return
         for message in messages:
             self.held.pop(message.message_id, None)
         self.stats.released += len(messages)
-        await self.store.call(
-            self.dispatcher.delivery.release, self.options.worker, [m.message_id for m in messages]
-        )
+        ids = [m.message_id for m in messages]
+        try:
+            await self.store.call(self.dispatcher.delivery.release, self.options.worker, ids)
+        except Exception as error:
+            self.unsent += ids
+            _Retry(f"operator {self.name}: giving back messages ({reason})").failed(error)
 
     async def release_halted(self, halted: set[int]) -> None:
         # Outbound does not say its campaign: every message not yet sent is given back,
@@ -412,9 +460,7 @@ class OperatorRunner:
         delivery = self.dispatcher.delivery
         outcomes, self.outcomes = self.outcomes, []
         settled, self.settled = self.settled, []
-        if self.unsent:
-            unsent, self.unsent = self.unsent, []
-            await self.store.call(delivery.release, self.options.worker, unsent)
+        unsent, self.unsent = self.unsent, []
         waiting, self.waiting = self.waiting, _Wait()
         # Receipts whose earlier submits have all settled (their outcomes are in `outcomes`).
         oldest = min(self.in_flight, default=self.started + 1)
@@ -423,6 +469,9 @@ class OperatorRunner:
         waiting.receipts += [receipt for _n, receipt, _f in ready]
         waiting.receipt_futures += [future for _n, _r, future in ready]
         try:
+            if unsent:
+                await self.store.call(delivery.release, self.options.worker, unsent)
+                unsent = []
             if outcomes:
                 await self.store.call(delivery.record_outcomes, self.options.worker, outcomes)
                 outcomes = []
@@ -438,23 +487,25 @@ class OperatorRunner:
                 self.stats.receipts_matched += matched or 0
                 self.last_activity = time.monotonic()
                 self._answer_unknown_later(waiting, unknown)
-            for msisdn, text in waiting.mos:
+                _answer(waiting.receipt_futures)  # written: not to be sent again
+            for (msisdn, text), future in zip(waiting.mos, waiting.futures, strict=True):
                 await self.store.call(
                     delivery.handle_mobile_originated, self.id, _e164(msisdn), text
                 )
                 self.stats.mos += 1
-        except Exception as error:
-            # Not written: deliver_sm answered with a temporary error (the SMSC retries);
-            # the outcomes are kept for the next flush.
+                _answer([future])
+        except Exception:
+            # Not written: deliver_sm answered with a temporary error (the SMSC retries;
+            # the failure is logged once by the caller); the outcomes and messages to give
+            # back are kept for the next flush.
             self.outcomes[:0] = outcomes
             self.settled[:0] = settled
+            self.unsent[:0] = unsent
             for future in waiting.futures + waiting.receipt_futures:
                 if not future.done():
-                    future.set_exception(error)
+                    future.set_exception(C.AnswerLater())
             raise
-        for future in waiting.futures + waiting.receipt_futures:
-            if not future.done():
-                future.set_result(None)
+        _answer(waiting.futures + waiting.receipt_futures)
 
     def _answer_unknown_later(self, waiting: _Wait, positions: list[int]) -> None:
         """Receipts whose id no part has yet: asked again (the SMSC redelivers them) while
@@ -495,6 +546,13 @@ class OperatorRunner:
         if self.stats.receipts_matched >= self.stats.parts_accepted:
             return True
         return time.monotonic() - self.last_activity > self.options.receipt_timeout
+
+
+def _answer(futures: list[asyncio.Future[None]]) -> None:
+    """Acknowledge deliver_sm whose content is written (those not answered otherwise)."""
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 def _operator_row(operator_id: int) -> Any:
@@ -557,36 +615,47 @@ class Dispatcher:
         return await self.store.call(_enabled_operators, self.options.operator)
 
     async def _work_loop(self) -> None:
-        options = self.options
+        retry = _Retry("dispatcher: looking for work")
         while not self.stop_requested.is_set():
-            with_work = set(await self.store.call(self.delivery.operators_with_work))
-            for op in await self._operators():
-                runner = self.runners.get(op.pk)
-                if runner is None or (op.pk in self.tasks and self.tasks[op.pk].done()):
-                    if options.until_idle and op.pk not in with_work:
-                        continue
-                    if runner is not None and runner.bind_error and options.until_idle:
-                        continue
-                    runner = self.runners[op.pk] = OperatorRunner(self, op)
-                    self.tasks[op.pk] = asyncio.ensure_future(runner.run())
-                elif op.pk in with_work:
-                    runner.has_work = True
-            if options.until_idle:
-                failed = [
-                    r for r in self.runners.values() if r.bind_error and self.tasks[r.id].done()
-                ]
-                if all(r.idle() or r in failed for r in self.runners.values()):
-                    # Asked again now that nothing is held: the answer above may predate
-                    # outcomes that queued messages again (a retry not yet due).
-                    again = set(await self.store.call(self.delivery.operators_with_work))
-                    late = [r for r in self.runners.values() if r.id in again and r not in failed]
-                    for runner in late:
-                        runner.has_work = True
-                    if not late:
-                        self.errors = [r.bind_error for r in failed]
-                        return
+            try:
+                done = await self._look_for_work()
+            except Exception as error:  # the runners go on with what they hold
+                await asyncio.sleep(retry.failed(error))
+                continue
+            retry.succeeded()
+            if done:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_requested.wait(), WORK_POLL)
+
+    async def _look_for_work(self) -> bool:
+        """Start a runner for each operator with work; True when until_idle is done."""
+        options = self.options
+        with_work = set(await self.store.call(self.delivery.operators_with_work))
+        for op in await self._operators():
+            runner = self.runners.get(op.pk)
+            if runner is None or (op.pk in self.tasks and self.tasks[op.pk].done()):
+                if options.until_idle and op.pk not in with_work:
+                    continue
+                if runner is not None and runner.bind_error and options.until_idle:
+                    continue
+                runner = self.runners[op.pk] = OperatorRunner(self, op)
+                self.tasks[op.pk] = asyncio.ensure_future(runner.run())
+            elif op.pk in with_work:
+                runner.has_work = True
+        if options.until_idle:
+            failed = [r for r in self.runners.values() if r.bind_error and self.tasks[r.id].done()]
+            if all(r.idle() or r in failed for r in self.runners.values()):
+                # Asked again now that nothing is held: the answer above may predate
+                # outcomes that queued messages again (a retry not yet due).
+                again = set(await self.store.call(self.delivery.operators_with_work))
+                late = [r for r in self.runners.values() if r.id in again and r not in failed]
+                for runner in late:
+                    runner.has_work = True
+                if not late:
+                    self.errors = [r.bind_error for r in failed]
+                    return True
+        return False
 
     async def flush_all(self) -> None:
         for runner in list(self.runners.values()):
@@ -597,34 +666,46 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.flush_soon.wait(), FLUSH_INTERVAL)
             self.flush_soon.clear()
-            try:
-                await self.flush_all()
-            except Exception:
-                log.exception("writing outcomes failed; trying again")
-                await asyncio.sleep(1)
+            pause = 0.0
+            for runner in list(self.runners.values()):
+                try:
+                    await runner.flush()
+                except Exception as error:  # kept, written by a later flush
+                    pause = max(pause, runner.writing.failed(error))
+                else:
+                    runner.writing.succeeded()
+            if pause:
+                await asyncio.sleep(pause)
 
     async def _renew_loop(self) -> None:
         every = self.options.lease.total_seconds() / 3
+        pause = every
         while True:
-            await asyncio.sleep(every)
+            await asyncio.sleep(pause)
+            pause = every
             for runner in list(self.runners.values()):
                 try:
                     await runner.renew()
-                except Exception:
-                    log.exception("operator %s: renewing leases failed", runner.name)
+                except Exception as error:  # again soon: the leases must not run out
+                    pause = min(pause, runner.renewing.failed(error))
+                else:
+                    runner.renewing.succeeded()
 
     async def _halt_loop(self) -> None:
         seen: set[int] = set()
+        retry = _Retry("dispatcher: checking halted campaigns")
         while True:
-            await asyncio.sleep(HALT_POLL)
+            await asyncio.sleep(HALT_POLL)  # not longer when failing: the kill switch
             try:
                 halted = set(await self.store.call(self.delivery.halted_campaign_ids))
-                if halted - seen:
-                    for runner in list(self.runners.values()):
-                        await runner.release_halted(halted)
-                seen = halted
-            except Exception:
-                log.exception("checking halted campaigns failed")
+            except Exception as error:
+                retry.failed(error)
+                continue
+            retry.succeeded()
+            if halted - seen:
+                for runner in list(self.runners.values()):
+                    await runner.release_halted(halted)
+            seen = halted
 
     def stop(self) -> None:
         self.stop_requested.set()

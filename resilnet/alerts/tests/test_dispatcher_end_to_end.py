@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import signal
 import subprocess
@@ -94,13 +95,18 @@ def queue_campaign(
     return delivery.do_start_campaign(published)
 
 
-def dispatch(sim: SmscSimulator, during: Any = None, **options: Any) -> Dispatcher:
-    """Run the simulator and a dispatcher until there is nothing left to send."""
+def dispatch(
+    sim: SmscSimulator, during: Any = None, services: Any = None, **options: Any
+) -> Dispatcher:
+    """Run the simulator and a dispatcher (calling `services`, by default the delivery
+    services) until there is nothing left to send."""
     options.setdefault("receipt_timeout", 5.0)
 
     async def scenario() -> Dispatcher:
         await sim.start()
-        dispatcher = Dispatcher(DispatcherOptions(worker="test", until_idle=True, **options))
+        dispatcher = Dispatcher(
+            DispatcherOptions(worker="test", until_idle=True, **options), services
+        )
         try:
             runs = [dispatcher.run()] + ([during(sim, dispatcher)] if during else [])
             await asyncio.wait_for(asyncio.gather(*runs), LIMIT)
@@ -256,6 +262,92 @@ def test_a_receipt_for_a_part_another_dispatcher_has_not_written_is_answered_lat
     assert (own.parts_accepted, other.parts_accepted) == (40, 0)
     assert other.receipts_matched > 0
     assert own.receipts_matched + other.receipts_matched == 40
+
+
+def test_a_claim_refused_by_a_locked_database_is_tried_again_and_the_campaign_completes(
+    author, approver, monkeypatch
+):
+    """Another process holds SQLite's write lock when the dispatcher first claims: the
+    claim gives up ("database is locked"), and the dispatcher claims again once the lock
+    is free instead of leaving the campaign where it was."""
+    import sqlite3
+    import threading
+
+    from django.db import connection
+
+    from resilnet.alerts.dispatch import adapter
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    sim = simulator()
+    queue_campaign(author, approver, operator(_reserve(sim)), 100)
+    # The dispatcher's connection waits a fifth of a second for the lock, not a minute.
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.2)
+    holder = sqlite3.connect(
+        connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    refusals: list[str] = []
+    refused = threading.Event()
+
+    def claim(*args: Any) -> Any:
+        try:
+            return adapter.claim(*args)
+        except Exception as error:
+            refusals.append(str(error))
+            refused.set()
+            raise
+
+    async def free_the_lock_after_a_refusal(_sim: Any, _dispatcher: Any) -> None:
+        await asyncio.to_thread(refused.wait, LIMIT / 3)
+        holder.execute("ROLLBACK")
+
+    try:
+        dispatch(sim, free_the_lock_after_a_refusal, delivery_services(claim=claim))
+    finally:
+        holder.close()
+    assert refusals[:1] == ["database is locked"]
+    assert states() == {"delivered": 100}
+    assert sim.counters["accepted"] == 100
+
+
+def test_database_calls_that_fail_are_tried_again_and_nothing_is_lost_or_sent_twice(
+    author, approver, caplog
+):
+    """A connection the database dropped: the first calls of each kind the dispatcher
+    makes fail. Each is tried again, logged once naming the operator (never a number)."""
+    from django.db import OperationalError
+
+    from resilnet.alerts.dispatch import adapter
+
+    failures: Counter[str] = Counter()
+
+    def failing_first(name: str, times: int) -> Any:
+        service = getattr(adapter, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if failures[name] < times:
+                failures[name] += 1
+                raise OperationalError("server closed the connection unexpectedly")
+            return service(*args, **kwargs)
+
+        return call
+
+    failing = {"operators_with_work": 1, "claim": 3, "record_outcomes": 2, "record_receipts": 2}
+    sim = simulator()
+    queue_campaign(author, approver, operator(_reserve(sim)), 200)
+    services = delivery_services(**{name: failing_first(name, n) for name, n in failing.items()})
+    with caplog.at_level(logging.INFO, logger="resilnet.alerts"):
+        dispatch(sim, services=services)
+    assert failures == failing  # every one of them did fail …
+    assert states() == {"delivered": 200}  # … and nothing was lost
+    assert sim.counters["accepted"] == 200  # or sent twice
+    assert Message.objects.filter(maybe_duplicate=True).count() == 0
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    claims = [line for line in logged if "claiming" in line]
+    assert len(claims) == 1  # three failures in a row: logged once …
+    assert claims[0].startswith("operator Safaricom: claiming messages failed")  # … by name
+    assert not [line for line in logged if "25471" in line]
 
 
 def _not_final() -> int:

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from resilnet.alerts.dispatch.engine import Store
+from resilnet.alerts.tests.smpp_peers import in_own_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +37,7 @@ def in_store(*calls: Any) -> list[Any]:
         finally:
             store.close()
 
-    return asyncio.run(run())
+    return in_own_loop(run())  # a browser test may leave a loop running on this thread
 
 
 def test_the_database_thread_keeps_its_connection_between_calls():
@@ -71,6 +72,6 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_call():
         finally:
             store.close()
 
-    before, after = asyncio.run(run())
+    before, after = in_own_loop(run())
 
     assert after != before
