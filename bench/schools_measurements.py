@@ -159,26 +159,28 @@ def write_file(path: Path, schools: int, days: int, start: date) -> int:
     return total
 
 
+def service_at(commit: str, name: str) -> ModuleType:
+    """`resilnet/schools/services/<name>.py` as it was at `commit`, imported beside the
+    current code as `<name>_before`."""
+    source = subprocess.run(
+        ["git", "show", f"{commit}:resilnet/schools/services/{name}.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    ).stdout
+    spec = importlib.util.spec_from_loader(f"{name}_before", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    exec(compile(source, f"{name}@{commit}", "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
 def load_before(commit: str) -> ModuleType:
     """The measurement import of `commit`: its file importer, calling its own store."""
-
-    def load(name: str) -> ModuleType:
-        source = subprocess.run(
-            ["git", "show", f"{commit}:resilnet/schools/services/{name}.py"],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-        ).stdout
-        spec = importlib.util.spec_from_loader(f"{name}_before", loader=None)
-        assert spec is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up there
-        exec(compile(source, f"{name}@{commit}", "exec"), module.__dict__)  # noqa: S102
-        return module
-
-    store = load("measurements")
-    files = load("measurement_files")
+    store = service_at(commit, "measurements")
+    files = service_at(commit, "measurement_files")
     files.m = store  # type: ignore[attr-defined]
     return files
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
-import importlib.util
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,18 +35,7 @@ import schools_measurements as bench
 
 
 def load_before(commit: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{commit}:resilnet/schools/services/rollups.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    spec = importlib.util.spec_from_loader("rollups_before", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    exec(compile(source, f"rollups@{commit}", "exec"), module.__dict__)  # noqa: S102
-    return module
+    return bench.service_at(commit, "rollups")
 
 
 def reset() -> None:
