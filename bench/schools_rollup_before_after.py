@@ -90,7 +90,10 @@ def snapshot() -> tuple[str, dict[str, int]]:
         ),
     }
     for name, query in queries.items():
-        rows = list(query)
+        # Latencies to 12 significant digits: medians interpolated as PostgreSQL's
+        # percentile_cont does (since 2026-11-30) may differ from earlier ones in the
+        # last bit of a float.
+        rows = [tuple(f"{v:.12g}" if isinstance(v, float) else v for v in r) for r in query]
         counts[name] = len(rows)
         digest.update(repr((name, rows)).encode())
     return digest.hexdigest()[:16], counts
