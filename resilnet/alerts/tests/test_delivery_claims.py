@@ -3,7 +3,6 @@ ran out is taken over and flagged maybe_duplicate, the kill switch stops claims 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from resilnet.alerts import gsm
 from resilnet.alerts.models import Campaign, CampaignState, Message, MessageState
 from resilnet.alerts.services import delivery
 from resilnet.alerts.tests.conftest import add_subscribers
+from resilnet.core.tests.databases import postgresql_only
 
 pytestmark = pytest.mark.django_db(transaction=False)
 LEASE = timedelta(seconds=30)
@@ -167,11 +167,9 @@ def test_a_halted_campaign_does_not_finish(campaign, approver):
     assert delivery.finish_campaigns() == 0
 
 
-@pytest.mark.skipif(
-    not os.environ.get("RESILNET_DATABASE_URL", "").startswith("postgres"),
-    reason="PostgreSQL only: it plans a claim from table statistics, which a campaign "
-    "refreshes once written; the product keeps no statistics on SQLite, so there is "
-    "nothing to check there (the CI's PostgreSQL step runs it)",
+@postgresql_only(
+    "it plans a claim from table statistics, which a campaign refreshes once written; "
+    "the product keeps no statistics on SQLite, so there is nothing to check there"
 )
 def test_postgresql_knows_a_new_campaigns_messages_before_claiming_them(publish, areas, operators):
     """The statistics are taken while another operator's few messages are all the table

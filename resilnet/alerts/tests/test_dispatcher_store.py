@@ -4,7 +4,6 @@ per call cost a tenth of its CPU), and replaces one the server dropped before a 
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from django.db import connection
 
 from resilnet.alerts.dispatch.engine import Store
 from resilnet.alerts.tests.smpp_peers import in_own_loop
+from resilnet.core.tests.databases import postgresql_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,11 +46,9 @@ def test_the_database_thread_keeps_its_connection_between_calls():
     assert first is second is third
 
 
-@pytest.mark.skipif(
-    not os.environ.get("RESILNET_DATABASE_URL", "").startswith("postgres"),
-    reason="PostgreSQL only: a server can end a client's connection (a restart, an "
-    "administrator); an SQLite connection is a file opened in the process, which nothing "
-    "outside ends (the CI's PostgreSQL step runs it)",
+@postgresql_only(
+    "a server can end a client's connection (a restart, an administrator); an SQLite "
+    "connection is a file opened in the process, which nothing outside ends"
 )
 def test_a_connection_the_server_ended_is_replaced_before_the_next_call():
     def end_session(pid: int) -> None:

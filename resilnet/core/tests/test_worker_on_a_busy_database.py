@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from resilnet.core import services, tasks
 from resilnet.core.models import WorkerHeartbeat
+from resilnet.core.tests.databases import sqlite_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,10 +55,7 @@ def test_another_failure_is_not_run_again(monkeypatch):
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.FAILED
 
 
-@pytest.mark.skipif(
-    os.environ.get("RESILNET_DATABASE_URL", "").startswith("postgres"),
-    reason="SQLite's database-wide write lock; PostgreSQL locks rows",
-)
+@sqlite_only("SQLite's database-wide write lock; PostgreSQL locks rows")
 def test_the_worker_outlives_a_writer_holding_the_lock_longer_than_its_timeout(tmp_path):
     database = connection.settings_dict["NAME"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESILNET_", "DJANGO_"))}
