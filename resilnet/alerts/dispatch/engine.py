@@ -126,11 +126,17 @@ def _close_connections() -> None:
     connections.close_all()
 
 
+def _warn(what: str, error: Exception) -> None:
+    """A failed database call logged with the error's first line only: a driver's detail
+    may quote the values of a row, a phone number among them."""
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    log.warning("%s failed (%s: %s); trying again", what, type(error).__name__, first)
+
+
 class _Retry:
     """Pauses between the attempts of a database call that keeps failing: from the first
     to the longest of `RETRY_DB_AFTER`, doubling, back to the first after a success. A run
-    of failures is logged once, with the error's first line only: a driver's detail may
-    quote the values of a row, a phone number among them."""
+    of failures is logged once (`_warn`)."""
 
     def __init__(self, what: str) -> None:
         self.what = what  # "operator NAME: claiming messages"
@@ -140,8 +146,7 @@ class _Retry:
     def failed(self, error: Exception) -> float:
         """Note a failure; returns how long to wait before the next attempt."""
         if not self.failures:
-            first = (str(error).strip().splitlines() or [""])[0][:200]
-            log.warning("%s failed (%s: %s); trying again", self.what, type(error).__name__, first)
+            _warn(self.what, error)
         self.failures += 1
         pause = self.pause
         self.pause = min(RETRY_DB_AFTER[1], pause * 2)
@@ -277,7 +282,7 @@ class OperatorRunner:
                 try:
                     self.row = await self.store.call(_operator_row, self.id) or self.row
                 except Exception as error:  # asked again before the next attempt
-                    _Retry(f"operator {self.name}: reading its settings").failed(error)
+                    _warn(f"operator {self.name}: reading its settings", error)
                 continue
             pause = RETRY_BIND_AFTER[0]
             assert self.smpp is not None
@@ -427,7 +432,7 @@ class OperatorRunner:
             await self.store.call(self.dispatcher.delivery.release, self.options.worker, ids)
         except Exception as error:
             self.unsent += ids
-            _Retry(f"operator {self.name}: giving back messages ({reason})").failed(error)
+            _warn(f"operator {self.name}: giving back messages ({reason})", error)
 
     async def release_halted(self, halted: set[int]) -> None:
         # Outbound does not say its campaign: every message not yet sent is given back,
