@@ -385,7 +385,8 @@ class GridCell(ConnectivityCounts, CoverageCounts):
 
     level = models.PositiveSmallIntegerField()
     cell = models.BigIntegerField()
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the indexes below, which lead with the country.
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+", db_index=False)
     education_level = models.CharField(max_length=64)
     area_type = models.CharField(max_length=8)
     realtime = models.BooleanField()
@@ -398,7 +399,10 @@ class GridCell(ConnectivityCounts, CoverageCounts):
     class Meta:
         indexes = [
             models.Index(fields=["level", "rolled_up", "cell"], name="gridcell_rollup_cell"),
-            models.Index(fields=["country", "level"], name="gridcell_country"),
+            # A country's cells of one level, as the grid's refresh sums them into the level
+            # above: with only (country, level) SQLite chose the index above and read every
+            # country's cells of that level for each country.
+            models.Index(fields=["country", "level", "rolled_up"], name="gridcell_country_level"),
         ]
 
     def __str__(self) -> str:
@@ -415,7 +419,8 @@ class WeekGridCell(ConnectivityCounts):
     week_start = models.DateField()
     level = models.PositiveSmallIntegerField()
     cell = models.BigIntegerField()
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the indexes below, which lead with the country.
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+", db_index=False)
     total = models.PositiveIntegerField()
 
     class Meta:
