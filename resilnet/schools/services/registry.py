@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from resilnet.core import selectors as core_selectors
 from resilnet.core import staged_imports
-from resilnet.core.bulk import copy_rows
+from resilnet.core.bulk import bulk_cache, copy_rows
 from resilnet.core.models import AuditAction, Role, User
 from resilnet.core.services import record_audit
 from resilnet.schools import geo, status
@@ -164,6 +164,7 @@ class _Clock:
         self.longest = max(self.longest, time.monotonic() - started)
 
 
+@bulk_cache()
 def import_schools(
     actor: User | None,
     source: SourceRows,
@@ -299,6 +300,7 @@ def _discard(batch_id: int) -> None:
     staged_imports.discard(SchoolImport, SchoolStagedChunk, batch_id)
 
 
+@bulk_cache()
 def finish_school_imports(*, quiet_for: timedelta = STALLED_AFTER) -> dict[str, int]:
     """Finish imports that stopped after their commit point, discard those that stopped
     before it (the worker runs it every few minutes)."""

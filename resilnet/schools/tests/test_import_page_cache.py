@@ -1,0 +1,42 @@
+"""On SQLite an import of schools works with a page cache large enough for the indexes of
+millions of schools (core.bulk.bulk_cache), and gives its connection back as it found it,
+whether the import ends or fails: the worker and the web server that share the process go
+on with the ordinary cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from resilnet.core.bulk import BULK_CACHE_MB
+from resilnet.core.tests.databases import sqlite_only
+from resilnet.schools.tests.conftest import import_file, master_csv
+
+
+def cache_size() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+@sqlite_only("the page cache is SQLite's")
+def test_an_import_raises_the_page_cache_and_gives_it_back(kenya, tmp_path):
+    before = cache_size()
+    seen: list[int] = []
+    report = import_file(master_csv(tmp_path), progress=lambda *_: seen.append(cache_size()))
+    assert report.created == 3
+    assert set(seen) == {-BULK_CACHE_MB * 1024}
+    assert before != -BULK_CACHE_MB * 1024
+    assert cache_size() == before
+
+
+@sqlite_only("the page cache is SQLite's")
+def test_a_failed_import_gives_the_page_cache_back(kenya, tmp_path):
+    before = cache_size()
+
+    def fail(*_):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        import_file(master_csv(tmp_path), progress=fail)
+    assert cache_size() == before
