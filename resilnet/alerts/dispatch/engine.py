@@ -521,7 +521,9 @@ class OperatorRunner:
             key = waiting.receipts[position].message_id
             first = self.unknown_since.setdefault(key, now)
             if now - first < UNKNOWN_RECEIPT_GRACE:
-                waiting.receipt_futures[position].set_exception(C.AnswerLater())
+                future = waiting.receipt_futures[position]
+                if not future.done():  # cancelled when its bind closed: no one to answer
+                    future.set_exception(C.AnswerLater())
             else:
                 given_up.append(key)
                 del self.unknown_since[key]
