@@ -25,10 +25,10 @@ answer is reported `unknown` (the delivery side flags the message maybe_duplicat
 parts accepted before it are not submitted again.
 
 What survives a failing database (a lock held past the timeout, a dropped connection):
-every loop that calls it logs the failure once, waits (`RETRY_DB_AFTER`, doubling) and
+every loop that calls it logs the failure once, waits (`retry_db_after`, doubling) and
 tries again; nothing it holds is dropped meanwhile, and no task ends on it. When the
 dispatcher stops, what its operators still hold is written, each operator's apart, a
-failing write tried again for at most `STOP_WRITE_TIMEOUT`; then it is given up and
+failing write tried again for at most `stop_write_timeout`; then it is given up and
 logged, and its messages are taken over as after a crash (`Dispatcher.flush_all`).
 """
 
@@ -57,7 +57,7 @@ HALT_POLL = 0.5  # a halted campaign's leased messages are released within a sec
 WORK_POLL = 1.0  # how often idle operators ask whether there is work
 LEASE = timedelta(seconds=60)
 RETRY_BIND_AFTER = (5.0, 300.0)  # a refused or unreachable SMSC: first and longest pause
-RETRY_DB_AFTER = (0.1, 5.0)  # a failing database call: first and longest pause
+RETRY_DB_AFTER = (0.1, 5.0)  # a failing database call: first and longest pause (default)
 STOP_WRITE_TIMEOUT = 10.0  # at stop: how long a failing write of what is held is tried
 # An SMSC may hand a receipt to any bind of the account: to this dispatcher before another
 # one has written the submit it follows. Such a receipt is answered "later" (the SMSC keeps
@@ -79,7 +79,10 @@ class DispatcherOptions:
     source: str = "resilnet"  # the sender shown on phones (alphanumeric)
     # operator id → (host, port) instead of the operator's own: the demo loader's simulator
     endpoints: dict[int, tuple[str, int]] = field(default_factory=dict)
-    stop_write_timeout: float = STOP_WRITE_TIMEOUT
+    # A failing database call is tried again after the first pause, doubling up to the
+    # longest (seconds; each positive, the first not longer than the longest).
+    retry_db_after: tuple[float, float] = RETRY_DB_AFTER
+    stop_write_timeout: float = STOP_WRITE_TIMEOUT  # seconds, at least 0
 
 
 class Store:
@@ -140,12 +143,13 @@ def _warn(what: str, error: Exception, then: str = "trying again") -> None:
 
 class _Retry:
     """Pauses between the attempts of a database call that keeps failing: from the first
-    to the longest of `RETRY_DB_AFTER`, doubling, back to the first after a success. A run
-    of failures is logged once (`_warn`)."""
+    to the longest of `after` (the options' `retry_db_after`), doubling, back to the
+    first after a success. A run of failures is logged once (`_warn`)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, after: tuple[float, float]) -> None:
         self.what = what  # "operator NAME: claiming messages"
-        self.pause = RETRY_DB_AFTER[0]
+        self.first, self.longest = after
+        self.pause = self.first
         self.failures = 0
 
     def failed(self, error: Exception) -> float:
@@ -154,18 +158,18 @@ class _Retry:
             _warn(self.what, error)
         self.failures += 1
         pause = self.pause
-        self.pause = min(RETRY_DB_AFTER[1], pause * 2)
+        self.pause = min(self.longest, pause * 2)
         return pause
 
     def restart(self) -> None:
         """The next pause is the first one again; a run of failures stays one run."""
-        self.pause = RETRY_DB_AFTER[0]
+        self.pause = self.first
 
     def succeeded(self) -> None:
         if self.failures:
             log.info("%s works again after %d failed attempts", self.what, self.failures)
         self.failures = 0
-        self.pause = RETRY_DB_AFTER[0]
+        self.pause = self.first
 
 
 @dataclass
@@ -223,8 +227,9 @@ class OperatorRunner:
         self.last_activity = time.monotonic()
         self.stopping = False
         self._tasks: list[asyncio.Task[None]] = []
-        self.writing = _Retry(f"operator {self.name}: writing outcomes and receipts")
-        self.renewing = _Retry(f"operator {self.name}: renewing leases")
+        after = self.options.retry_db_after
+        self.writing = _Retry(f"operator {self.name}: writing outcomes and receipts", after)
+        self.renewing = _Retry(f"operator {self.name}: renewing leases", after)
 
     # Binds ------------------------------------------------------------------------
 
@@ -334,7 +339,7 @@ class OperatorRunner:
         options = self.options
         most = window + max(prefetch, 1)
         step = max(1, prefetch // 2)
-        retry = _Retry(f"operator {self.name}: claiming messages")
+        retry = _Retry(f"operator {self.name}: claiming messages", options.retry_db_after)
         while not self.stopping:
             missing = most - len(self.held) - len(self.settled)
             if missing < step:
@@ -664,7 +669,7 @@ class Dispatcher:
         return await self.store.call(_enabled_operators, self.options.operator)
 
     async def _work_loop(self) -> None:
-        retry = _Retry("dispatcher: looking for work")
+        retry = _Retry("dispatcher: looking for work", self.options.retry_db_after)
         while not self.stop_requested.is_set():
             try:
                 done = await self._look_for_work()
@@ -780,7 +785,7 @@ class Dispatcher:
 
     async def _halt_loop(self) -> None:
         seen: set[int] = set()
-        retry = _Retry("dispatcher: checking halted campaigns")
+        retry = _Retry("dispatcher: checking halted campaigns", self.options.retry_db_after)
         while True:
             await asyncio.sleep(HALT_POLL)  # not longer when failing: the kill switch
             try:
