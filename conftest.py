@@ -138,4 +138,12 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While that loop runs, Django's connections on this thread are kept apart from
+        # those made before it started (asgiref keeps them per context once a loop runs):
+        # the connection the last tests used is one of them. Closed now, while it can be
+        # seen: the test database's teardown, after the loop, sees only the earlier one,
+        # and on PostgreSQL could not drop a database this one is still open on.
+        from django.db import connections
+
+        connections.close_all()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

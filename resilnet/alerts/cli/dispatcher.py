@@ -5,34 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import signal
 import socket
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resilnet.core.cli import CommandFailed, setup_django
+
+if TYPE_CHECKING:
+    from resilnet.alerts.dispatch.engine import DispatcherOptions
 
 
 def cmd_dispatcher(args: argparse.Namespace) -> int:
     setup_django()
     from resilnet.alerts import selectors
-    from resilnet.alerts.dispatch.engine import Dispatcher, DispatcherOptions
+    from resilnet.alerts.dispatch.engine import Dispatcher
 
+    options = dispatcher_options(args)
     if args.operator and selectors.operator_by_name(args.operator) is None:
         raise CommandFailed(f"--operator: no operator named {args.operator!r}", status=2)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    options = DispatcherOptions(
-        worker=args.worker_id or f"{socket.gethostname()}:{os.getpid()}",
-        operator=args.operator,
-        batch=args.batch,
-        lease=timedelta(seconds=args.lease),
-        until_idle=args.until_idle,
-        receipt_timeout=args.receipt_timeout,
-        max_attempts=args.max_attempts,
-    )
 
     async def run() -> int:
         dispatcher = Dispatcher(options)
@@ -50,10 +46,49 @@ def cmd_dispatcher(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def dispatcher_options(args: argparse.Namespace) -> DispatcherOptions:
+    """The dispatcher's options from its command line, checked together."""
+    from resilnet.alerts.dispatch.engine import DispatcherOptions
+
+    if args.db_retry_first > args.db_retry_longest:
+        raise CommandFailed(
+            f"--db-retry-first: {args.db_retry_first:g} s is longer than "
+            f"--db-retry-longest ({args.db_retry_longest:g} s)",
+            status=2,
+        )
+    return DispatcherOptions(
+        worker=args.worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        operator=args.operator,
+        batch=args.batch,
+        lease=timedelta(seconds=args.lease),
+        until_idle=args.until_idle,
+        receipt_timeout=args.receipt_timeout,
+        max_attempts=args.max_attempts,
+        retry_db_after=(args.db_retry_first, args.db_retry_longest),
+        stop_write_timeout=args.stop_write_timeout,
+    )
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds above 0 (not nan, not infinite)."""
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: a number of seconds above 0")
+    return value
+
+
+def _seconds_or_zero(text: str) -> float:
+    """A number of seconds, 0 included (not nan, not infinite)."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: a number of seconds, 0 or more")
     return value
 
 
@@ -87,4 +122,27 @@ def add_commands(sub: Any) -> None:
         type=float,
         default=30.0,
         help="--until-idle: seconds to wait for missing receipts (30)",
+    )
+    p.add_argument(
+        "--db-retry-first",
+        type=_seconds,
+        default=0.1,
+        metavar="SECONDS",
+        help="a failing database call is tried again after this pause, doubling (0.1)",
+    )
+    p.add_argument(
+        "--db-retry-longest",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="the longest pause between those attempts (5)",
+    )
+    p.add_argument(
+        "--stop-write-timeout",
+        type=_seconds_or_zero,
+        default=10.0,
+        metavar="SECONDS",
+        help="at stop, how long a failing write of the outcomes and receipts held is tried "
+        "again before they are given up (their messages are then taken over as after a "
+        "crash) (10)",
     )

@@ -25,8 +25,11 @@ answer is reported `unknown` (the delivery side flags the message maybe_duplicat
 parts accepted before it are not submitted again.
 
 What survives a failing database (a lock held past the timeout, a dropped connection):
-every loop that calls it logs the failure once, waits (`RETRY_DB_AFTER`, doubling) and
-tries again; nothing it holds is dropped meanwhile, and no task ends on it.
+every loop that calls it logs the failure once, waits (`retry_db_after`, doubling) and
+tries again; nothing it holds is dropped meanwhile, and no task ends on it. When the
+dispatcher stops, what its operators still hold is written, each operator's apart, a
+failing write tried again for at most `stop_write_timeout`; then it is given up and
+logged, and its messages are taken over as after a crash (`Dispatcher.flush_all`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ HALT_POLL = 0.5  # a halted campaign's leased messages are released within a sec
 WORK_POLL = 1.0  # how often idle operators ask whether there is work
 LEASE = timedelta(seconds=60)
 RETRY_BIND_AFTER = (5.0, 300.0)  # a refused or unreachable SMSC: first and longest pause
-RETRY_DB_AFTER = (0.1, 5.0)  # a failing database call: first and longest pause
+RETRY_DB_AFTER = (0.1, 5.0)  # a failing database call: first and longest pause (default)
+STOP_WRITE_TIMEOUT = 10.0  # at stop: how long a failing write of what is held is tried
 # An SMSC may hand a receipt to any bind of the account: to this dispatcher before another
 # one has written the submit it follows. Such a receipt is answered "later" (the SMSC keeps
 # it and delivers it again) for this long after its id was first seen; then taken as unknown.
@@ -75,6 +79,10 @@ class DispatcherOptions:
     source: str = "resilnet"  # the sender shown on phones (alphanumeric)
     # operator id → (host, port) instead of the operator's own: the demo loader's simulator
     endpoints: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # A failing database call is tried again after the first pause, doubling up to the
+    # longest (seconds; each positive, the first not longer than the longest).
+    retry_db_after: tuple[float, float] = RETRY_DB_AFTER
+    stop_write_timeout: float = STOP_WRITE_TIMEOUT  # seconds, at least 0
 
 
 class Store:
@@ -126,21 +134,22 @@ def _close_connections() -> None:
     connections.close_all()
 
 
-def _warn(what: str, error: Exception) -> None:
+def _warn(what: str, error: Exception, then: str = "trying again") -> None:
     """A failed database call logged with the error's first line only: a driver's detail
     may quote the values of a row, a phone number among them."""
     first = (str(error).strip().splitlines() or [""])[0][:200]
-    log.warning("%s failed (%s: %s); trying again", what, type(error).__name__, first)
+    log.warning("%s failed (%s: %s); %s", what, type(error).__name__, first, then)
 
 
 class _Retry:
     """Pauses between the attempts of a database call that keeps failing: from the first
-    to the longest of `RETRY_DB_AFTER`, doubling, back to the first after a success. A run
-    of failures is logged once (`_warn`)."""
+    to the longest of `after` (the options' `retry_db_after`), doubling, back to the
+    first after a success. A run of failures is logged once (`_warn`)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, after: tuple[float, float]) -> None:
         self.what = what  # "operator NAME: claiming messages"
-        self.pause = RETRY_DB_AFTER[0]
+        self.first, self.longest = after
+        self.pause = self.first
         self.failures = 0
 
     def failed(self, error: Exception) -> float:
@@ -149,14 +158,18 @@ class _Retry:
             _warn(self.what, error)
         self.failures += 1
         pause = self.pause
-        self.pause = min(RETRY_DB_AFTER[1], pause * 2)
+        self.pause = min(self.longest, pause * 2)
         return pause
+
+    def restart(self) -> None:
+        """The next pause is the first one again; a run of failures stays one run."""
+        self.pause = self.first
 
     def succeeded(self) -> None:
         if self.failures:
             log.info("%s works again after %d failed attempts", self.what, self.failures)
         self.failures = 0
-        self.pause = RETRY_DB_AFTER[0]
+        self.pause = self.first
 
 
 @dataclass
@@ -214,8 +227,9 @@ class OperatorRunner:
         self.last_activity = time.monotonic()
         self.stopping = False
         self._tasks: list[asyncio.Task[None]] = []
-        self.writing = _Retry(f"operator {self.name}: writing outcomes and receipts")
-        self.renewing = _Retry(f"operator {self.name}: renewing leases")
+        after = self.options.retry_db_after
+        self.writing = _Retry(f"operator {self.name}: writing outcomes and receipts", after)
+        self.renewing = _Retry(f"operator {self.name}: renewing leases", after)
 
     # Binds ------------------------------------------------------------------------
 
@@ -325,7 +339,7 @@ class OperatorRunner:
         options = self.options
         most = window + max(prefetch, 1)
         step = max(1, prefetch // 2)
-        retry = _Retry(f"operator {self.name}: claiming messages")
+        retry = _Retry(f"operator {self.name}: claiming messages", options.retry_db_after)
         while not self.stopping:
             missing = most - len(self.held) - len(self.settled)
             if missing < step:
@@ -493,24 +507,50 @@ class OperatorRunner:
                 self.last_activity = time.monotonic()
                 self._answer_unknown_later(waiting, unknown)
                 _answer(waiting.receipt_futures)  # written: not to be sent again
-            for (msisdn, text), future in zip(waiting.mos, waiting.futures, strict=True):
+                waiting.receipts, waiting.receipt_futures = [], []
+            while waiting.mos:
+                msisdn, text = waiting.mos[0]
                 await self.store.call(
                     delivery.handle_mobile_originated, self.id, _e164(msisdn), text
                 )
+                waiting.mos.pop(0)
                 self.stats.mos += 1
-                _answer([future])
+                _answer([waiting.futures.pop(0)])
         except Exception:
-            # Not written: deliver_sm answered with a temporary error (the SMSC retries;
-            # the failure is logged once by the caller); the outcomes and messages to give
-            # back are kept for the next flush.
+            # Not written (the failure is logged once by the caller): the outcomes and
+            # messages to give back are kept for the next flush. The deliver_sm not written
+            # are answered with a temporary error (the SMSC delivers them again), or, once
+            # the dispatcher closes with its binds closed and nothing can be answered, kept
+            # for its next try too (the SMSC delivers them again all the same).
             self.outcomes[:0] = outcomes
             self.settled[:0] = settled
             self.unsent[:0] = unsent
-            for future in waiting.futures + waiting.receipt_futures:
-                if not future.done():
-                    future.set_exception(C.AnswerLater())
+            if self.dispatcher.closing.is_set():
+                self.waiting.receipts[:0] = waiting.receipts
+                self.waiting.receipt_futures[:0] = waiting.receipt_futures
+                self.waiting.mos[:0] = waiting.mos
+                self.waiting.futures[:0] = waiting.futures
+            else:
+                for future in waiting.futures + waiting.receipt_futures:
+                    if not future.done():
+                        future.set_exception(C.AnswerLater())
             raise
         _answer(waiting.futures + waiting.receipt_futures)
+
+    def give_up(self, error: Exception) -> None:
+        """At stop, what could not be written, logged with its count and dropped."""
+        outcomes, waiting = self.outcomes, self.waiting
+        _warn(
+            f"operator {self.name}: writing what it held at stop",
+            error,
+            f"given up: {len(outcomes)} outcomes of {len({o.message_id for o in outcomes})} "
+            f"messages, {len(waiting.receipts) + len(self.early)} receipts, "
+            f"{len(waiting.mos)} MO messages and {len(self.unsent)} messages to give back "
+            "are not written; those messages stay leased and are taken over when the lease "
+            "runs out, the receipts and MO messages are delivered again by the SMSC",
+        )
+        self.outcomes, self.settled, self.unsent, self.early = [], [], [], []
+        self.waiting = _Wait()
 
     def _answer_unknown_later(self, waiting: _Wait, positions: list[int]) -> None:
         """Receipts whose id no part has yet: asked again (the SMSC redelivers them) while
@@ -521,7 +561,9 @@ class OperatorRunner:
             key = waiting.receipts[position].message_id
             first = self.unknown_since.setdefault(key, now)
             if now - first < UNKNOWN_RECEIPT_GRACE:
-                waiting.receipt_futures[position].set_exception(C.AnswerLater())
+                future = waiting.receipt_futures[position]
+                if not future.done():  # cancelled when its bind closed: no one to answer
+                    future.set_exception(C.AnswerLater())
             else:
                 given_up.append(key)
                 del self.unknown_since[key]
@@ -593,12 +635,13 @@ class Dispatcher:
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.stop_requested = asyncio.Event()
         self.flush_soon = asyncio.Event()  # a window is full: write outcomes without waiting
+        self.closing = asyncio.Event()  # the operators have stopped: the last write is next
         self.errors: list[str] = []
 
     async def run(self) -> int:
         """Serve until stopped (or, with until_idle, until there is nothing left to do)."""
+        flushing = asyncio.ensure_future(self._flush_loop())
         loops = [
-            asyncio.ensure_future(self._flush_loop()),
             asyncio.ensure_future(self._renew_loop()),
             asyncio.ensure_future(self._halt_loop()),
         ]
@@ -611,16 +654,22 @@ class Dispatcher:
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
-            with contextlib.suppress(Exception):
+            # The flush loop is not cancelled but ends after the write it is making:
+            # cancelled during it, it would drop what that write had taken, unwritten.
+            self.closing.set()
+            self.flush_soon.set()
+            await asyncio.gather(flushing, return_exceptions=True)
+            try:
                 await self.flush_all()
-            self.store.close()
+            finally:
+                self.store.close()
         return 1 if self.errors else 0
 
     async def _operators(self) -> list[Any]:
         return await self.store.call(_enabled_operators, self.options.operator)
 
     async def _work_loop(self) -> None:
-        retry = _Retry("dispatcher: looking for work")
+        retry = _Retry("dispatcher: looking for work", self.options.retry_db_after)
         while not self.stop_requested.is_set():
             try:
                 done = await self._look_for_work()
@@ -663,24 +712,62 @@ class Dispatcher:
         return False
 
     async def flush_all(self) -> None:
-        for runner in list(self.runners.values()):
-            await runner.flush()
+        """The last write, once every operator has stopped and closed its binds: what each
+        still holds (outcomes of submit_sm that were on the wire, receipts, MO messages,
+        messages to give back). Each operator's is written apart, so one that fails keeps
+        no other's from the database, and one that fails is tried again with the usual
+        back-off for at most `stop_write_timeout` seconds.
+
+        Then it is given up, logged with its count, and lost from memory, which loses
+        nothing that a crash would not: its messages stay `sending`, leased to this
+        worker, and once the lease runs out (nothing renews it any more) the next claim
+        takes them over, flagged maybe_duplicate, and sends them again from the first
+        part not recorded (`delivery.claim`); an outcome written after that changes
+        nothing. Its receipts and MO messages were never acknowledged (the binds closed
+        first), so the SMSC delivers them again."""
+        deadline = time.monotonic() + self.options.stop_write_timeout
+        runners = list(self.runners.values())
+        for runner in runners:  # the time is short: tried again soon at first
+            runner.writing.restart()
+        while True:
+            failed, pause = await self._write(runners)
+            runners = list(failed)
+            if not failed or time.monotonic() + pause > deadline:
+                break
+            await asyncio.sleep(pause)
+        for runner, error in failed.items():
+            runner.give_up(error)
+
+    async def _write(
+        self, runners: list[OperatorRunner]
+    ) -> tuple[dict[OperatorRunner, Exception], float]:
+        """Flush each runner in turn, whatever the others do; the runners that failed, with
+        their error, and how long to wait before trying them again."""
+        failed: dict[OperatorRunner, Exception] = {}
+        pause = 0.0
+        for runner in runners:
+            try:
+                await runner.flush()
+            except Exception as error:  # kept, written by a later flush
+                failed[runner] = error
+                pause = max(pause, runner.writing.failed(error))
+            else:
+                runner.writing.succeeded()
+        return failed, pause
 
     async def _flush_loop(self) -> None:
+        """Every FLUSH_INTERVAL, or at once when a window is full, until the dispatcher
+        closes (`flush_all` then makes the last write)."""
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.flush_soon.wait(), FLUSH_INTERVAL)
             self.flush_soon.clear()
-            pause = 0.0
-            for runner in list(self.runners.values()):
-                try:
-                    await runner.flush()
-                except Exception as error:  # kept, written by a later flush
-                    pause = max(pause, runner.writing.failed(error))
-                else:
-                    runner.writing.succeeded()
+            if self.closing.is_set():
+                return
+            _failed, pause = await self._write(list(self.runners.values()))
             if pause:
-                await asyncio.sleep(pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.closing.wait(), pause)
 
     async def _renew_loop(self) -> None:
         every = self.options.lease.total_seconds() / 3
@@ -698,7 +785,7 @@ class Dispatcher:
 
     async def _halt_loop(self) -> None:
         seen: set[int] = set()
-        retry = _Retry("dispatcher: checking halted campaigns")
+        retry = _Retry("dispatcher: checking halted campaigns", self.options.retry_db_after)
         while True:
             await asyncio.sleep(HALT_POLL)  # not longer when failing: the kill switch
             try:
