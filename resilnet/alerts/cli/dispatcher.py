@@ -119,7 +119,7 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument(
         "--receipt-timeout",
-        type=float,
+        type=_seconds_or_zero,
         default=30.0,
         help="--until-idle: seconds to wait for missing receipts (30)",
     )

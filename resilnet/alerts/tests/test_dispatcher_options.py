@@ -1,5 +1,5 @@
-"""The dispatcher's command-line options that tune how it waits on a failing database:
-read into its options, and nonsense refused naming the option (exit 2)."""
+"""The dispatcher's command-line options that tune how it waits (on a failing database, on
+the last receipts): read into its options, and nonsense refused naming the option (exit 2)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def test_without_options_the_pauses_are_the_defaults():
         (["--db-retry-first", "6"], "--db-retry-first"),  # longer than the default longest
         (["--stop-write-timeout", "-1"], "--stop-write-timeout"),
         (["--stop-write-timeout", "nan"], "--stop-write-timeout"),
+        (["--receipt-timeout", "-5"], "--receipt-timeout"),
+        (["--receipt-timeout", "nan"], "--receipt-timeout"),
     ],
 )
 def test_nonsense_pauses_are_refused_naming_the_option(argv, named, capsys):
