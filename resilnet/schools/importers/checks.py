@@ -597,24 +597,35 @@ def _clean_rows(checker: Checker, rows: list[tuple[int, dict[str, Any]]]) -> lis
 def near_pairs(lat: np.ndarray, lon: np.ndarray, radius_m: float) -> list[tuple[int, int, float]]:
     """Pairs of points closer than `radius_m`, with their distance. A grid hash on the
     Earth-centred coordinates: cells of radius_m a side, so a close pair is in the same
-    cell or in neighbouring ones. Numpy finds the points with any neighbour at all (27
-    sorted searches); only those few are then compared one by one."""
+    cell or in neighbouring ones. Numpy finds the points with any neighbour at all (26
+    searches of the sorted cells, one per neighbouring cell); only those few are then
+    compared one by one."""
     from resilnet.schools.geo import EARTH_RADIUS_M, distance_m
 
     phi, lam = np.radians(lat), np.radians(lon)
     xyz = np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=1)
     cells = np.floor(xyz * EARTH_RADIUS_M / radius_m).astype(np.int64) + (1 << 20)
     keys = (cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2]
-    ordered = np.sort(keys)
-    has_neighbour = np.zeros(len(keys), dtype=bool)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    # In sorted order: another point in the same cell is beside it.
+    same = ordered[1:] == ordered[:-1]
+    found = np.zeros(len(keys), dtype=bool)
+    found[1:] |= same
+    found[:-1] |= same
+    last = len(ordered) - 1
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             for dz in (-1, 0, 1):
-                probe = keys + ((dx << 42) + (dy << 21) + dz)
-                count = np.searchsorted(ordered, probe, "right") - np.searchsorted(
-                    ordered, probe, "left"
-                )
-                has_neighbour |= count > (1 if dx == dy == dz == 0 else 0)
+                if dx == dy == dz == 0:
+                    continue
+                # The probes are sorted too: the searches walk the array in order, which
+                # at millions of points is several times faster than probing at random.
+                probe = ordered + ((dx << 42) + (dy << 21) + dz)
+                at = np.minimum(np.searchsorted(ordered, probe), last)
+                found |= ordered[at] == probe
+    has_neighbour = np.zeros(len(keys), dtype=bool)
+    has_neighbour[order] = found
     candidates = np.flatnonzero(has_neighbour)
     grid: dict[tuple[int, int, int], list[int]] = {}
     for k in candidates.tolist():
