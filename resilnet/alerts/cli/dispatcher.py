@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import math
 import os
@@ -76,20 +77,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
-    """A number of seconds above 0 (not nan, not infinite)."""
+def _seconds(text: str, *, zero: bool = False) -> float:
+    """A number of seconds above 0, or from 0 with `zero` (not nan, not infinite)."""
     value = float(text)
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text}: a number of seconds above 0")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "above 0"
+        raise argparse.ArgumentTypeError(f"{text}: a number of seconds {least}")
     return value
 
 
-def _seconds_or_zero(text: str) -> float:
-    """A number of seconds, 0 included (not nan, not infinite)."""
-    value = float(text)
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text}: a number of seconds, 0 or more")
-    return value
+_seconds_or_zero = functools.partial(_seconds, zero=True)
 
 
 def add_commands(sub: Any) -> None:
