@@ -215,9 +215,16 @@ class MeasurementSource(models.TextChoices):
 class Measurement(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True)
     # No index of its own: the (school, timestamp) index below serves every lookup by
-    # school, and one index fewer is less work for each row of a bulk import.
+    # school, and one index fewer is less work for each row of a bulk import. No database
+    # constraint either (docs/adr/0014): on PostgreSQL its check, a lookup and a row lock
+    # of the school per inserted row, was half the server's work of an import. Every
+    # writer looks its live school up first; the ORM still deletes a school's rows with it.
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="measurements", db_index=False
+        School,
+        on_delete=models.CASCADE,
+        related_name="measurements",
+        db_index=False,
+        db_constraint=False,
     )
     timestamp = models.DateTimeField()
     download_bps = models.BigIntegerField()
