@@ -1,7 +1,7 @@
 """What a measurement file stores is what it says, to the last digit, whichever way the
-rows reach the table (PostgreSQL: COPY into a staging table, then INSERT … SELECT …
-ON CONFLICT DO NOTHING; SQLite: executemany), and a file partly stored already adds
-only its new rows."""
+rows reach the table (PostgreSQL: CSV by COPY straight into the table, or through a
+staging table and INSERT … ON CONFLICT DO NOTHING when an id is there already; SQLite:
+executemany), and a file partly stored already adds only its new rows."""
 
 from __future__ import annotations
 
@@ -95,3 +95,35 @@ def test_a_file_partly_stored_already_adds_only_the_new_rows(tmp_path, school):
         2_000,
         3_000,
     ]
+
+
+def test_an_id_stored_by_an_earlier_chunk_of_the_same_file_is_skipped(tmp_path, school):
+    # Chunks of two rows: the third chunk repeats the first row; the second row of that
+    # chunk is new and is stored (on PostgreSQL by the staging path, after the COPY
+    # straight into the table was refused).
+    path = tmp_path / "m.csv"
+    same = "00000000-0000-4000-8000-00000000000a"
+    path.write_text(
+        HEADER
+        + line(same, 1, 1_000)
+        + line("", 2, 2_000)
+        + line("", 3, 3_000)
+        + line("", 4, 4_000)
+        + line(same, 1, 1_000)
+        + line("", 5, 5_000, lat="-1.29", lon="36.82")
+    )
+    report = files.import_measurement_file(path, country="KEN", chunk_rows=2)
+    assert (report.rows, report.new) == (6, 5)
+    assert sorted(Measurement.objects.values_list("download_bps", flat=True)) == [
+        1_000,
+        2_000,
+        3_000,
+        4_000,
+        5_000,
+    ]
+    fifth = Measurement.objects.get(download_bps=5_000)
+    assert (fifth.client_info, fifth.location_mismatch) == (
+        {"latitude": -1.29, "longitude": 36.82},
+        False,
+    )
+    assert abs(fifth.received_at - datetime.now(UTC)) < timedelta(minutes=5)
