@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resilnet.core.ahead import Ahead, InConsumer
+from resilnet.core.bulk import bulk_cache
 from resilnet.core.models import Country
 from resilnet.schools.geo import EARTH_RADIUS_M
 from resilnet.schools.models import MeasurementSource, School
@@ -533,6 +534,7 @@ def _one(n: int, i: int) -> np.ndarray:
 # Importing -----------------------------------------------------------------------------
 
 
+@bulk_cache()
 def import_measurement_file(
     path: Path,
     *,

@@ -1,6 +1,6 @@
-"""On SQLite an import of schools works with a page cache large enough for the indexes of
-millions of schools and with checkpoints spaced out (core.bulk.bulk_cache), and gives its
-connection back as it found it, whether the import ends or fails: the worker and the web
+"""On SQLite an import of schools or measurements works with a page cache large enough
+for the indexes of millions of rows and with checkpoints spaced out (core.bulk.bulk_cache),
+and gives its connection back as it found it, whether the import ends or fails: the worker and the web
 server that share the process go on with the ordinary settings."""
 
 from __future__ import annotations
@@ -44,4 +44,25 @@ def test_a_failed_import_gives_the_page_cache_back(kenya, tmp_path):
 
     with pytest.raises(RuntimeError):
         import_file(master_csv(tmp_path), progress=fail)
+    assert cache_size() == before
+
+
+@sqlite_only("the page cache is SQLite's")
+def test_a_measurement_import_raises_the_page_cache_and_gives_it_back(kenya, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from resilnet.schools.services.measurement_files import import_measurement_file
+    from resilnet.schools.tests.measurement_fixtures import make_school
+
+    make_school(giga="g-1")
+    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    path = tmp_path / "m.csv"
+    path.write_text(f"school_id_giga,timestamp,download_bps\ng-1,{when},5000000\n")
+    before = cache_size()
+    seen: list[tuple[int, int]] = []
+    report = import_measurement_file(
+        path, country="KEN", progress=lambda *_: seen.append(cache_size())
+    )
+    assert report.new == 1
+    assert set(seen) == {(-BULK_CACHE_MB * 1024, BULK_CHECKPOINT_PAGES)}
     assert cache_size() == before
