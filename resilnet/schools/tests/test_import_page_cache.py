@@ -1,7 +1,7 @@
 """On SQLite an import of schools or measurements works with a page cache large enough
 for the indexes of millions of rows and with checkpoints spaced out (core.bulk.bulk_cache),
-and gives its connection back as it found it, whether the import ends or fails: the worker and the web
-server that share the process go on with the ordinary settings."""
+and gives its connection back as it found it, whether the import ends or fails: the worker
+and the web server that share the process go on with the ordinary settings."""
 
 from __future__ import annotations
 
