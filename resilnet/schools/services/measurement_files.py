@@ -8,8 +8,9 @@ Mbit/s, `latency` (ms), `jitter` (ms), `packet_loss` (%), `source`, optional `uu
 `client_longitude`.
 
 Each chunk is parsed and checked column by column (pyarrow and numpy, no object per row),
-its schools looked up in one query, and its rows written with one plain-row insert that
-skips uuids already stored, in a transaction of its own (docs/adr/0008). By default the
+its schools looked up in one query, and its rows written in a transaction of its own
+(docs/adr/0008), skipping uuids already stored: one executemany on SQLite, a COPY of CSV on
+PostgreSQL, where the next chunk is prepared in a thread meanwhile. By default the
 file is checked whole first and nothing is written if a row is rejected; `partial` writes
 the valid rows and reports the others. A repeated import stores nothing twice.
 """

@@ -481,12 +481,6 @@ def store_prepared(prepared: Prepared) -> int:
     return insert_rows(Measurement._meta.db_table, COLUMNS, prepared.rows, skip_conflicts_on="uuid")
 
 
-def store_columns(columns: Columns) -> int:
-    """Store checked measurements; an id already stored is skipped. Returns how many
-    were new."""
-    return store_prepared(prepare_columns(columns, postgres=connection.vendor == "postgresql"))
-
-
 def _copy_csv(csv: bytes, count: int) -> int:
     """COPY straight into the table, in a savepoint; when an id is already stored, the
     same rows through a temporary table and `INSERT … ON CONFLICT (uuid) DO NOTHING`,
