@@ -86,21 +86,22 @@ class Ahead(Generic[T]):
         raise _Stopped
 
     def _produce(self) -> None:
-        with translation.override(self._language):
-            items = self._make(self.in_consumer)
-            try:
+        items: Iterator[T] | None = None
+        try:
+            with translation.override(self._language):
+                items = self._make(self.in_consumer)
                 for item in items:
                     self._put(("item", item))
-                self._put(("end", None))
-            except _Stopped:
-                pass
-            except BaseException as exc:  # handed to the consumer, raised there
-                with contextlib.suppress(_Stopped):
-                    self._put(("error", exc))
-            finally:
-                close = getattr(items, "close", None)
-                if close is not None:
-                    close()
+            self._put(("end", None))
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the consumer, raised there
+            with contextlib.suppress(_Stopped):
+                self._put(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
     def __iter__(self) -> Generator[T, None, None]:
         with _short_switch_interval():

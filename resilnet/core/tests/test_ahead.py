@@ -65,6 +65,14 @@ def test_an_error_of_the_generator_is_raised_in_the_consumer_after_the_items_bef
     assert got == [1, 2]
 
 
+def test_an_error_before_the_first_item_is_raised_in_the_consumer():
+    def make(_in_consumer):
+        raise FileNotFoundError("no such file")  # not a generator: fails when called
+
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        list(Ahead(make))
+
+
 def test_an_error_of_a_call_back_is_raised_in_the_generator_then_in_the_consumer():
     handled = []
 
