@@ -127,3 +127,29 @@ def test_an_id_stored_by_an_earlier_chunk_of_the_same_file_is_skipped(tmp_path, 
         False,
     )
     assert abs(fifth.received_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_times_before_2000_and_sources_of_each_length_are_stored_exactly(
+    tmp_path, school, settings
+):
+    # PostgreSQL counts its binary times from 2000-01-01: earlier ones are negative.
+    settings.SCHOOLS_MEASUREMENT_MAX_AGE_DAYS = 30_000
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "school_id_giga,timestamp,download_bps,upload_bps,latency,source\n"
+        "g-1,1999-12-31T23:59:59.999999Z,7,,,other\n"
+        "g-1,2000-01-01T00:00:00Z,8,9,0,qos\n"
+        "g-1,1970-01-01T00:00:01Z,0,0,600000,ndt\n"
+    )
+    report = files.import_measurement_file(path, country="KEN")
+    assert (report.new, report.rejected_count) == (3, 0)
+    got = sorted(
+        Measurement.objects.values_list(
+            "timestamp", "download_bps", "upload_bps", "latency_ms", "source"
+        )
+    )
+    assert got == [
+        (datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC), 0, 0, 600_000.0, "ndt"),
+        (datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), 7, None, None, "other"),
+        (datetime(2000, 1, 1, tzinfo=UTC), 8, 9, 0.0, "qos"),
+    ]
