@@ -1,6 +1,6 @@
 """A generator run a few items ahead of the loop that consumes it, in a thread of its own.
 
-For imports into PostgreSQL: the next chunk is read, checked and turned into COPY text
+For imports into PostgreSQL: the next chunk is read, checked and turned into COPY data
 while the server writes this one, so the work of both sides overlaps instead of taking
 turns (docs/benchmarks.md). Django's connections belong to their thread, so the generator
 asks for database work through the function it is given, which runs it on the consumer's

@@ -9,7 +9,7 @@ Mbit/s, `latency` (ms), `jitter` (ms), `packet_loss` (%), `source`, optional `uu
 
 Each chunk is parsed and checked column by column (pyarrow and numpy, no object per row),
 its schools looked up in one query, and its rows written in a transaction of its own
-(docs/adr/0008), skipping uuids already stored: one executemany on SQLite, a COPY of CSV on
+(docs/adr/0008), skipping uuids already stored: one executemany on SQLite, a binary COPY on
 PostgreSQL, where the next chunk is prepared in a thread meanwhile. By default the
 file is checked whole first and nothing is written if a row is rejected; `partial` writes
 the valid rows and reports the others. A repeated import stores nothing twice.
