@@ -384,14 +384,10 @@ def _nullable(values: np.ndarray, kind: type = float) -> list[Any]:
     return [None if v != v else kind(v) for v in values.tolist()]  # NaN is not equal to itself
 
 
-def _times_text(micros: np.ndarray, suffix: str) -> list[str]:
-    """Times as the database reads them: as Django writes them on SQLite (no fraction
-    when whole seconds), ISO 8601 with `suffix` as offset on PostgreSQL."""
+def _times_text(micros: np.ndarray) -> list[str]:
+    """Times as Django writes them on SQLite: UTC, no fraction when whole seconds."""
     text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us").tolist()
-    return [
-        f"{t[:10]} {t[11:19]}{suffix}" if t.endswith(".000000") else f"{t[:10]} {t[11:]}{suffix}"
-        for t in text
-    ]
+    return [f"{t[:10]} {t[11:19]}" if t.endswith(".000000") else f"{t[:10]} {t[11:]}" for t in text]
 
 
 @dataclass
@@ -415,7 +411,7 @@ def prepare_columns(columns: Columns, *, postgres: bool) -> Prepared:
     rows = zip(
         [hexes[i : i + 32] for i in range(0, 32 * n, 32)],
         columns.school.tolist(),
-        _times_text(columns.micros, ""),
+        _times_text(columns.micros),
         columns.download.tolist(),
         _nullable(columns.upload, int),
         _nullable(columns.latency),
@@ -425,7 +421,7 @@ def prepare_columns(columns: Columns, *, postgres: bool) -> Prepared:
         columns.client,
         [EMPTY_JSON] * n,
         columns.mismatch.tolist(),
-        [_times_text(np.array([micros_of(timezone.now())]), "")[0]] * n,
+        [_times_text(np.array([micros_of(timezone.now())]))[0]] * n,
         strict=True,
     )
     return Prepared(n, rows=list(rows))
